@@ -1,0 +1,308 @@
+/* cmd_job: the commands that talk to the server. Each builds a job, steps
+ * it until it ends, answers its questions from the terminal (or refuses
+ * them when there is none), and prints one summary line. */
+#include "cli/cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/job.h"
+#include "core/url.h"
+#include "core/util.h"
+
+struct run {
+	struct cli_ctx *ctx;
+	bool tty_err;
+	bool progress;
+};
+
+static void log_line(void *arg, int prio, const char *msg)
+{
+	struct run *r = arg;
+
+	if (prio <= LOG_INFO)
+		syslog(prio, "%s", msg);
+	if (r->tty_err && prio <= LOG_WARNING && prio != LOG_ERR)
+		fprintf(stderr, "\r\033[Krevault: %s\n", msg);
+}
+
+/* Reads one answer line from the terminal; NULL when there is none. */
+static char *ask_line(const char *prompt)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!isatty(STDIN_FILENO))
+		return NULL;
+	fputs(prompt, stderr);
+	fflush(stderr);
+	n = getline(&line, &cap, stdin);
+	if (n < 0) {
+		free(line);
+		return NULL;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	return line;
+}
+
+static bool answer_hostkey(struct run *r, struct job *j, bool yes)
+{
+	const struct hostkey *k = job_hostkey(j);
+	const struct settings *s = &r->ctx->settings;
+	struct sftp_url u;
+	struct err e = { 0 };
+	bool ok = yes;
+	char *line;
+
+	if (url_parse(s->server.url, &u, &e) != RV_OK)
+		return false;
+	fprintf(stderr,
+		"The authenticity of host %s port %u can't be established.\n"
+		"  key type: %s\n  SHA256:   %s\n  MD5:      %s\n"
+		"Compare with the server's own: ssh-keygen -l -E sha256 -f /etc/ssh/ssh_host_%s_key.pub\n",
+		u.host, u.port, k->type, k->sha256, k->md5,
+		strstr(k->type, "ed25519") ? "ed25519" : strstr(k->type, "ecdsa") ? "ecdsa" : "rsa");
+	if (!ok) {
+		line = ask_line("Type yes (or paste the fingerprint) to trust this key: ");
+		ok = line != NULL && (strcmp(line, "yes") == 0 || strcmp(line, k->sha256) == 0 ||
+				      strcasecmp(line, k->md5) == 0 || strcasecmp(line, k->md5 + 4) == 0);
+		free(line);
+	}
+	if (ok) {
+		settings_known_host_add(&r->ctx->settings, u.host, u.port, k->type, k->sha256, k->md5);
+		if (cli_save(r->ctx, &e) != RV_OK) {
+			fprintf(stderr, "revault: %s\n", e.msg);
+			ok = false;
+		}
+	}
+	url_free(&u);
+	return ok;
+}
+
+static void show_progress(struct run *r, struct job *j, time_t *last)
+{
+	struct job_progress p;
+	time_t now = time(NULL);
+	char line[160];
+
+	if (!r->progress || now == *last)
+		return;
+	*last = now;
+	job_progress(j, &p);
+	if (p.state != JOB_TRANSFER) {
+		fprintf(stderr, "\r\033[K%s...", p.phase);
+		return;
+	}
+	if (p.bytes_total > 0) {
+		int pct = (int)(100.0 * (double)p.bytes_done / (double)p.bytes_total);
+
+		snprintf(line, sizeof(line), "%s %3d%%  %.1f / %.1f MB  %.1f MB/s", p.phase, pct > 100 ? 100 : pct,
+			 (double)p.bytes_done / 1e6, (double)p.bytes_total / 1e6, p.rate / 1e6);
+	} else {
+		snprintf(line, sizeof(line), "%s  %.1f MB  %.1f MB/s", p.phase, (double)p.bytes_done / 1e6, p.rate / 1e6);
+	}
+	if (p.stalled > 5)
+		strncat(line, "  - stalled -", sizeof(line) - strlen(line) - 1);
+	else if (p.eta >= 0)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), "  ETA %d:%02d", (int)p.eta / 60,
+			 (int)p.eta % 60);
+	fprintf(stderr, "\r\033[K%s", line);
+}
+
+static int run_job(struct cli_ctx *ctx, enum job_kind kind, struct job_params *p, bool yes, struct err *e)
+{
+	struct run r = { .ctx = ctx, .tty_err = isatty(STDERR_FILENO) };
+	struct job *j;
+	enum job_state s;
+	time_t last = 0;
+	int rc;
+
+	r.progress = r.tty_err && (kind == JOB_BACKUP || kind == JOB_RESTORE || kind == JOB_VERIFY);
+	openlog("revault", LOG_PID, LOG_DAEMON);
+	p->settings_path = ctx->settings_path;
+	p->settings = &ctx->settings;
+	p->log = log_line;
+	p->log_arg = &r;
+	j = job_new(kind, p);
+	while (!job_finished(s = job_step(j, 250))) {
+		if (s == JOB_WAITING) {
+			const char **targets;
+			size_t n;
+			char *line;
+			bool ok = false;
+
+			if (r.progress)
+				fputs("\r\033[K", stderr);
+			switch (job_question(j)) {
+			case JOB_Q_HOSTKEY_NEW:
+				ok = answer_hostkey(&r, j, yes);
+				break;
+			case JOB_Q_UNSIGNED:
+				fputs("WARNING: this revision is not protected: anyone with access to the server could have changed it.\n",
+				      stderr);
+				line = ask_line("Type yes to restore it anyway: ");
+				ok = line != NULL && strcmp(line, "yes") == 0;
+				free(line);
+				if (line == NULL)
+					fputs("revault: no terminal to confirm: add --yes to restore an unsigned revision\n", stderr);
+				break;
+			case JOB_Q_REPLACE:
+				n = job_targets(j, &targets);
+				fputs("The restore will replace, as they are in the backup:\n", stderr);
+				for (size_t i = 0; i < n; i++)
+					fprintf(stderr, "  %s\n", targets[i]);
+				line = ask_line("Type yes to replace them: ");
+				ok = line != NULL && strcmp(line, "yes") == 0;
+				free(line);
+				if (line == NULL)
+					fputs("revault: no terminal to confirm: add --yes to restore in place, or --to DIR\n", stderr);
+				break;
+			case JOB_Q_NONE:
+				continue;
+			}
+			job_answer(j, ok);
+			continue;
+		}
+		show_progress(&r, j, &last);
+	}
+	if (r.progress)
+		fputs("\r\033[K", stderr);
+	rc = job_result(j, e);
+	if (kind == JOB_LIST && rc == RV_OK) {
+		const struct revision *v;
+		size_t n = job_revisions(j, &v);
+
+		fprintf(ctx->out, "%-20s %10s  %-10s %s\n", "REVISION", "SIZE", "KIND", "KEY");
+		for (size_t i = 0; i < n; i++) {
+			char size[32];
+			const char *key = "-";
+			char keybuf[40];
+
+			snprintf(size, sizeof(size), "%.1f MB", (double)v[i].size / 1e6);
+			if (v[i].protected_ && v[i].header_ok) {
+				snprintf(keybuf, sizeof(keybuf), "%s %s", v[i].key_id, v[i].key_match ? "(ours)" : "(other key)");
+				key = keybuf;
+			} else if (v[i].protected_) {
+				key = "(unreadable header)";
+			}
+			fprintf(ctx->out, "%-20s %10s  %-10s %s\n", v[i].name, size,
+				v[i].protected_ ? "protected" : "unsigned", key);
+		}
+	}
+	if (job_summary(j)[0] != '\0')
+		fprintf(rc == RV_OK ? ctx->out : stderr, "%s\n", job_summary(j));
+	job_free(j);
+	closelog();
+	return rc;
+}
+
+static int exec_backup(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	struct job_params p = { 0 };
+
+	(void)argv;
+	if (argc != 0)
+		return cli_usage(ctx->cmd, e);
+	return run_job(ctx, JOB_BACKUP, &p, false, e);
+}
+
+static int exec_list(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	struct job_params p = { 0 };
+	struct cli_opt opts[] = { { "--device", NULL, &p.device }, { NULL, NULL, NULL } };
+	int rc;
+
+	if ((rc = cli_parse_opts(ctx->cmd, &argc, argv, opts, e)) != RV_OK)
+		return rc;
+	if (argc != 0)
+		return cli_usage(ctx->cmd, e);
+	return run_job(ctx, JOB_LIST, &p, false, e);
+}
+
+static int exec_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	struct job_params p = { 0 };
+	struct cli_opt opts[] = { { "--device", NULL, &p.device }, { NULL, NULL, NULL } };
+	int rc;
+
+	if ((rc = cli_parse_opts(ctx->cmd, &argc, argv, opts, e)) != RV_OK)
+		return rc;
+	if (argc != 1)
+		return cli_usage(ctx->cmd, e);
+	p.revision = argv[0];
+	return run_job(ctx, JOB_VERIFY, &p, false, e);
+}
+
+static int exec_restore(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	struct job_params p = { 0 };
+	bool yes = false;
+	struct cli_opt opts[] = {
+		{ "--device", NULL, &p.device }, { "--to", NULL, &p.to_dir }, { "--yes", &yes, NULL },
+		{ NULL, NULL, NULL },
+	};
+	char *abs = NULL;
+	int rc;
+
+	if ((rc = cli_parse_opts(ctx->cmd, &argc, argv, opts, e)) != RV_OK)
+		return rc;
+	if (argc != 1)
+		return cli_usage(ctx->cmd, e);
+	p.revision = argv[0];
+	p.assume_yes = yes;
+	if (p.to_dir != NULL) {
+		if (p.to_dir[0] == '\0')
+			return err_set(e, RV_USAGE, "--to needs a directory");
+		if (p.to_dir[0] != '/') {
+			char *cwd = getcwd(NULL, 0);
+
+			if (cwd == NULL)
+				return err_set(e, RV_FAIL, "cannot tell the current directory: give --to an absolute path");
+			abs = xasprintf("%s/%s", cwd, p.to_dir);
+			free(cwd);
+			p.to_dir = abs;
+		}
+		for (size_t n = strlen(p.to_dir); n > 1 && p.to_dir[n - 1] == '/'; n--) {
+			if (abs == NULL)
+				p.to_dir = abs = xstrdup(p.to_dir);
+			abs[n - 1] = '\0';
+		}
+	}
+	rc = run_job(ctx, JOB_RESTORE, &p, yes, e);
+	free(abs);
+	return rc;
+}
+
+static int exec_authenticate(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	struct job_params p = { .ask_hostkey = true };
+	bool yes = false;
+	struct cli_opt opts[] = { { "--yes", &yes, NULL }, { NULL, NULL, NULL } };
+	int rc;
+
+	if ((rc = cli_parse_opts(ctx->cmd, &argc, argv, opts, e)) != RV_OK)
+		return rc;
+	if (argc != 0)
+		return cli_usage(ctx->cmd, e);
+	return run_job(ctx, JOB_AUTHENTICATE, &p, yes, e);
+}
+
+const struct cli_cmd cli_job_cmds[] = {
+	{ .name = "authenticate", .usage = "[--yes]",
+	  .help = "connect, show the server's host key and trust it", .needs_settings = true,
+	  .exec = exec_authenticate },
+	{ .name = "backup", .usage = "", .help = "back up the sources now", .needs_settings = true,
+	  .exec = exec_backup },
+	{ .name = "list", .usage = "[--device NAME]", .help = "revisions on the server, newest first",
+	  .needs_settings = true, .exec = exec_list },
+	{ .name = "verify", .usage = "REV|latest [--device NAME]",
+	  .help = "download and check a revision without restoring it", .needs_settings = true,
+	  .exec = exec_verify },
+	{ .name = "restore", .usage = "REV|latest [--to DIR] [--device NAME] [--yes]",
+	  .help = "restore a revision in place, or under DIR", .needs_settings = true, .exec = exec_restore },
+	{ .name = NULL },
+};

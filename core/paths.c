@@ -1,0 +1,67 @@
+/* paths: locating the settings file and the secrets beside it. */
+#include "core/paths.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/util.h"
+
+char *paths_settings(const char *override, struct err *e)
+{
+	const char *env = getenv("REVAULT_CONFIG");
+	const char *xdg = getenv("XDG_CONFIG_HOME");
+	const char *home = getenv("HOME");
+
+	if (override != NULL && *override != '\0')
+		return xstrdup(override);
+	if (env != NULL && *env != '\0')
+		return xstrdup(env);
+	if (geteuid() == 0)
+		return xstrdup("/etc/revault/revault.yaml");
+	if (xdg != NULL && xdg[0] == '/')
+		return xasprintf("%s/revault/revault.yaml", xdg);
+	if (home != NULL && home[0] == '/')
+		return xasprintf("%s/.config/revault/revault.yaml", home);
+	err_set(e, RV_USAGE, "cannot tell where the settings live: set HOME, or pass -c FILE");
+	return NULL;
+}
+
+char *paths_beside(const char *settings_path, const char *name)
+{
+	const char *slash = strrchr(settings_path, '/');
+
+	if (slash == NULL)
+		return xstrdup(name);
+	return xasprintf("%.*s/%s", (int)(slash - settings_path), settings_path, name);
+}
+
+int paths_ensure_dir(const char *settings_path, struct err *e)
+{
+	const char *slash = strrchr(settings_path, '/');
+	char *dir;
+	int rc = RV_OK;
+
+	if (slash == NULL || slash == settings_path)
+		return RV_OK;
+	dir = xstrndup(settings_path, (size_t)(slash - settings_path));
+	/* Create each missing component; only the last one is ours to make private. */
+	for (char *p = dir + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p;
+
+		*p = '\0';
+		if (mkdir(dir, saved == '\0' ? 0700 : 0755) != 0 && errno != EEXIST) {
+			rc = err_set(e, RV_FAIL, "cannot create %s: %s", dir, strerror(errno));
+			break;
+		}
+		*p = saved;
+		if (saved == '\0')
+			break;
+	}
+	free(dir);
+	return rc;
+}

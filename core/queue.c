@@ -1,0 +1,132 @@
+/* queue: mutex + two condition variables over two linked lists. */
+#include "core/queue.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "core/util.h"
+
+struct queue {
+	pthread_mutex_t lock;
+	pthread_cond_t has_free, has_full;
+	struct qbuf *free_list;
+	struct qbuf *full_head, *full_tail;
+	struct qbuf *all;
+	size_t nbufs;
+	bool closed, aborted;
+};
+
+struct queue *queue_new(size_t nbufs, size_t bufsize)
+{
+	struct queue *q = xcalloc(1, sizeof(*q));
+
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->has_free, NULL);
+	pthread_cond_init(&q->has_full, NULL);
+	q->all = xcalloc(nbufs, sizeof(struct qbuf));
+	q->nbufs = nbufs;
+	for (size_t i = 0; i < nbufs; i++) {
+		q->all[i].data = xmalloc(bufsize);
+		q->all[i].cap = bufsize;
+		q->all[i].next = q->free_list;
+		q->free_list = &q->all[i];
+	}
+	return q;
+}
+
+void queue_free(struct queue *q)
+{
+	if (q == NULL)
+		return;
+	for (size_t i = 0; i < q->nbufs; i++)
+		free(q->all[i].data);
+	free(q->all);
+	pthread_cond_destroy(&q->has_free);
+	pthread_cond_destroy(&q->has_full);
+	pthread_mutex_destroy(&q->lock);
+	free(q);
+}
+
+struct qbuf *queue_get_free(struct queue *q)
+{
+	struct qbuf *b = NULL;
+
+	pthread_mutex_lock(&q->lock);
+	while (q->free_list == NULL && !q->aborted)
+		pthread_cond_wait(&q->has_free, &q->lock);
+	if (!q->aborted) {
+		b = q->free_list;
+		q->free_list = b->next;
+		b->len = 0;
+		b->next = NULL;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return b;
+}
+
+void queue_push(struct queue *q, struct qbuf *b)
+{
+	pthread_mutex_lock(&q->lock);
+	b->next = NULL;
+	if (q->full_tail != NULL)
+		q->full_tail->next = b;
+	else
+		q->full_head = b;
+	q->full_tail = b;
+	pthread_cond_signal(&q->has_full);
+	pthread_mutex_unlock(&q->lock);
+}
+
+void queue_close(struct queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->closed = true;
+	pthread_cond_broadcast(&q->has_full);
+	pthread_mutex_unlock(&q->lock);
+}
+
+struct qbuf *queue_pop(struct queue *q)
+{
+	struct qbuf *b = NULL;
+
+	pthread_mutex_lock(&q->lock);
+	while (q->full_head == NULL && !q->closed && !q->aborted)
+		pthread_cond_wait(&q->has_full, &q->lock);
+	if (!q->aborted && q->full_head != NULL) {
+		b = q->full_head;
+		q->full_head = b->next;
+		if (q->full_head == NULL)
+			q->full_tail = NULL;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return b;
+}
+
+void queue_release(struct queue *q, struct qbuf *b)
+{
+	pthread_mutex_lock(&q->lock);
+	b->len = 0;
+	b->next = q->free_list;
+	q->free_list = b;
+	pthread_cond_signal(&q->has_free);
+	pthread_mutex_unlock(&q->lock);
+}
+
+void queue_abort(struct queue *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->aborted = true;
+	pthread_cond_broadcast(&q->has_free);
+	pthread_cond_broadcast(&q->has_full);
+	pthread_mutex_unlock(&q->lock);
+}
+
+bool queue_aborted(struct queue *q)
+{
+	bool a;
+
+	pthread_mutex_lock(&q->lock);
+	a = q->aborted;
+	pthread_mutex_unlock(&q->lock);
+	return a;
+}

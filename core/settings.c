@@ -1,0 +1,972 @@
+/* settings: the YAML settings file. The loader walks libyaml's document
+ * tree against a table of known keys so that every problem is reported with
+ * the line and column where it is; the saver emits every string
+ * double-quoted (so "yes", "0755" and "" come back as strings) and replaces
+ * the file atomically. */
+#include "core/settings.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "core/fingerprint.h"
+#include "core/paths.h"
+#include "core/url.h"
+#include "core/util.h"
+
+#define SETTINGS_MAX_BYTES (4 << 20) /* a settings file is small; refuse anything absurd */
+#define LIST_MAX 10000
+
+static const char *const auth_names[] = {
+	[AUTH_PASSWORD] = "password",
+	[AUTH_PUBLICKEY] = "publickey",
+	[AUTH_AGENT] = "agent",
+};
+
+static const char *const theme_names[] = { "default", "monochrome", "high-contrast" };
+
+const char *settings_auth_name(enum auth_method m)
+{
+	return (size_t)m < ARRAY_LEN(auth_names) ? auth_names[m] : "?";
+}
+
+void settings_init(struct settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->server.auth = AUTH_PASSWORD;
+	s->server.connect_timeout = 30;
+	s->server.timeout = 30;
+	s->backup.revisions = 10;
+	s->backup.compression = 3;
+	s->security.protected_ = true;
+	s->security.enforced = false;
+	s->ui.theme = xstrdup("default");
+}
+
+static void free_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void known_host_free(struct known_host *k)
+{
+	free(k->host);
+	free(k->type);
+	free(k->sha256);
+	free(k->md5);
+	free(k->added);
+}
+
+void settings_free(struct settings *s)
+{
+	free(s->server.url);
+	free(s->server.username);
+	free(s->server.password);
+	free(s->server.identity);
+	free(s->server.identity_passphrase);
+	free_list(s->backup.sources, s->backup.nsources);
+	free_list(s->backup.exclude, s->backup.nexclude);
+	free(s->backup.device);
+	for (size_t i = 0; i < s->nknown_hosts; i++)
+		known_host_free(&s->known_hosts[i]);
+	free(s->known_hosts);
+	free(s->ui.theme);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ---- value parsing shared by the loader and `set` ---- */
+
+static int parse_uint(const char *v, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	unsigned long n;
+
+	if (*v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno != 0 || *end != '\0' || n < lo || n > hi)
+		return -1;
+	*out = (unsigned)n;
+	return 0;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+	static const char *const yes[] = { "on", "true", "yes", "1" };
+	static const char *const no[] = { "off", "false", "no", "0" };
+
+	for (size_t i = 0; i < ARRAY_LEN(yes); i++) {
+		if (strcasecmp(v, yes[i]) == 0)
+			return *out = true, 0;
+		if (strcasecmp(v, no[i]) == 0)
+			return *out = false, 0;
+	}
+	return -1;
+}
+
+static bool valid_device(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n == 0 || n > 64 || v[0] == '.')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = v[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '-' || c == '_' || c == '.'))
+			return false;
+	}
+	return true;
+}
+
+/* ---- the key table: one entry per settable scalar ---- */
+
+enum kind { K_STR, K_URL, K_UINT, K_BOOL, K_AUTH, K_THEME, K_DEVICE, K_PATH, K_SEALED };
+
+struct keydef {
+	const char *section, *name;
+	enum kind kind;
+	size_t off;
+	unsigned lo, hi;
+	bool settable; /* by `revault set` (sealed values go through `password set`) */
+	const char *help;
+};
+
+#define OFF(f) offsetof(struct settings, f)
+
+static const struct keydef keydefs[] = {
+	{ "server", "url", K_URL, OFF(server.url), 0, 0, true, "sftp://[user@]host[:port]/dir" },
+	{ "server", "username", K_STR, OFF(server.username), 0, 0, true, "login name on the server" },
+	{ "server", "auth", K_AUTH, OFF(server.auth), 0, 0, true, "password, publickey or agent" },
+	{ "server", "password", K_SEALED, OFF(server.password), 0, 0, false, "set with `revault password set`" },
+	{ "server", "identity", K_PATH, OFF(server.identity), 0, 0, true, "private key file for publickey" },
+	{ "server", "identity_passphrase", K_SEALED, OFF(server.identity_passphrase), 0, 0, false,
+	  "set with `revault password set --identity`" },
+	{ "server", "connect_timeout", K_UINT, OFF(server.connect_timeout), 1, 3600, true, "seconds, 1-3600" },
+	{ "server", "timeout", K_UINT, OFF(server.timeout), 1, 3600, true, "seconds per operation, 1-3600" },
+	{ "backup", "revisions", K_UINT, OFF(backup.revisions), 1, 1000, true, "revisions kept, 1-1000" },
+	{ "backup", "compression", K_UINT, OFF(backup.compression), 1, 19, true, "zstd level, 1-19" },
+	{ "backup", "device", K_DEVICE, OFF(backup.device), 0, 0, true, "folder name on the server (default: host name)" },
+	{ "security", "protected", K_BOOL, OFF(security.protected_), 0, 0, true, "on: encrypt and sign every backup" },
+	{ "security", "enforced", K_BOOL, OFF(security.enforced), 0, 0, true, "on: restore only protected, untampered backups" },
+	{ "ui", "theme", K_THEME, OFF(ui.theme), 0, 0, true, "default, monochrome or high-contrast" },
+	{ "ui", "ascii", K_BOOL, OFF(ui.ascii), 0, 0, true, "on: draw lines with + - |" },
+	{ "ui", "slow_link", K_BOOL, OFF(ui.slow_link), 0, 0, true, "on: redraw progress once a second" },
+};
+
+/* The settable keys in order, for help texts and completion. */
+bool settings_key_at(size_t i, char *name, size_t cap, const char **help)
+{
+	for (size_t k = 0; k < ARRAY_LEN(keydefs); k++) {
+		if (!keydefs[k].settable)
+			continue;
+		if (i-- == 0) {
+			snprintf(name, cap, "%s.%s", keydefs[k].section, keydefs[k].name);
+			*help = keydefs[k].help;
+			return true;
+		}
+	}
+	return false;
+}
+
+static const struct keydef *keydef_find(const char *section, const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(keydefs); i++)
+		if (strcmp(keydefs[i].section, section) == 0 && strcmp(keydefs[i].name, name) == 0)
+			return &keydefs[i];
+	return NULL;
+}
+
+/* Checks value against d and stores it. On error writes what was expected
+ * into why (no location: the caller adds it). */
+static int keydef_store(struct settings *s, const struct keydef *d, const char *v, char *why, size_t whylen)
+{
+	char *base = (char *)s + d->off;
+	char **str = (char **)(void *)base;
+	struct err e = { 0 };
+
+	switch (d->kind) {
+	case K_URL: {
+		struct sftp_url u;
+
+		if (*v != '\0' && url_parse(v, &u, &e) != RV_OK) {
+			snprintf(why, whylen, "%s", e.msg);
+			return -1;
+		}
+		if (*v != '\0')
+			url_free(&u);
+		break;
+	}
+	case K_UINT:
+		if (parse_uint(v, d->lo, d->hi, (unsigned *)(void *)base) != 0) {
+			snprintf(why, whylen, "%s.%s must be a whole number from %u to %u, not \"%s\"",
+				 d->section, d->name, d->lo, d->hi, v);
+			return -1;
+		}
+		return 0;
+	case K_BOOL:
+		if (parse_bool(v, (bool *)(void *)base) != 0) {
+			snprintf(why, whylen, "%s.%s must be on or off, not \"%s\"", d->section, d->name, v);
+			return -1;
+		}
+		return 0;
+	case K_AUTH:
+		for (size_t i = 0; i < ARRAY_LEN(auth_names); i++)
+			if (strcmp(v, auth_names[i]) == 0)
+				return *(enum auth_method *)(void *)base = (enum auth_method)i, 0;
+		snprintf(why, whylen, "server.auth must be password, publickey or agent, not \"%s\"", v);
+		return -1;
+	case K_THEME:
+		for (size_t i = 0; i < ARRAY_LEN(theme_names); i++)
+			if (strcmp(v, theme_names[i]) == 0)
+				goto store;
+		snprintf(why, whylen, "ui.theme must be default, monochrome or high-contrast, not \"%s\"", v);
+		return -1;
+	case K_DEVICE:
+		if (*v != '\0' && !valid_device(v)) {
+			snprintf(why, whylen,
+				 "backup.device must be 1-64 letters, digits, '-', '_' or '.', not starting with '.': \"%s\"", v);
+			return -1;
+		}
+		break;
+	case K_PATH:
+		if (*v != '\0' && v[0] != '/') {
+			snprintf(why, whylen, "%s.%s must be an absolute path, not \"%s\"", d->section, d->name, v);
+			return -1;
+		}
+		break;
+	case K_SEALED:
+		if (*v != '\0' && !str_has_prefix(v, "sealed:v1:")) {
+			snprintf(why, whylen,
+				 "%s.%s holds a value that is not sealed: remove the line and use `revault password set`",
+				 d->section, d->name);
+			return -1;
+		}
+		break;
+	case K_STR:
+		break;
+	}
+store:
+	free(*str);
+	*str = *v != '\0' ? xstrdup(v) : NULL;
+	return 0;
+}
+
+/* ---- loading ---- */
+
+struct loader {
+	const char *path;
+	yaml_document_t doc;
+	struct settings *s;
+	struct err *e;
+};
+
+static int fail_at(struct loader *l, yaml_node_t *n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail_at(struct loader *l, yaml_node_t *n, const char *fmt, ...)
+{
+	char what[ERR_MSG_MAX / 2];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return err_set(l->e, RV_USAGE, "%s:%zu:%zu: %s", l->path, n->start_mark.line + 1,
+		       n->start_mark.column + 1, what);
+}
+
+static const char *scalar(yaml_node_t *n)
+{
+	return (const char *)n->data.scalar.value;
+}
+
+/* A plain ~, null or empty scalar means "not set". */
+static bool is_null(yaml_node_t *n)
+{
+	const char *v = scalar(n);
+
+	return n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	       (*v == '\0' || strcmp(v, "~") == 0 || strcmp(v, "null") == 0);
+}
+
+/* Rejects a key that appears twice in one mapping. */
+static int check_duplicates(struct loader *l, yaml_node_t *map)
+{
+	yaml_node_pair_t *a, *b;
+
+	for (a = map->data.mapping.pairs.start; a < map->data.mapping.pairs.top; a++) {
+		yaml_node_t *ka = yaml_document_get_node(&l->doc, a->key);
+
+		if (ka->type != YAML_SCALAR_NODE)
+			return fail_at(l, ka, "a key must be a plain name");
+		for (b = map->data.mapping.pairs.start; b < a; b++) {
+			yaml_node_t *kb = yaml_document_get_node(&l->doc, b->key);
+
+			if (kb->type == YAML_SCALAR_NODE && strcmp(scalar(ka), scalar(kb)) == 0)
+				return fail_at(l, ka, "duplicate key \"%s\" (first at line %zu)", scalar(ka),
+					       kb->start_mark.line + 1);
+		}
+	}
+	return RV_OK;
+}
+
+static int load_list(struct loader *l, yaml_node_t *n, const char *name, char ***out, size_t *count,
+		     bool absolute)
+{
+	if (n->type == YAML_SCALAR_NODE && is_null(n))
+		return RV_OK;
+	if (n->type != YAML_SEQUENCE_NODE)
+		return fail_at(l, n, "%s must be a list of strings", name);
+	for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+		yaml_node_t *v = yaml_document_get_node(&l->doc, *it);
+
+		if (v->type != YAML_SCALAR_NODE || scalar(v)[0] == '\0')
+			return fail_at(l, v, "each entry of %s must be a non-empty string", name);
+		if (absolute && scalar(v)[0] != '/')
+			return fail_at(l, v, "%s entries must be absolute paths, not \"%s\"", name, scalar(v));
+		if (*count >= LIST_MAX)
+			return fail_at(l, v, "%s has more than %d entries", name, LIST_MAX);
+		*out = xrealloc(*out, (*count + 1) * sizeof(**out));
+		(*out)[(*count)++] = xstrdup(scalar(v));
+	}
+	return RV_OK;
+}
+
+static int load_known_host(struct loader *l, yaml_node_t *n)
+{
+	struct known_host k = { 0 };
+	char **fields[] = { &k.host, &k.type, &k.sha256, &k.md5, &k.added };
+	static const char *const names[] = { "host", "type", "sha256", "md5", "added" };
+	bool have_port = false;
+	int rc;
+
+	if (n->type != YAML_MAPPING_NODE)
+		return fail_at(l, n, "each known host must be a mapping with host, port, type and sha256 or md5");
+	if ((rc = check_duplicates(l, n)) != RV_OK)
+		return rc;
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(&l->doc, p->key);
+		yaml_node_t *vn = yaml_document_get_node(&l->doc, p->value);
+		const char *key = scalar(kn);
+		size_t i;
+
+		if (vn->type != YAML_SCALAR_NODE) {
+			rc = fail_at(l, vn, "known host field %s must be a single value", key);
+			goto bad;
+		}
+		if (strcmp(key, "port") == 0) {
+			if (parse_uint(scalar(vn), 1, 65535, &k.port) != 0) {
+				rc = fail_at(l, vn, "port must be a number from 1 to 65535, not \"%s\"", scalar(vn));
+				goto bad;
+			}
+			have_port = true;
+			continue;
+		}
+		for (i = 0; i < ARRAY_LEN(names); i++)
+			if (strcmp(key, names[i]) == 0)
+				break;
+		if (i == ARRAY_LEN(names)) {
+			rc = fail_at(l, kn, "unknown known host field \"%s\" (expected host, port, type, sha256, md5, added)", key);
+			goto bad;
+		}
+		if (!is_null(vn))
+			*fields[i] = xstrdup(scalar(vn));
+	}
+	if (k.host == NULL || k.type == NULL || !have_port || (k.sha256 == NULL && k.md5 == NULL)) {
+		rc = fail_at(l, n, "a known host needs host, port, type and sha256 or md5");
+		goto bad;
+	}
+	{
+		struct err fe = { 0 };
+		const char *canon = fingerprint_type(k.type, &fe);
+		char *sha = NULL, *md5 = NULL;
+
+		if (canon == NULL) {
+			rc = fail_at(l, n, "%s", fe.msg);
+			goto bad;
+		}
+		free(k.type);
+		k.type = xstrdup(canon);
+		if (k.sha256 != NULL) {
+			if (fingerprint_parse(k.sha256, &sha, &md5, &fe) != RV_OK || sha == NULL) {
+				free(md5);
+				rc = fail_at(l, n, "sha256 of %s is not a SHA256 fingerprint", k.host);
+				goto bad;
+			}
+			free(k.sha256);
+			k.sha256 = sha;
+		}
+		if (k.md5 != NULL) {
+			sha = md5 = NULL;
+			if (fingerprint_parse(k.md5, &sha, &md5, &fe) != RV_OK || md5 == NULL) {
+				free(sha);
+				rc = fail_at(l, n, "md5 of %s is not an MD5 fingerprint", k.host);
+				goto bad;
+			}
+			free(k.md5);
+			k.md5 = md5;
+		}
+	}
+	l->s->known_hosts = xrealloc(l->s->known_hosts, (l->s->nknown_hosts + 1) * sizeof(k));
+	l->s->known_hosts[l->s->nknown_hosts++] = k;
+	return RV_OK;
+bad:
+	known_host_free(&k);
+	return rc;
+}
+
+static int load_section(struct loader *l, const char *section, yaml_node_t *map)
+{
+	int rc;
+
+	if (map->type == YAML_SCALAR_NODE && is_null(map))
+		return RV_OK;
+	if (map->type != YAML_MAPPING_NODE)
+		return fail_at(l, map, "%s must be a mapping of settings", section);
+	if ((rc = check_duplicates(l, map)) != RV_OK)
+		return rc;
+	for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(&l->doc, p->key);
+		yaml_node_t *vn = yaml_document_get_node(&l->doc, p->value);
+		const char *key = scalar(kn);
+		const struct keydef *d;
+		char why[ERR_MSG_MAX / 2];
+
+		if (strcmp(section, "backup") == 0 && strcmp(key, "sources") == 0) {
+			rc = load_list(l, vn, "backup.sources", &l->s->backup.sources, &l->s->backup.nsources, true);
+		} else if (strcmp(section, "backup") == 0 && strcmp(key, "exclude") == 0) {
+			rc = load_list(l, vn, "backup.exclude", &l->s->backup.exclude, &l->s->backup.nexclude, false);
+		} else if ((d = keydef_find(section, key)) == NULL) {
+			rc = fail_at(l, kn, "unknown setting \"%s.%s\"", section, key);
+		} else if (vn->type != YAML_SCALAR_NODE) {
+			rc = fail_at(l, vn, "%s.%s must be a single value", section, key);
+		} else if (is_null(vn) && (d->kind == K_UINT || d->kind == K_BOOL || d->kind == K_AUTH)) {
+			rc = fail_at(l, vn, "%s.%s needs a value (%s)", section, key, d->help);
+		} else if (keydef_store(l->s, d, is_null(vn) ? "" : scalar(vn), why, sizeof(why)) != 0) {
+			rc = fail_at(l, vn, "%s", why);
+		}
+		if (rc != RV_OK)
+			return rc;
+	}
+	return RV_OK;
+}
+
+static int load_root(struct loader *l, yaml_node_t *root)
+{
+	static const char *const sections[] = { "server", "backup", "security", "ui" };
+	int rc;
+
+	if (root == NULL)
+		return RV_OK; /* an empty file: defaults */
+	if (root->type == YAML_SCALAR_NODE && is_null(root))
+		return RV_OK;
+	if (root->type != YAML_MAPPING_NODE)
+		return fail_at(l, root, "the settings must be a mapping (server:, backup:, security:, known_hosts:, ui:)");
+	if ((rc = check_duplicates(l, root)) != RV_OK)
+		return rc;
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *kn = yaml_document_get_node(&l->doc, p->key);
+		yaml_node_t *vn = yaml_document_get_node(&l->doc, p->value);
+		const char *key = scalar(kn);
+		size_t i;
+
+		if (strcmp(key, "known_hosts") == 0) {
+			if (vn->type == YAML_SCALAR_NODE && is_null(vn))
+				continue;
+			if (vn->type != YAML_SEQUENCE_NODE)
+				return fail_at(l, vn, "known_hosts must be a list");
+			for (yaml_node_item_t *it = vn->data.sequence.items.start; it < vn->data.sequence.items.top; it++)
+				if ((rc = load_known_host(l, yaml_document_get_node(&l->doc, *it))) != RV_OK)
+					return rc;
+			continue;
+		}
+		for (i = 0; i < ARRAY_LEN(sections); i++)
+			if (strcmp(key, sections[i]) == 0)
+				break;
+		if (i == ARRAY_LEN(sections))
+			return fail_at(l, kn, "unknown section \"%s\" (expected server, backup, security, known_hosts, ui)", key);
+		if ((rc = load_section(l, key, vn)) != RV_OK)
+			return rc;
+	}
+	return RV_OK;
+}
+
+int settings_load(struct settings *s, const char *path, struct err *e)
+{
+	struct loader l = { .path = path, .s = s, .e = e };
+	yaml_parser_t parser;
+	struct stat st;
+	FILE *f;
+	int rc;
+
+	settings_init(s);
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		if (errno == ENOENT)
+			return RV_OK;
+		return err_set(e, RV_USAGE, "cannot read settings %s: %s", path, strerror(errno));
+	}
+	if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+		fclose(f);
+		return err_set(e, RV_USAGE, "settings %s is not a regular file", path);
+	}
+	if (st.st_size > SETTINGS_MAX_BYTES) {
+		fclose(f);
+		return err_set(e, RV_USAGE, "settings %s is larger than %d MiB: not a revault settings file",
+			       path, SETTINGS_MAX_BYTES >> 20);
+	}
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_file(&parser, f);
+	if (!yaml_parser_load(&parser, &l.doc)) {
+		rc = err_set(e, RV_USAGE, "%s:%zu:%zu: %s%s%s (fix that line; indent with spaces, not tabs)", path,
+			     parser.problem_mark.line + 1, parser.problem_mark.column + 1,
+			     parser.problem ? parser.problem : "malformed YAML", parser.context ? " " : "",
+			     parser.context ? parser.context : "");
+		yaml_parser_delete(&parser);
+		fclose(f);
+		settings_free(s);
+		settings_init(s);
+		return rc;
+	}
+	rc = load_root(&l, yaml_document_get_root_node(&l.doc));
+	if (rc == RV_OK) {
+		/* A second document would be silently ignored: refuse it instead. */
+		yaml_document_t extra;
+
+		if (yaml_parser_load(&parser, &extra)) {
+			yaml_node_t *r = yaml_document_get_root_node(&extra);
+
+			if (r != NULL)
+				rc = err_set(e, RV_USAGE, "%s:%zu:%zu: only one YAML document is allowed", path,
+					     r->start_mark.line + 1, r->start_mark.column + 1);
+			yaml_document_delete(&extra);
+		} else {
+			rc = err_set(e, RV_USAGE, "%s:%zu:%zu: %s", path, parser.problem_mark.line + 1,
+				     parser.problem_mark.column + 1, parser.problem ? parser.problem : "malformed YAML");
+		}
+	}
+	yaml_document_delete(&l.doc);
+	yaml_parser_delete(&parser);
+	fclose(f);
+	if (rc != RV_OK) {
+		settings_free(s);
+		settings_init(s);
+	}
+	return rc;
+}
+
+/* ---- saving ---- */
+
+struct emitter {
+	yaml_emitter_t em;
+	bool ok;
+};
+
+static void emit(struct emitter *m, yaml_event_t *ev)
+{
+	if (m->ok && !yaml_emitter_emit(&m->em, ev))
+		m->ok = false;
+}
+
+static void emit_scalar(struct emitter *m, const char *v, bool quoted)
+{
+	yaml_event_t ev;
+
+	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)v, (int)strlen(v), !quoted, quoted,
+				     quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE);
+	emit(m, &ev);
+}
+
+static void emit_key(struct emitter *m, const char *k)
+{
+	emit_scalar(m, k, false);
+}
+
+static void emit_str(struct emitter *m, const char *k, const char *v)
+{
+	emit_key(m, k);
+	if (v == NULL)
+		emit_scalar(m, "~", false);
+	else
+		emit_scalar(m, v, true);
+}
+
+static void emit_uint(struct emitter *m, const char *k, unsigned v)
+{
+	char buf[16];
+
+	snprintf(buf, sizeof(buf), "%u", v);
+	emit_key(m, k);
+	emit_scalar(m, buf, false);
+}
+
+static void emit_bool(struct emitter *m, const char *k, bool v)
+{
+	emit_key(m, k);
+	emit_scalar(m, v ? "on" : "off", false);
+}
+
+static void map_start(struct emitter *m)
+{
+	yaml_event_t ev;
+
+	yaml_mapping_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_MAPPING_STYLE);
+	emit(m, &ev);
+}
+
+static void map_end(struct emitter *m)
+{
+	yaml_event_t ev;
+
+	yaml_mapping_end_event_initialize(&ev);
+	emit(m, &ev);
+}
+
+static void emit_list(struct emitter *m, const char *k, char **v, size_t n)
+{
+	yaml_event_t ev;
+
+	emit_key(m, k);
+	yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
+	emit(m, &ev);
+	for (size_t i = 0; i < n; i++)
+		emit_scalar(m, v[i], true);
+	yaml_sequence_end_event_initialize(&ev);
+	emit(m, &ev);
+}
+
+static int write_handler(void *data, unsigned char *buf, size_t size)
+{
+	return fwrite(buf, 1, size, data) == size;
+}
+
+static void emit_settings(struct emitter *m, const struct settings *s)
+{
+	yaml_event_t ev;
+
+	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+	emit(m, &ev);
+	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+	emit(m, &ev);
+	map_start(m);
+
+	emit_key(m, "server");
+	map_start(m);
+	emit_str(m, "url", s->server.url);
+	emit_str(m, "username", s->server.username);
+	emit_str(m, "auth", settings_auth_name(s->server.auth));
+	emit_str(m, "password", s->server.password);
+	emit_str(m, "identity", s->server.identity);
+	emit_str(m, "identity_passphrase", s->server.identity_passphrase);
+	emit_uint(m, "connect_timeout", s->server.connect_timeout);
+	emit_uint(m, "timeout", s->server.timeout);
+	map_end(m);
+
+	emit_key(m, "backup");
+	map_start(m);
+	emit_uint(m, "revisions", s->backup.revisions);
+	emit_uint(m, "compression", s->backup.compression);
+	emit_str(m, "device", s->backup.device);
+	emit_list(m, "sources", s->backup.sources, s->backup.nsources);
+	emit_list(m, "exclude", s->backup.exclude, s->backup.nexclude);
+	map_end(m);
+
+	emit_key(m, "security");
+	map_start(m);
+	emit_bool(m, "protected", s->security.protected_);
+	emit_bool(m, "enforced", s->security.enforced);
+	map_end(m);
+
+	emit_key(m, "known_hosts");
+	yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
+	emit(m, &ev);
+	for (size_t i = 0; i < s->nknown_hosts; i++) {
+		const struct known_host *k = &s->known_hosts[i];
+
+		map_start(m);
+		emit_str(m, "host", k->host);
+		emit_uint(m, "port", k->port);
+		emit_str(m, "type", k->type);
+		emit_str(m, "sha256", k->sha256);
+		emit_str(m, "md5", k->md5);
+		emit_str(m, "added", k->added);
+		map_end(m);
+	}
+	yaml_sequence_end_event_initialize(&ev);
+	emit(m, &ev);
+
+	emit_key(m, "ui");
+	map_start(m);
+	emit_str(m, "theme", s->ui.theme);
+	emit_bool(m, "ascii", s->ui.ascii);
+	emit_bool(m, "slow_link", s->ui.slow_link);
+	map_end(m);
+
+	map_end(m);
+	yaml_document_end_event_initialize(&ev, 1);
+	emit(m, &ev);
+	yaml_stream_end_event_initialize(&ev);
+	emit(m, &ev);
+}
+
+int settings_save(const struct settings *s, const char *path, struct err *e)
+{
+	struct emitter m = { .ok = true };
+	char *tmp = NULL, *dir = NULL;
+	mode_t old_umask;
+	FILE *f = NULL;
+	int fd = -1, rc = RV_OK;
+	const char *slash;
+
+	if ((rc = paths_ensure_dir(path, e)) != RV_OK)
+		return rc;
+	tmp = xasprintf("%s.tmp-XXXXXX", path);
+	old_umask = umask(077);
+	fd = mkstemp(tmp);
+	umask(old_umask);
+	if (fd < 0) {
+		rc = err_set(e, RV_FAIL, "cannot write settings next to %s: %s", path, strerror(errno));
+		free(tmp);
+		return rc;
+	}
+	fchmod(fd, 0600);
+	f = fdopen(fd, "wb");
+	if (f == NULL) {
+		close(fd);
+		rc = err_set(e, RV_FAIL, "cannot write %s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	fputs("# revault settings. Edit with `revault set` or the text interface;\n"
+	      "# secrets are sealed under secret.key and never stored in clear.\n", f);
+	yaml_emitter_initialize(&m.em);
+	yaml_emitter_set_output(&m.em, write_handler, f);
+	yaml_emitter_set_unicode(&m.em, 1);
+	yaml_emitter_set_width(&m.em, -1);
+	emit_settings(&m, s);
+	yaml_emitter_delete(&m.em);
+	if (!m.ok || fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		rc = err_set(e, RV_FAIL, "cannot write %s: %s", tmp, m.ok ? strerror(errno) : "YAML emitter failed");
+		goto fail;
+	}
+	if (fclose(f) != 0) {
+		f = NULL;
+		rc = err_set(e, RV_FAIL, "cannot write %s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	f = NULL;
+	if (rename(tmp, path) != 0) {
+		rc = err_set(e, RV_FAIL, "cannot replace %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	/* The rename is durable only once the directory is. */
+	slash = strrchr(path, '/');
+	dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+	free(tmp);
+	return RV_OK;
+fail:
+	if (f != NULL)
+		fclose(f);
+	unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+/* ---- edits ---- */
+
+int settings_set(struct settings *s, const char *key, const char *value, struct err *e)
+{
+	const char *dot = strchr(key, '.');
+	char section[32], why[ERR_MSG_MAX / 2];
+	const struct keydef *d = NULL;
+
+	if (dot != NULL && (size_t)(dot - key) < sizeof(section)) {
+		memcpy(section, key, (size_t)(dot - key));
+		section[dot - key] = '\0';
+		d = keydef_find(section, dot + 1);
+	}
+	if (d == NULL)
+		return err_set(e, RV_USAGE, "unknown setting \"%s\": `revault set --help` lists them", key);
+	if (!d->settable)
+		return err_set(e, RV_USAGE, "%s is not set this way: %s", key, d->help);
+	if ((d->kind == K_UINT || d->kind == K_BOOL || d->kind == K_AUTH || d->kind == K_THEME) && *value == '\0')
+		return err_set(e, RV_USAGE, "%s needs a value: %s", key, d->help);
+	if (keydef_store(s, d, value, why, sizeof(why)) != 0)
+		return err_set(e, RV_USAGE, "%s", why);
+	return RV_OK;
+}
+
+static void print_value(FILE *out, const char *k, const char *v)
+{
+	fprintf(out, "%-28s %s\n", k, v != NULL ? v : "(not set)");
+}
+
+void settings_print(const struct settings *s, FILE *out)
+{
+	char buf[32];
+
+	print_value(out, "server.url", s->server.url);
+	print_value(out, "server.username", s->server.username);
+	print_value(out, "server.auth", settings_auth_name(s->server.auth));
+	print_value(out, "server.password", s->server.password ? "******** (sealed)" : NULL);
+	print_value(out, "server.identity", s->server.identity);
+	print_value(out, "server.identity_passphrase", s->server.identity_passphrase ? "******** (sealed)" : NULL);
+	snprintf(buf, sizeof(buf), "%u s", s->server.connect_timeout);
+	print_value(out, "server.connect_timeout", buf);
+	snprintf(buf, sizeof(buf), "%u s", s->server.timeout);
+	print_value(out, "server.timeout", buf);
+	snprintf(buf, sizeof(buf), "%u", s->backup.revisions);
+	print_value(out, "backup.revisions", buf);
+	snprintf(buf, sizeof(buf), "%u", s->backup.compression);
+	print_value(out, "backup.compression", buf);
+	print_value(out, "backup.device", s->backup.device ? s->backup.device : "(host name)");
+	if (s->backup.nsources == 0)
+		print_value(out, "backup.sources", NULL);
+	for (size_t i = 0; i < s->backup.nsources; i++)
+		print_value(out, "backup.sources", s->backup.sources[i]);
+	for (size_t i = 0; i < s->backup.nexclude; i++)
+		print_value(out, "backup.exclude", s->backup.exclude[i]);
+	print_value(out, "security.protected", s->security.protected_ ? "on" : "off");
+	print_value(out, "security.enforced", s->security.enforced ? "on" : "off");
+	print_value(out, "ui.theme", s->ui.theme);
+	print_value(out, "ui.ascii", s->ui.ascii ? "on" : "off");
+	print_value(out, "ui.slow_link", s->ui.slow_link ? "on" : "off");
+	for (size_t i = 0; i < s->nknown_hosts; i++) {
+		const struct known_host *k = &s->known_hosts[i];
+
+		fprintf(out, "%-28s %s:%u %s %s\n", "known_host", k->host, k->port, k->type,
+			k->sha256 != NULL ? k->sha256 : k->md5);
+	}
+}
+
+static int list_add(char ***v, size_t *n, const char *item)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*v)[i], item) == 0)
+			return 1;
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = xstrdup(item);
+	return 0;
+}
+
+static int list_remove(char **v, size_t *n, const char *item)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp(v[i], item) == 0) {
+			free(v[i]);
+			memmove(&v[i], &v[i + 1], (*n - i - 1) * sizeof(*v));
+			(*n)--;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int settings_source_add(struct settings *s, const char *path, struct err *e)
+{
+	char *clean;
+	size_t n;
+
+	if (path[0] != '/')
+		return err_set(e, RV_USAGE, "a source must be an absolute path, not \"%s\"", path);
+	clean = xstrdup(path);
+	for (n = strlen(clean); n > 1 && clean[n - 1] == '/'; n--)
+		clean[n - 1] = '\0';
+	if (strcmp(clean, "/") == 0 || strstr(clean, "/../") != NULL || strstr(clean, "/./") != NULL ||
+	    (n >= 3 && strcmp(clean + n - 3, "/..") == 0)) {
+		free(clean);
+		return err_set(e, RV_USAGE, "%s cannot be a source: name the directories to back up, without . or ..", path);
+	}
+	if (list_add(&s->backup.sources, &s->backup.nsources, clean) != 0) {
+		free(clean);
+		return err_set(e, RV_USAGE, "%s is already a source", path);
+	}
+	free(clean);
+	return RV_OK;
+}
+
+int settings_source_remove(struct settings *s, const char *path, struct err *e)
+{
+	char *clean = xstrdup(path);
+	int rc = RV_OK;
+
+	for (size_t n = strlen(clean); n > 1 && clean[n - 1] == '/'; n--)
+		clean[n - 1] = '\0';
+	if (list_remove(s->backup.sources, &s->backup.nsources, clean) != 0)
+		rc = err_set(e, RV_USAGE, "%s is not a source (`revault show` lists them)", path);
+	free(clean);
+	return rc;
+}
+
+int settings_exclude_add(struct settings *s, const char *pattern, struct err *e)
+{
+	if (*pattern == '\0')
+		return err_set(e, RV_USAGE, "an exclude pattern cannot be empty");
+	if (list_add(&s->backup.exclude, &s->backup.nexclude, pattern) != 0)
+		return err_set(e, RV_USAGE, "\"%s\" is already excluded", pattern);
+	return RV_OK;
+}
+
+int settings_exclude_remove(struct settings *s, const char *pattern, struct err *e)
+{
+	if (list_remove(s->backup.exclude, &s->backup.nexclude, pattern) != 0)
+		return err_set(e, RV_USAGE, "\"%s\" is not an exclude pattern (`revault show` lists them)", pattern);
+	return RV_OK;
+}
+
+void settings_known_host_add(struct settings *s, const char *host, unsigned port, const char *type,
+			     const char *sha256, const char *md5)
+{
+	struct known_host k = { 0 };
+	char added[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	settings_known_host_remove(s, host, port, type);
+	gmtime_r(&now, &tm);
+	strftime(added, sizeof(added), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	k.host = xstrdup(host);
+	k.port = port;
+	k.type = xstrdup(type);
+	k.sha256 = sha256 != NULL ? xstrdup(sha256) : NULL;
+	k.md5 = md5 != NULL ? xstrdup(md5) : NULL;
+	k.added = xstrdup(added);
+	s->known_hosts = xrealloc(s->known_hosts, (s->nknown_hosts + 1) * sizeof(k));
+	s->known_hosts[s->nknown_hosts++] = k;
+}
+
+size_t settings_known_host_remove(struct settings *s, const char *host, unsigned port, const char *type)
+{
+	size_t removed = 0, j = 0;
+
+	for (size_t i = 0; i < s->nknown_hosts; i++) {
+		struct known_host *k = &s->known_hosts[i];
+
+		if (strcasecmp(k->host, host) == 0 && k->port == port &&
+		    (type == NULL || strcmp(k->type, type) == 0)) {
+			known_host_free(k);
+			removed++;
+			continue;
+		}
+		s->known_hosts[j++] = *k;
+	}
+	s->nknown_hosts = j;
+	return removed;
+}

@@ -1,0 +1,96 @@
+/* settings: the whole configuration model of revault, loaded from and saved
+ * to one YAML file. Loading is strict (unknown keys, wrong types, duplicate
+ * keys and out-of-range values are refused with FILE:LINE:COLUMN) and saving
+ * is atomic, so a file that could not be fully read is never overwritten. */
+#ifndef REVAULT_CORE_SETTINGS_H
+#define REVAULT_CORE_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/err.h"
+
+enum auth_method {
+	AUTH_PASSWORD,
+	AUTH_PUBLICKEY,
+	AUTH_AGENT,
+};
+
+struct known_host {
+	char *host;   /* as written in the URL, without brackets for IPv6 */
+	unsigned port;
+	char *type;   /* canonical: ssh-ed25519, ecdsa-sha2-nistp256, ssh-rsa, ssh-dss ... */
+	char *sha256; /* "SHA256:base64-without-padding", or NULL when only MD5 was pinned */
+	char *md5;    /* "MD5:aa:bb:...", or NULL */
+	char *added;  /* UTC, ISO 8601 */
+};
+
+struct settings {
+	struct {
+		char *url;            /* sftp://[user@]host[:port]/dir, or NULL */
+		char *username;       /* NULL: the user in the URL, else the local user */
+		enum auth_method auth;
+		char *password;       /* sealed form ("sealed:v1:..."), never clear text */
+		char *identity;       /* private key file */
+		char *identity_passphrase; /* sealed form */
+		unsigned connect_timeout; /* seconds */
+		unsigned timeout;         /* seconds, per call */
+	} server;
+	struct {
+		unsigned revisions;   /* 1..1000 */
+		char **sources;       /* absolute paths */
+		size_t nsources;
+		char **exclude;       /* glob patterns */
+		size_t nexclude;
+		unsigned compression; /* zstd level 1..19 */
+		char *device;         /* NULL: the host name */
+	} backup;
+	struct {
+		bool protected_;
+		bool enforced;
+	} security;
+	struct known_host *known_hosts;
+	size_t nknown_hosts;
+	struct {
+		char *theme;          /* default, monochrome, high-contrast */
+		bool ascii;
+		bool slow_link;
+	} ui;
+};
+
+void settings_init(struct settings *s);   /* defaults */
+void settings_free(struct settings *s);
+
+/* Loads path into s. A missing file gives the defaults and RV_OK. Any other
+ * problem gives RV_USAGE with "FILE:LINE:COLUMN: what is wrong". */
+int settings_load(struct settings *s, const char *path, struct err *e);
+/* Writes s atomically (temp file in the same directory, fsync, rename,
+ * fsync the directory), mode 0600. Creates the directory (0700) if needed. */
+int settings_save(const struct settings *s, const char *path, struct err *e);
+
+/* The i-th key settable with `revault set` ("section.name") and its help;
+ * false past the last one. */
+bool settings_key_at(size_t i, char *name, size_t cap, const char **help);
+
+/* Validates and sets one key; RV_USAGE with a message on bad input. */
+int settings_set(struct settings *s, const char *key, const char *value, struct err *e);
+/* Prints every setting, secrets masked, as "key: value" lines. */
+void settings_print(const struct settings *s, FILE *out);
+
+int settings_source_add(struct settings *s, const char *path, struct err *e);
+int settings_source_remove(struct settings *s, const char *path, struct err *e);
+int settings_exclude_add(struct settings *s, const char *pattern, struct err *e);
+int settings_exclude_remove(struct settings *s, const char *pattern, struct err *e);
+
+/* Known hosts. Adding replaces an entry with the same host, port and type. */
+void settings_known_host_add(struct settings *s, const char *host, unsigned port,
+			     const char *type, const char *sha256, const char *md5);
+/* Removes entries for host:port (all types when type is NULL); returns the count. */
+size_t settings_known_host_remove(struct settings *s, const char *host, unsigned port,
+				  const char *type);
+
+const char *settings_auth_name(enum auth_method m);
+
+#endif

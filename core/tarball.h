@@ -1,0 +1,73 @@
+/* tarball: the archive inside a backup. A pax tar (zstd-compressed) of the
+ * configured sources, stored relative to "/", led by a manifest entry that
+ * names the sources. Extraction goes into staging directories beside each
+ * target and is swapped into place only after everything was read and
+ * verified. */
+#ifndef REVAULT_CORE_TARBALL_H
+#define REVAULT_CORE_TARBALL_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "core/err.h"
+
+#define TARBALL_MANIFEST ".revault-manifest"
+
+/* Receives compressed archive bytes. Non-zero stops with e set. */
+typedef int (*tarball_out)(void *arg, const void *buf, size_t len, struct err *e);
+/* Supplies compressed archive bytes: returns the count, 0 at the end, -1 with e set. */
+typedef ssize_t (*tarball_in)(void *arg, const void **buf, struct err *e);
+
+struct tarball_progress {
+	_Atomic uint64_t bytes;       /* file data bytes archived or extracted */
+	_Atomic uint64_t files;
+	_Atomic uint64_t skipped;     /* unreadable or refused entries */
+	char current[256];            /* last file name, for display (racy by design) */
+};
+
+struct tarball_create_opts {
+	char *const *sources;
+	size_t nsources;
+	char *const *exclude;
+	size_t nexclude;
+	unsigned level;            /* zstd level */
+	atomic_bool *cancel;
+	struct tarball_progress *progress;
+	/* Called for each unreadable file: the backup goes on without it. */
+	void (*warn)(void *arg, const char *msg);
+	void *warn_arg;
+};
+
+/* Counts files and bytes so progress can show a percentage. */
+int tarball_scan(const struct tarball_create_opts *o, uint64_t *files, uint64_t *bytes, struct err *e);
+int tarball_create(const struct tarball_create_opts *o, tarball_out out, void *arg, struct err *e);
+
+struct tarball_stage;
+
+struct tarball_extract_opts {
+	const char *to_dir;        /* NULL: in place */
+	bool verify_only;          /* read everything, write nothing */
+	atomic_bool *cancel;
+	struct tarball_progress *progress;
+	void (*warn)(void *arg, const char *msg);
+	void *warn_arg;
+};
+
+/* Reads the whole archive. In restore mode extracts into staging
+ * directories and returns them in *stage; nothing is in place yet. On
+ * failure the staging directories are already removed. */
+int tarball_extract(const struct tarball_extract_opts *o, tarball_in in, void *arg,
+		    struct tarball_stage **stage, struct err *e);
+/* The targets a stage would replace, for a confirmation question. */
+size_t tarball_stage_targets(const struct tarball_stage *st, const char ***targets);
+/* Swaps the staged trees into place: each target is renamed aside, the
+ * staged tree renamed in, and only when all succeeded are the old trees
+ * removed. On failure everything swapped so far is put back. */
+int tarball_commit(struct tarball_stage *st, struct err *e);
+/* Removes the staging directories (restore abandoned). */
+void tarball_discard(struct tarball_stage *st);
+
+#endif

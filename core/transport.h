@@ -1,0 +1,97 @@
+/* transport: SFTP over libssh2. Connect, check the server's host key against
+ * the pinned ones before anything about the user is sent, authenticate, and
+ * move files with enough data in flight to keep the channel busy. Calls are
+ * blocking and bounded by the session timeout; transport_interrupt() from
+ * another thread makes a blocked call return at once. */
+#ifndef REVAULT_CORE_TRANSPORT_H
+#define REVAULT_CORE_TRANSPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/settings.h"
+#include "core/url.h"
+
+struct hostkey {
+	char type[40];    /* ssh-ed25519, ecdsa-sha2-nistp256, ... */
+	char sha256[64];  /* "SHA256:" + unpadded base64, as ssh-keygen -l prints */
+	char md5[64];     /* "MD5:aa:bb:..." */
+};
+
+enum hostkey_verdict {
+	HOSTKEY_MATCH,
+	HOSTKEY_UNKNOWN, /* nothing pinned for host:port */
+	HOSTKEY_CHANGED, /* pinned, and the server's key differs or is of another type */
+};
+
+struct transport_config {
+	const struct sftp_url *url;
+	const char *username;            /* NULL: url->user, else the local user */
+	enum auth_method auth;
+	const char *password;            /* clear text, owned by the caller */
+	const char *identity;            /* private key file */
+	const char *identity_passphrase; /* clear text or NULL */
+	unsigned connect_timeout;        /* seconds */
+	unsigned timeout;                /* seconds per call */
+	const struct known_host *known;  /* to restrict host key types before the handshake */
+	size_t nknown;
+};
+
+struct transport;
+
+struct transport *transport_new(const struct transport_config *c);
+void transport_free(struct transport *t);
+/* From any thread: makes a blocked call fail promptly (cancel). */
+void transport_interrupt(struct transport *t);
+
+/* TCP connect and SSH handshake; the host key is then available. */
+int transport_connect(struct transport *t, struct err *e);
+const struct hostkey *transport_hostkey(const struct transport *t);
+/* Compares the server's key with the pinned ones, in constant time. On
+ * CHANGED, e holds an OpenSSH-style warning with expected and offered
+ * fingerprints (code RV_HOSTKEY); on UNKNOWN, a message saying to run
+ * `revault authenticate` or pin the key. */
+enum hostkey_verdict transport_check_hostkey(const struct transport *t, const struct known_host *k,
+					     size_t n, struct err *e);
+/* Only after the host key was accepted. RV_AUTH when refused. */
+int transport_auth(struct transport *t, struct err *e);
+/* Opens the SFTP subsystem and checks the URL's directory exists. */
+int transport_sftp(struct transport *t, struct err *e);
+/* Sends an SSH keepalive if one is due (long local work between calls). */
+void transport_keepalive(struct transport *t);
+
+struct remote_entry {
+	char *name;
+	uint64_t size;
+	int64_t mtime;
+	bool is_dir;
+};
+
+/* Paths are absolute on the server. */
+int transport_mkdirs(struct transport *t, const char *path, struct err *e);
+int transport_list(struct transport *t, const char *dir, struct remote_entry **out, size_t *n,
+		   struct err *e);
+void remote_entries_free(struct remote_entry *v, size_t n);
+int transport_unlink(struct transport *t, const char *path, struct err *e);
+/* Never overwrites (SFTP v3): fails when `to` exists. */
+int transport_rename(struct transport *t, const char *from, const char *to, struct err *e);
+
+struct remote_file;
+
+/* Streaming upload: create (exclusive, mode 0600), write, then commit
+ * (flush what is in flight, fsync@openssh.com when offered, close).
+ * remote_abort closes without committing; the caller unlinks. */
+struct remote_file *transport_create(struct transport *t, const char *path, struct err *e);
+int remote_write(struct remote_file *f, const void *buf, size_t len, struct err *e);
+int remote_commit(struct remote_file *f, struct err *e);
+void remote_abort(struct remote_file *f);
+
+/* Streaming download with large pipelined reads. remote_read returns the
+ * number of bytes read, 0 at end of file, -1 on error (e set). */
+struct remote_file *transport_open(struct transport *t, const char *path, struct err *e);
+long remote_read(struct remote_file *f, void *buf, size_t len, struct err *e);
+void remote_close(struct remote_file *f);
+
+#endif

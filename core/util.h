@@ -1,0 +1,31 @@
+/* util: the allocation family that aborts on exhaustion, secret wiping,
+ * and small string helpers shared across core. */
+#ifndef REVAULT_CORE_UTIL_H
+#define REVAULT_CORE_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Wipes a secret so the compiler cannot drop the store. */
+void wipe(void *p, size_t n);
+/* Wipes a NUL-terminated secret string and frees it. */
+void wipe_free_str(char *s);
+
+/* Hex encoding for ids and fingerprints (lower case). out holds 2n+1. */
+void hex_encode(const uint8_t *in, size_t n, char *out);
+/* Returns the number of bytes decoded, or -1 on a non-hex digit or odd length. */
+long hex_decode(const char *in, uint8_t *out, size_t cap);
+
+bool str_has_prefix(const char *s, const char *prefix);
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

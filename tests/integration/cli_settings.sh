@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# The settings commands end to end: each command, each exit status, the
+# file's mode, and a hand-broken file refused with FILE:LINE:COLUMN and left
+# untouched.
+. "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
+set -e
+cfg=$T_TMP/conf/revault.yaml
+rv() { run "$REVAULT" -c "$cfg" "$@"; }
+
+rv --version;               expect_rc 0 "--version"; expect_out '^revault [0-9]' "--version"
+rv --help;                  expect_rc 0 "--help";    expect_out 'backup' "--help lists commands"
+rv set backup.revisions 7;  expect_rc 0 "set revisions"
+rv show;                    expect_rc 0 "show";      expect_out 'backup.revisions +7' "show has 7"
+[ "$(stat -c %a "$cfg")" = 600 ] && pass || fail "settings mode is $(stat -c %a "$cfg")"
+[ "$(stat -c %a "$(dirname "$cfg")")" = 700 ] && pass || fail "settings dir mode"
+
+rv set backup.revisions 0;    expect_rc 2 "revisions 0"; expect_one_line "revisions 0"
+rv set backup.revisions 1001; expect_rc 2 "revisions 1001"
+rv set security.protected maybe; expect_rc 2 "bad boolean"; expect_err 'on or off' "bad boolean"
+rv set server.url "sftp://[::1]:2222/backups"; expect_rc 0 "IPv6 URL"
+rv set server.url "ftp://host/dir"; expect_rc 2 "ftp URL"; expect_err 'sftp://' "ftp URL"
+rv set server.url "sftp://host:99999/d"; expect_rc 2 "port range"
+rv set server.url "sftp://user:pw@host/d"; expect_rc 2 "password in URL"
+rv set no.such.key 1;       expect_rc 2 "unknown key"
+rv set backup.revisions;    expect_rc 2 "set without value"
+rv source add relative/dir; expect_rc 2 "relative source"
+rv source add /etc;         expect_rc 0 "source add"
+rv source add /etc/;        expect_rc 2 "duplicate source"
+rv source remove /nope;     expect_rc 2 "remove unknown source"
+rv exclude add '*.tmp';     expect_rc 0 "exclude add"
+rv show;                    expect_out 'backup.sources +/etc' "show sources"; expect_out 'backup.exclude +\*\.tmp' "show excludes"
+rv source remove /etc;      expect_rc 0 "source remove"
+rv nonsense;                expect_rc 2 "unknown command"; expect_one_line "unknown command"
+rv set --bogus;             expect_rc 2 "set with junk"
+
+# The password: from stdin, never argv, sealed in the file, masked by show.
+printf 'hunter2-secret\n' | "$REVAULT" -c "$cfg" password set >/dev/null 2>&1 && pass || fail "password set"
+grep -q 'hunter2-secret' "$cfg" && fail "password in clear in the settings" || pass
+grep -q 'password: "sealed:v1:' "$cfg" && pass || fail "password not sealed"
+[ "$(stat -c %a "$(dirname "$cfg")/secret.key")" = 600 ] && pass || fail "secret.key mode"
+rv show; expect_out 'server.password +\*+ \(sealed\)' "show masks the password"
+grep -q hunter2 <<<"$OUT" && fail "show leaked the password" || pass
+printf '' | "$REVAULT" -c "$cfg" password set >/dev/null 2>&1; [ $? = 2 ] && pass || fail "empty password accepted"
+
+# A hand-broken file: FILE:LINE:COLUMN, exit 2, file unchanged, not overwritten by set.
+printf 'backup:\n  revisions: 7\n  revisions: 8\n' > "$cfg"
+before=$(sha256sum "$cfg")
+rv show;                   expect_rc 2 "broken show"; expect_err "^revault: $cfg:3:3: duplicate key" "broken file location"
+expect_one_line "broken file"
+rv set backup.revisions 5; expect_rc 2 "set on a broken file"
+[ "$(sha256sum "$cfg")" = "$before" ] && pass || fail "broken file was modified"
+printf 'server:\n  url: [\n' > "$cfg"
+rv show; expect_rc 2 "bad YAML"; expect_err "$cfg:[0-9]+:[0-9]+:" "bad YAML location"
+
+# Where the settings live.
+REVAULT_CONFIG=$T_TMP/env.yaml run "$REVAULT" set backup.revisions 4
+expect_rc 0 "REVAULT_CONFIG"; [ -f "$T_TMP/env.yaml" ] && pass || fail "REVAULT_CONFIG not used"
+
+# No command and no terminal: exit 2 with one line.
+run "$REVAULT" -c "$cfg" </dev/null; expect_rc 2 "no terminal"; expect_err 'needs a terminal' "no terminal"
+
+t_done

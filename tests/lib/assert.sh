@@ -1,0 +1,49 @@
+# Small assertions for the integration tests. Each test sources this file,
+# runs the real binary ($REVAULT) and fails on the first broken expectation.
+set -u
+: "${REVAULT:?REVAULT must name the built binary}"
+: "${REVAULT_SOURCE_DIR:?}"
+
+T_PASSED=0
+T_FAILED=0
+T_TMP=$(mktemp -d /tmp/revault-test.XXXXXX)
+chmod 755 "$T_TMP"
+t_cleanup_hooks=()
+t_cleanup() {
+	local i
+	for ((i=${#t_cleanup_hooks[@]}-1; i>=0; i--)); do eval "${t_cleanup_hooks[$i]}" || true; done
+	rm -rf "$T_TMP"
+}
+trap t_cleanup EXIT
+t_on_exit() { t_cleanup_hooks+=("$1"); }
+
+fail() { echo "FAIL: $*" >&2; T_FAILED=$((T_FAILED+1)); }
+pass() { T_PASSED=$((T_PASSED+1)); }
+
+# run CMD...: runs it, keeping stdout in $OUT, stderr in $ERR, status in $RC.
+run() {
+	set +e
+	"$@" >"$T_TMP/.out" 2>"$T_TMP/.err"
+	RC=$?
+	set -e
+	OUT=$(cat "$T_TMP/.out")
+	ERR=$(cat "$T_TMP/.err")
+}
+
+# expect_rc N DESCRIPTION: the last run exited N.
+expect_rc() {
+	if [ "$RC" = "$1" ]; then pass; else fail "$2: exit $RC, expected $1; stderr: $ERR"; fi
+}
+expect_out() { if grep -qE -- "$1" <<<"$OUT"; then pass; else fail "$2: stdout lacks /$1/: $OUT"; fi; }
+expect_err() { if grep -qE -- "$1" <<<"$ERR"; then pass; else fail "$2: stderr lacks /$1/: $ERR"; fi; }
+# One clear line: failures print exactly one line on stderr.
+expect_one_line() {
+	local n
+	n=$(printf '%s' "$ERR" | grep -c '') || true
+	if [ "$n" = 1 ]; then pass; else fail "$1: expected one stderr line, got $n: $ERR"; fi
+}
+
+t_done() {
+	echo "$T_PASSED passed, $T_FAILED failed"
+	[ "$T_FAILED" = 0 ]
+}
