@@ -2,6 +2,7 @@
  * it until it ends, answers its questions from the terminal (or refuses
  * them when there is none), and prints one summary line. */
 #include "cli/cli.h"
+#include "cli/run.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -113,7 +114,7 @@ static void show_progress(struct run *r, struct job *j, time_t *last)
 	fprintf(stderr, "\r\033[K%s", line);
 }
 
-static int run_job(struct cli_ctx *ctx, enum job_kind kind, struct job_params *p, bool yes, struct err *e)
+int cli_run_job(struct cli_ctx *ctx, enum job_kind kind, struct job_params *p, bool yes, struct err *e)
 {
 	struct run r = { .ctx = ctx, .tty_err = isatty(STDERR_FILENO) };
 	struct job *j;
@@ -207,7 +208,7 @@ static int exec_backup(struct cli_ctx *ctx, int argc, char **argv, struct err *e
 	(void)argv;
 	if (argc != 0)
 		return cli_usage(ctx->cmd, e);
-	return run_job(ctx, JOB_BACKUP, &p, false, e);
+	return cli_run_job(ctx, JOB_BACKUP, &p, false, e);
 }
 
 static int exec_list(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
@@ -220,7 +221,7 @@ static int exec_list(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		return rc;
 	if (argc != 0)
 		return cli_usage(ctx->cmd, e);
-	return run_job(ctx, JOB_LIST, &p, false, e);
+	return cli_run_job(ctx, JOB_LIST, &p, false, e);
 }
 
 static int exec_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
@@ -234,7 +235,7 @@ static int exec_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e
 	if (argc != 1)
 		return cli_usage(ctx->cmd, e);
 	p.revision = argv[0];
-	return run_job(ctx, JOB_VERIFY, &p, false, e);
+	return cli_run_job(ctx, JOB_VERIFY, &p, false, e);
 }
 
 static int exec_restore(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
@@ -272,7 +273,7 @@ static int exec_restore(struct cli_ctx *ctx, int argc, char **argv, struct err *
 			abs[n - 1] = '\0';
 		}
 	}
-	rc = run_job(ctx, JOB_RESTORE, &p, yes, e);
+	rc = cli_run_job(ctx, JOB_RESTORE, &p, yes, e);
 	free(abs);
 	return rc;
 }
@@ -288,7 +289,7 @@ static int exec_authenticate(struct cli_ctx *ctx, int argc, char **argv, struct 
 		return rc;
 	if (argc != 0)
 		return cli_usage(ctx->cmd, e);
-	return run_job(ctx, JOB_AUTHENTICATE, &p, yes, e);
+	return cli_run_job(ctx, JOB_AUTHENTICATE, &p, yes, e);
 }
 
 const struct cli_cmd cli_job_cmds[] = {

@@ -101,6 +101,7 @@ struct job {
 	struct qbuf *held;
 	bool in_eof;
 	struct tarball_stage *stage;
+	char *journal;
 };
 
 const char *job_state_name(enum job_state s)
@@ -425,6 +426,17 @@ static void st_new(struct job *j)
 	if (j->kind == JOB_BACKUP || j->kind == JOB_RESTORE) {
 		if (take_lock(j) != RV_OK)
 			return;
+	}
+	if (j->kind == JOB_RESTORE) {
+		bool recovered;
+
+		j->journal = paths_beside(j->p.settings_path, "restore.journal");
+		if (tarball_recover(j->journal, &recovered, &e) != RV_OK) {
+			fail(j, e.code, "%s", e.msg);
+			return;
+		}
+		if (recovered)
+			logf_(j, LOG_WARNING, "finished a restore that was interrupted during its last step");
 	}
 	if (j->kind == JOB_BACKUP) {
 		if (s->backup.nsources == 0) {
@@ -829,12 +841,13 @@ static void transfer_backup(struct job *j)
 	j->side_started = false;
 	if (cancelled(j))
 		return;
-	if (j->side_err.code != RV_OK) {
-		fail(j, j->side_err.code, "%s", j->side_err.msg);
-		return;
-	}
+	/* The upload's own error first: the archive side then only saw "stopped". */
 	if (e.code != RV_OK) {
 		fail(j, e.code, "%s", e.msg);
+		return;
+	}
+	if (j->side_err.code != RV_OK) {
+		fail(j, j->side_err.code, "%s", j->side_err.msg);
 		return;
 	}
 	set_state(j, JOB_COMMIT);
@@ -895,7 +908,8 @@ static void *restore_side(void *arg)
 {
 	struct job *j = arg;
 	struct tarball_extract_opts o = {
-		.to_dir = j->p.to_dir, .verify_only = j->kind == JOB_VERIFY, .cancel = &j->cancel,
+		.to_dir = j->p.to_dir, .journal = j->journal, .verify_only = j->kind == JOB_VERIFY,
+		.cancel = &j->cancel,
 		.progress = &j->tp, .warn = warn_cb, .warn_arg = j,
 	};
 
@@ -1173,6 +1187,7 @@ void job_free(struct job *j)
 	free(j->rev_name);
 	free(j->tmp_path);
 	free(j->final_path);
+	free(j->journal);
 	queue_free(j->q);
 	opener_free(j->opener);
 	free(j->plain);

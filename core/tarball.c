@@ -349,6 +349,7 @@ struct staged {
 };
 
 struct tarball_stage {
+	char *journal;
 	struct staged *v;
 	size_t n;
 	char **dirs;    /* staging directories to remove */
@@ -360,6 +361,7 @@ struct tarball_stage {
 
 static void stage_free(struct tarball_stage *st)
 {
+	free(st->journal);
 	for (size_t i = 0; i < st->n; i++) {
 		free(st->v[i].source);
 		free(st->v[i].target);
@@ -647,6 +649,8 @@ int tarball_extract(const struct tarball_extract_opts *o, tarball_in in, void *a
 	int rc = RV_OK, flags;
 
 	*stage = NULL;
+	if (o->journal != NULL)
+		st->journal = xstrdup(o->journal);
 	archive_read_support_format_tar(a);
 	archive_read_support_filter_zstd(a);
 	if (archive_read_open(a, &r, NULL, read_cb, NULL) != ARCHIVE_OK) {
@@ -847,15 +851,148 @@ static void rollback(struct tarball_stage *st)
 	}
 }
 
+/* The journal: a header line, then for each target three NUL-terminated
+ * paths (target, aside or empty, staged). Written and synced before the
+ * first rename, removed after the last. */
+static int journal_write(struct tarball_stage *st, struct err *e)
+{
+	char *tmp;
+	FILE *f;
+	int ok;
+
+	if (st->journal == NULL)
+		return RV_OK;
+	tmp = xasprintf("%s.tmp", st->journal);
+	f = fopen(tmp, "wbx");
+	if (f == NULL) {
+		unlink(tmp);
+		f = fopen(tmp, "wbx");
+	}
+	if (f == NULL) {
+		int rc = err_set(e, RV_FAIL, "cannot write the restore journal %s: %s", tmp, strerror(errno));
+
+		free(tmp);
+		return rc;
+	}
+	fputs("revault-journal 1\n", f);
+	for (size_t i = 0; i < st->n; i++) {
+		const struct staged *s = &st->v[i];
+
+		if (!s->present)
+			continue;
+		fprintf(f, "%s%c%s%c%s%c", s->target, 0, s->aside ? s->aside : "", 0, s->staged, 0);
+	}
+	ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, st->journal) != 0) {
+		int rc = err_set(e, RV_FAIL, "cannot write the restore journal %s: %s", st->journal, strerror(errno));
+
+		unlink(tmp);
+		free(tmp);
+		return rc;
+	}
+	free(tmp);
+	return RV_OK;
+}
+
+int tarball_recover(const char *journal, bool *recovered, struct err *e)
+{
+	FILE *f = fopen(journal, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int rc = RV_OK;
+
+	*recovered = false;
+	if (f == NULL)
+		return errno == ENOENT ? RV_OK : err_set(e, RV_FAIL, "cannot read %s: %s", journal, strerror(errno));
+	for (;;) {
+		if (len == cap) {
+			cap = cap ? cap * 2 : 4096;
+			if (cap > (64u << 20)) {
+				fclose(f);
+				free(buf);
+				return err_set(e, RV_FAIL, "%s is not a restore journal: move it away", journal);
+			}
+			buf = xrealloc(buf, cap);
+		}
+		size_t n = fread(buf + len, 1, cap - len, f);
+
+		if (n == 0)
+			break;
+		len += n;
+	}
+	fclose(f);
+	if (len < 18 || memcmp(buf, "revault-journal 1\n", 18) != 0) {
+		free(buf);
+		return err_set(e, RV_FAIL, "%s is not a restore journal: move it away", journal);
+	}
+	/* Roll forward: what was staged had verified completely. */
+	for (size_t p = 18; p < len && rc == RV_OK;) {
+		const char *f3[3];
+
+		for (int k = 0; k < 3; k++) {
+			const char *z = memchr(buf + p, 0, len - p);
+
+			if (z == NULL) {
+				free(buf);
+				return err_set(e, RV_FAIL, "the restore journal %s is cut short: check the restored paths by hand", journal);
+			}
+			f3[k] = buf + p;
+			p = (size_t)(z - buf) + 1;
+		}
+		struct stat sb;
+		bool staged_there = lstat(f3[2], &sb) == 0;
+
+		if (staged_there) {
+			if (f3[1][0] != '\0' && lstat(f3[1], &sb) != 0 && lstat(f3[0], &sb) == 0 && rename(f3[0], f3[1]) != 0)
+				rc = err_set(e, RV_FAIL, "recovering the interrupted restore: cannot move %s aside: %s", f3[0], strerror(errno));
+			else if (mkdirs_for(f3[0], 0755), rename(f3[2], f3[0]) != 0)
+				rc = err_set(e, RV_FAIL, "recovering the interrupted restore: cannot move %s into place: %s", f3[0], strerror(errno));
+		}
+		if (rc == RV_OK && f3[1][0] != '\0')
+			rm_tree(f3[1]);
+		if (rc == RV_OK) {
+			/* The stage directory is the staged path's parent. */
+			char *dir = xstrdup(f3[2]), *slash = strrchr(dir, '/');
+
+			if (slash != NULL && strstr(dir, "/.revault-stage-") != NULL) {
+				*slash = '\0';
+				rm_tree(dir);
+			}
+			free(dir);
+		}
+	}
+	free(buf);
+	if (rc == RV_OK) {
+		unlink(journal);
+		*recovered = true;
+	}
+	return rc;
+}
+
 int tarball_commit(struct tarball_stage *st, struct err *e)
 {
 	int rc = RV_OK;
 
+	/* Name every aside first so the journal holds the whole plan. */
 	for (size_t i = 0; i < st->n; i++) {
 		struct staged *s = &st->v[i];
 		struct stat sb;
-		char *tag;
-		const char *slash;
+		const char *slash = strrchr(s->target, '/');
+
+		if (s->present && lstat(s->target, &sb) == 0) {
+			char *tag = random_tag();
+
+			s->aside = xasprintf("%.*s/.revault-old-%s-%s", (int)(slash - s->target), s->target, tag, slash + 1);
+			free(tag);
+		}
+	}
+	if ((rc = journal_write(st, e)) != RV_OK) {
+		tarball_discard(st);
+		return rc;
+	}
+	for (size_t i = 0; i < st->n; i++) {
+		struct staged *s = &st->v[i];
 
 		if (!s->present)
 			continue;
@@ -863,11 +1000,7 @@ int tarball_commit(struct tarball_stage *st, struct err *e)
 			rc = err_set(e, RV_FAIL, "cannot create the parent directories of %s: %s", s->target, strerror(errno));
 			break;
 		}
-		if (lstat(s->target, &sb) == 0) {
-			tag = random_tag();
-			slash = strrchr(s->target, '/');
-			s->aside = xasprintf("%.*s/.revault-old-%s-%s", (int)(slash - s->target), s->target, tag, slash + 1);
-			free(tag);
+		if (s->aside != NULL) {
 			if (rename(s->target, s->aside) != 0) {
 				rc = err_set(e, RV_FAIL, "cannot move %s aside: %s%s", s->target, strerror(errno),
 					     errno == EBUSY ? " (a mount point: restore with --to DIR and copy by hand)" : "");
@@ -883,6 +1016,8 @@ int tarball_commit(struct tarball_stage *st, struct err *e)
 	}
 	if (rc != RV_OK) {
 		rollback(st);
+		if (st->journal != NULL)
+			unlink(st->journal);
 		tarball_discard(st);
 		return rc;
 	}
@@ -890,6 +1025,9 @@ int tarball_commit(struct tarball_stage *st, struct err *e)
 		if (st->v[i].parked)
 			rm_tree(st->v[i].aside);
 	remove_stages(st, false);
+	/* Last: until now a killed run is finished by tarball_recover(). */
+	if (st->journal != NULL)
+		unlink(st->journal);
 	stage_free(st);
 	return RV_OK;
 }

@@ -49,6 +49,7 @@ struct tarball_stage;
 
 struct tarball_extract_opts {
 	const char *to_dir;        /* NULL: in place */
+	const char *journal;       /* where the swap is recorded while it runs */
 	bool verify_only;          /* read everything, write nothing */
 	atomic_bool *cancel;
 	struct tarball_progress *progress;
@@ -69,5 +70,10 @@ size_t tarball_stage_targets(const struct tarball_stage *st, const char ***targe
 int tarball_commit(struct tarball_stage *st, struct err *e);
 /* Removes the staging directories (restore abandoned). */
 void tarball_discard(struct tarball_stage *st);
+/* Finishes a swap that a killed run left half done, from its journal: every
+ * target ends up restored (the staged trees were verified before the swap
+ * began) and the old trees are removed. Returns RV_OK with *recovered set
+ * when there was something to do; no journal is not an error. */
+int tarball_recover(const char *journal, bool *recovered, struct err *e);
 
 #endif

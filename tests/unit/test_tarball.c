@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -247,6 +250,69 @@ static void test_hostile_entries(void **state)
 	free(m.buf);
 }
 
+/* The process dies at its Nth rename: a SIGKILL in the middle of the swap. */
+static int kill_at_rename;
+
+int rename(const char *from, const char *to)
+{
+	if (kill_at_rename > 0 && --kill_at_rename == 0)
+		raise(SIGKILL);
+	return (int)syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to, 0);
+}
+
+static void killed_swap_recovers(int nth)
+{
+	char *src = xasprintf("%s/k%d", tmp, nth), *target = xasprintf("%s/k%d/etc/app", tmp, nth);
+	char *journal = xasprintf("%s/journal-%d", tmp, nth);
+	char *sources[] = { target };
+	struct tarball_create_opts co = { .sources = sources, .nsources = 1, .level = 1 };
+	struct tarball_extract_opts eo = { .journal = journal };
+	struct mem m = { .piece = 65536 };
+	struct tarball_stage *st = NULL;
+	struct err e = { 0 };
+	bool recovered;
+	pid_t pid;
+	int status;
+
+	build_tree(src);
+	assert_int_equal(tarball_create(&co, mem_out, &m, &e), RV_OK);
+	sh("printf changed > %s/a.conf && rm %s/blob", target, target);
+	pid = fork();
+	if (pid == 0) {
+		if (tarball_extract(&eo, mem_in, &m, &st, &e) != RV_OK)
+			_exit(3);
+		kill_at_rename = nth;
+		tarball_commit(st, &e);
+		_exit(4); /* not reached */
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	if (nth > 1) {
+		/* The journal is there and recovery rolls the restore forward. */
+		assert_int_equal(tarball_recover(journal, &recovered, &e), RV_OK);
+		assert_true(recovered);
+		sh("test \"$(cat %s/a.conf)\" = hello && test -f %s/blob", target, target);
+	} else {
+		/* Killed writing the journal: nothing was swapped, nothing to do. */
+		assert_int_equal(tarball_recover(journal, &recovered, &e), RV_OK);
+		assert_false(recovered);
+		sh("test \"$(cat %s/a.conf)\" = changed", target);
+	}
+	sh("test ! -e %s && ! find %s -name '.revault-old-*' | grep -q .", journal, src);
+	free(src);
+	free(target);
+	free(journal);
+	free(m.buf);
+}
+
+static void test_killed_during_swap(void **state)
+{
+	(void)state;
+	/* 1: the journal's own rename; 2: target moved aside; 3: staged moved in. */
+	for (int nth = 1; nth <= 3; nth++)
+		killed_swap_recovers(nth);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -266,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_failure_changes_nothing),
 		cmocka_unit_test(test_hostile_entries),
+		cmocka_unit_test(test_killed_during_swap),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
