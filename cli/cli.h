@@ -32,6 +32,7 @@ extern const struct cli_cmd cli_settings_cmds[]; /* cli/cmd_settings.c */
 extern const struct cli_cmd cli_key_cmds[];      /* cli/cmd_key.c */
 extern const struct cli_cmd cli_knownhost_cmds[];/* cli/cmd_knownhost.c */
 extern const struct cli_cmd cli_job_cmds[];      /* cli/cmd_job.c */
+extern const struct cli_cmd cli_console_cmds[];  /* cli/console.c */
 
 int cli_main(int argc, char **argv);
 /* Saves ctx->settings to ctx->settings_path. */

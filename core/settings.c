@@ -201,7 +201,7 @@ static int keydef_store(struct settings *s, const struct keydef *d, const char *
 		struct sftp_url u;
 
 		if (*v != '\0' && url_parse(v, &u, &e) != RV_OK) {
-			snprintf(why, whylen, "%s", e.msg);
+			snprintf(why, whylen, "%.*s", (int)whylen - 1, e.msg);
 			return -1;
 		}
 		if (*v != '\0')
