@@ -40,7 +40,8 @@ grep -q 'password: "sealed:v1:' "$cfg" && pass || fail "password not sealed"
 [ "$(stat -c %a "$(dirname "$cfg")/secret.key")" = 600 ] && pass || fail "secret.key mode"
 rv show; expect_out 'server.password +\*+ \(sealed\)' "show masks the password"
 grep -q hunter2 <<<"$OUT" && fail "show leaked the password" || pass
-printf '' | "$REVAULT" -c "$cfg" password set >/dev/null 2>&1; [ $? = 2 ] && pass || fail "empty password accepted"
+rc=0; printf '' | "$REVAULT" -c "$cfg" password set >/dev/null 2>&1 || rc=$?
+if [ "$rc" = 2 ]; then pass; else fail "empty password accepted (exit $rc)"; fi
 
 # A hand-broken file: FILE:LINE:COLUMN, exit 2, file unchanged, not overwritten by set.
 printf 'backup:\n  revisions: 7\n  revisions: 8\n' > "$cfg"

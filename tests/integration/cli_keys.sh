@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# The master key and known-host commands end to end: generate without
+# overwriting, export and import through a passphrase and on paper (the key
+# id survives the trip), refusals of bad key files and bad fingerprints,
+# and the pinned host list.
+. "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
+set -e
+cfg=$T_TMP/a/revault.yaml
+cfg2=$T_TMP/b/revault.yaml
+rv() { run "$REVAULT" -c "$cfg" "$@"; }
+rv2() { run "$REVAULT" -c "$cfg2" "$@"; }
+
+rv key show;              expect_rc 2 "no key yet"; expect_err 'revault key generate' "no key says what to do"; expect_one_line "no key"
+rv key generate;          expect_rc 0 "generate"; expect_out 'key id [0-9a-f]{16}' "generate prints the id"
+id=$(grep -oE '[0-9a-f]{16}' <<<"$OUT" | head -1)
+[ "$(stat -c %a "$T_TMP/a/master.key")" = 600 ] && pass || fail "master.key mode"
+[ "$(stat -c %s "$T_TMP/a/master.key")" = 32 ] && pass || fail "master.key size"
+rv key show;              expect_rc 0 "key show"; expect_out "$id" "key show has the id"
+rv show;                  expect_out "master_key.id +$id" "show has the key id"
+grep -q "$(xxd -p "$T_TMP/a/master.key" | tr -d '\n' | head -c 16)" "$cfg" 2>/dev/null && fail "key bytes in settings" || pass
+rv key generate;          expect_rc 2 "no overwrite"; expect_err -- '--force' "no overwrite says --force"; expect_one_line "no overwrite"
+rv key show;              expect_out "$id" "key unchanged after refusal"
+
+# Export under a passphrase, import on a second machine.
+printf 'a fine passphrase\n' >"$T_TMP/pass"
+rv key export "$T_TMP/key.export" --passphrase-fd 3 3<"$T_TMP/pass"; expect_rc 0 "export"
+[ "$(stat -c %a "$T_TMP/key.export")" = 600 ] && pass || fail "export mode"
+grep -q 'fine passphrase' "$T_TMP/key.export" && fail "passphrase in export" || pass
+rv key export "$T_TMP/key.export" --passphrase-fd 3 3<"$T_TMP/pass"; expect_rc 2 "export does not overwrite"
+printf 'short\n' >"$T_TMP/short"
+rv key export "$T_TMP/other.export" --passphrase-fd 3 3<"$T_TMP/short"; expect_rc 2 "short passphrase"
+printf 'not it at all\n' >"$T_TMP/wrong"
+rv2 key import "$T_TMP/key.export" --passphrase-fd 3 3<"$T_TMP/wrong"; expect_rc 2 "wrong passphrase"; expect_err 'wrong passphrase' "wrong passphrase named"
+[ -e "$T_TMP/b/master.key" ] && fail "key installed after wrong passphrase" || pass
+sed 's/^data \(.\)/data X/' "$T_TMP/key.export" >"$T_TMP/corrupt.export"
+rv2 key import "$T_TMP/corrupt.export" --passphrase-fd 3 3<"$T_TMP/pass"; expect_rc 5 "corrupt export"; expect_err 'corrupt' "corrupt named"
+rv2 key import "$T_TMP/key.export" --passphrase-fd 3 3<"$T_TMP/pass"; expect_rc 0 "import"; expect_out "$id" "import keeps the id"
+rv2 key show;             expect_out "$id" "imported key id"
+cmp -s "$T_TMP/a/master.key" "$T_TMP/b/master.key" && pass || fail "imported key differs"
+
+# Paper form, with --force keeping the old key.
+rv key export --paper;    expect_rc 0 "paper export"
+printf '%s\n' "$OUT" >"$T_TMP/paper"
+rv2 key generate --force; expect_rc 0 "force generate"
+ls "$T_TMP/b/" | grep -q '^master.key.old-' && pass || fail "old key kept"
+rv2 key import --paper "$T_TMP/paper"; expect_rc 2 "paper import needs --force"
+rv2 key import --paper "$T_TMP/paper" --force; expect_rc 0 "paper import"; expect_out "$id" "paper keeps the id"
+sed '3s/\(: \)\(.\)/\1\2\2/' "$T_TMP/paper" | sed '3s/\(.\)\(.\)\(\s*$\)/\1\3/' >"$T_TMP/typo"
+if ! cmp -s "$T_TMP/paper" "$T_TMP/typo"; then
+	rv2 key import --paper "$T_TMP/typo" --force; expect_rc 2 "paper typo"; expect_err 'line 2' "paper typo names the line"
+fi
+
+# Bad key files are refused with how to fix them.
+chmod 644 "$T_TMP/a/master.key"
+rv key show;              expect_rc 2 "readable key"; expect_err 'chmod 600' "readable key fix"
+chmod 600 "$T_TMP/a/master.key"
+head -c 10 /dev/urandom >"$T_TMP/b/master.key"
+rv2 key show;             expect_rc 2 "short key"; expect_err 'not 32' "short key named"
+
+# Known hosts.
+rv knownhost add server.example.com ssh-rsa a5:3a:12:6d:e9:48:a3:34:be:8f:ee:50:30:e5:e6:c3; expect_rc 0 "pin md5"
+rv knownhost add '[::1]:2222' ssh-dsa 'MD5:A5:3A:12:6D:E9:48:A3:34:BE:8F:EE:50:30:E5:E6:C3'; expect_rc 0 "pin v6 dsa"
+rv knownhost add 10.0.0.1:22 ssh-ed25519 SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8=; expect_rc 0 "pin sha256 padded"
+rv knownhost list;        expect_rc 0 "list"
+expect_out 'server.example.com +22 +ssh-rsa .*MD5:a5:3a' "list md5"
+expect_out '::1 +2222 +ssh-dss' "ssh-dsa stored as ssh-dss"
+expect_out 'SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8$' "sha256 unpadded"
+before=$(sha256sum "$cfg")
+rv knownhost add host ssh-foo a5:3a:12:6d:e9:48:a3:34:be:8f:ee:50:30:e5:e6:c3; expect_rc 2 "bad type"; expect_err 'ssh-ed25519' "bad type lists types"; expect_one_line "bad type"
+rv knownhost add host ssh-rsa a5:3a:12;    expect_rc 2 "short md5"; expect_err 'expected' "short md5 says expected"
+rv knownhost add host ssh-rsa SHA256:abc;  expect_rc 2 "short sha256"
+rv knownhost add host:0 ssh-rsa a5:3a:12:6d:e9:48:a3:34:be:8f:ee:50:30:e5:e6:c3; expect_rc 2 "port 0"
+rv knownhost add host ssh-rsa;             expect_rc 2 "missing fingerprint"
+rv knownhost remove nowhere;               expect_rc 2 "remove unknown"
+[ "$(sha256sum "$cfg")" = "$before" ] && pass || fail "refusals changed the settings"
+rv knownhost remove server.example.com;    expect_rc 0 "remove"
+rv knownhost list;        grep -q server.example.com <<<"$OUT" && fail "removed host still listed" || pass
+t_done
