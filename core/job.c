@@ -318,7 +318,8 @@ static int load_revisions(struct job *j, bool headers)
 		r->protected_ = prot;
 	}
 	remote_entries_free(ents, n);
-	qsort(j->revs, j->nrevs, sizeof(*j->revs), revision_cmp_newest_first);
+	if (j->nrevs > 1)
+		qsort(j->revs, j->nrevs, sizeof(*j->revs), revision_cmp_newest_first);
 	if (!headers)
 		return RV_OK;
 	for (size_t i = 0; i < j->nrevs && !cancelled(j); i++) {

@@ -1,0 +1,320 @@
+/* console_grammar: the keyword trees. Shared levels are written once as
+ * macros; an argument node carries the same check `revault set` and
+ * `revault knownhost add` make, so a bad value is refused at its word,
+ * before anything changes. */
+#include "cli/console_grammar.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fingerprint.h"
+#include "core/settings.h"
+#include "core/util.h"
+
+/* ---- argument checks ---- */
+
+static int check_revisions(const char *v, struct err *e)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (v[0] < '0' || v[0] > '9' || *end != '\0' || errno != 0 || n < 1 || n > 1000)
+		return err_set(e, RV_USAGE, "the number of revisions is a whole number from 1 to 1000, not \"%s\"", v);
+	return RV_OK;
+}
+
+/* The same check `revault set server.url` makes. */
+static int check_url(const char *v, struct err *e)
+{
+	struct settings tmp;
+	int rc;
+
+	settings_init(&tmp);
+	rc = settings_set(&tmp, "server.url", v, e);
+	settings_free(&tmp);
+	return rc;
+}
+
+static int check_name(const char *v, struct err *e)
+{
+	for (const char *p = v; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return err_set(e, RV_USAGE, "a user name cannot hold control characters");
+	if (v[0] == '\0')
+		return err_set(e, RV_USAGE, "the user name is empty");
+	return RV_OK;
+}
+
+static int check_secret(const char *v, struct err *e)
+{
+	if (v[0] == '\0')
+		return err_set(e, RV_USAGE, "the password is empty");
+	return RV_OK;
+}
+
+/* HOST, HOST:PORT, [IPv6] or [IPv6]:PORT; a bare IPv6 address has port 22. */
+int console_split_host(const char *v, char **host, unsigned *port, struct err *e)
+{
+	const char *colon = NULL, *hend;
+	size_t hlen;
+
+	*port = 22;
+	if (v[0] == '[') {
+		hend = strchr(v, ']');
+		if (hend == NULL || hend == v + 1)
+			return err_set(e, RV_USAGE, "\"%s\" is not a host: an IPv6 address goes in [brackets]", v);
+		if (hend[1] == ':')
+			colon = hend + 1;
+		else if (hend[1] != '\0')
+			return err_set(e, RV_USAGE, "\"%s\" is not a host: write [ADDRESS]:PORT", v);
+		v++;
+		hlen = (size_t)(hend - v);
+	} else {
+		colon = strchr(v, ':');
+		if (colon != NULL && strchr(colon + 1, ':') != NULL)
+			colon = NULL; /* a bare IPv6 address */
+		hlen = colon != NULL ? (size_t)(colon - v) : strlen(v);
+	}
+	if (hlen == 0 || strcspn(v, "/@ \t\"") < hlen)
+		return err_set(e, RV_USAGE, "\"%s\" is not a host name or address", v);
+	if (colon != NULL) {
+		char *end;
+		long p = strtol(colon + 1, &end, 10);
+
+		if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || p < 1 || p > 65535)
+			return err_set(e, RV_USAGE, "the port of \"%s\" must be a number from 1 to 65535", v);
+		*port = (unsigned)p;
+	}
+	if (host != NULL)
+		*host = xstrndup(v, hlen);
+	return RV_OK;
+}
+
+static int check_host(const char *v, struct err *e)
+{
+	unsigned port;
+
+	return console_split_host(v, NULL, &port, e);
+}
+
+static int check_type(const char *v, struct err *e)
+{
+	return fingerprint_type(v, e) != NULL ? RV_OK : RV_USAGE;
+}
+
+static int check_fingerprint(const char *v, struct err *e)
+{
+	char *sha = NULL, *md5 = NULL;
+	int rc = fingerprint_parse(v, &sha, &md5, e);
+
+	free(sha);
+	free(md5);
+	return rc;
+}
+
+static int check_revision(const char *v, struct err *e)
+{
+	if (v[0] == '\0' || v[0] == '.' || strchr(v, '/') != NULL)
+		return err_set(e, RV_USAGE, "\"%s\" is not a revision: `show backup` lists them", v);
+	return RV_OK;
+}
+
+/* ---- the grammar ---- */
+
+static const char *const key_types[] = {
+	"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-rsa", "ssh-dss",
+	"ssh-dsa", NULL,
+};
+
+#define END_OF_LEVEL { .word = NULL }
+
+static const struct console_node password_value[] = {
+	{ .word = "PASSWORD", .kind = CN_ARG, .help = "the server password (leave out to be asked without echo)",
+	  .slot = S_PASSWORD, .secret = true, .check = check_secret, .cmd = C_SERVER },
+	END_OF_LEVEL,
+};
+
+#define PASSWORD_NODE                                                                                     \
+	{ .word = "password", .kind = CN_KEYWORD, .help = "the password to log in with, sealed on this machine", \
+	  .slot = S_PASSWORD_KW, .cmd = C_SERVER, .next = password_value }
+
+static const struct console_node after_username[] = { PASSWORD_NODE, END_OF_LEVEL };
+
+static const struct console_node username_value[] = {
+	{ .word = "NAME", .kind = CN_ARG, .help = "the login name on the server", .slot = S_USER,
+	  .check = check_name, .cmd = C_SERVER, .next = after_username },
+	END_OF_LEVEL,
+};
+
+#define USERNAME_NODE                                                                              \
+	{ .word = "username", .kind = CN_KEYWORD, .help = "the login name on the server", .next = username_value }
+
+static const struct console_node after_url[] = { USERNAME_NODE, PASSWORD_NODE, END_OF_LEVEL };
+
+static const struct console_node url_value[] = {
+	{ .word = "URL", .kind = CN_ARG, .help = "sftp://[user@]host[:port]/dir", .slot = S_URL,
+	  .check = check_url, .cmd = C_SERVER, .next = after_url },
+	END_OF_LEVEL,
+};
+
+static const struct console_node backup_server[] = {
+	{ .word = "url", .kind = CN_KEYWORD, .help = "where backups go: sftp://[user@]host[:port]/dir",
+	  .next = url_value },
+	USERNAME_NODE,
+	PASSWORD_NODE,
+	{ .word = "authenticate", .kind = CN_KEYWORD, .help = "connect, show the server's host key and trust it",
+	  .cmd = C_AUTHENTICATE },
+	END_OF_LEVEL,
+};
+
+static const struct console_node revisions_value[] = {
+	{ .word = "NUMBER", .kind = CN_ARG, .help = "revisions kept on the server, 1-1000", .slot = S_NUMBER,
+	  .check = check_revisions, .cmd = C_REVISIONS },
+	END_OF_LEVEL,
+};
+
+static const struct console_node key_words[] = {
+	{ .word = "generate", .kind = CN_KEYWORD, .help = "make the master key that encrypts and signs backups",
+	  .cmd = C_KEYGEN },
+	END_OF_LEVEL,
+};
+
+static const struct console_node backup_security[] = {
+	{ .word = "key", .kind = CN_KEYWORD, .help = "the master key", .next = key_words },
+	{ .word = "protected", .kind = CN_KEYWORD, .help = "encrypt and sign every backup", .cmd = C_PROTECTED_ON },
+	{ .word = "enforced", .kind = CN_KEYWORD, .help = "restore only protected, untampered backups",
+	  .cmd = C_ENFORCED_ON },
+	END_OF_LEVEL,
+};
+
+static const struct console_node config_backup[] = {
+	{ .word = "revisions", .kind = CN_KEYWORD, .help = "how many revisions the server keeps",
+	  .next = revisions_value },
+	{ .word = "server", .kind = CN_KEYWORD, .help = "the SFTP server", .next = backup_server },
+	{ .word = "security", .kind = CN_KEYWORD, .help = "the master key, protected and enforced modes",
+	  .next = backup_security },
+	END_OF_LEVEL,
+};
+
+static const struct console_node fingerprint_value[] = {
+	{ .word = "FINGERPRINT", .kind = CN_ARG, .help = "aa:bb:... (MD5), MD5:aa:bb:... or SHA256:base64",
+	  .slot = S_FINGERPRINT, .check = check_fingerprint, .cmd = C_KNOWNHOST_ADD },
+	END_OF_LEVEL,
+};
+
+static const struct console_node type_value[] = {
+	{ .word = "TYPE", .kind = CN_ARG, .help = "the host key type", .slot = S_TYPE, .check = check_type,
+	  .choices = key_types, .next = fingerprint_value },
+	END_OF_LEVEL,
+};
+
+static const struct console_node host_value[] = {
+	{ .word = "HOST", .kind = CN_ARG, .help = "the server: name, address, HOST:PORT or [IPv6]:PORT",
+	  .slot = S_HOST, .check = check_host, .next = type_value },
+	END_OF_LEVEL,
+};
+
+static const struct console_node ssh_add[] = {
+	{ .word = "knownhost", .alias = "knowhost", .kind = CN_KEYWORD,
+	  .help = "pin a server's host key fingerprint", .next = host_value },
+	END_OF_LEVEL,
+};
+
+static const struct console_node security_add[] = {
+	{ .word = "ssh", .kind = CN_KEYWORD, .help = "SSH host keys", .next = ssh_add },
+	END_OF_LEVEL,
+};
+
+static const struct console_node host_only[] = {
+	{ .word = "HOST", .kind = CN_ARG, .help = "the server, as pinned (HOST or HOST:PORT)", .slot = S_HOST,
+	  .check = check_host, .cmd = C_KNOWNHOST_DEL },
+	END_OF_LEVEL,
+};
+
+static const struct console_node ssh_del[] = {
+	{ .word = "knownhost", .alias = "knowhost", .kind = CN_KEYWORD, .help = "forget a server's host keys",
+	  .next = host_only },
+	END_OF_LEVEL,
+};
+
+static const struct console_node security_del[] = {
+	{ .word = "ssh", .kind = CN_KEYWORD, .help = "SSH host keys", .next = ssh_del },
+	END_OF_LEVEL,
+};
+
+static const struct console_node no_backup_security[] = {
+	{ .word = "protected", .kind = CN_KEYWORD, .help = "back up without encryption and signature",
+	  .cmd = C_PROTECTED_OFF },
+	{ .word = "enforced", .kind = CN_KEYWORD, .help = "also restore unprotected backups, after a confirmation",
+	  .cmd = C_ENFORCED_OFF },
+	END_OF_LEVEL,
+};
+
+static const struct console_node no_backup[] = {
+	{ .word = "security", .kind = CN_KEYWORD, .help = "protected and enforced modes", .next = no_backup_security },
+	END_OF_LEVEL,
+};
+
+static const struct console_node config_no[] = {
+	{ .word = "backup", .kind = CN_KEYWORD, .help = "backup settings", .next = no_backup },
+	{ .word = "security", .kind = CN_KEYWORD, .help = "pinned host keys", .next = security_del },
+	END_OF_LEVEL,
+};
+
+static const struct console_node show_ssh[] = {
+	{ .word = "knownhost", .alias = "knowhost", .kind = CN_KEYWORD, .help = "the pinned host keys",
+	  .cmd = C_SHOW_KNOWNHOST },
+	END_OF_LEVEL,
+};
+
+static const struct console_node show_security[] = {
+	{ .word = "ssh", .kind = CN_KEYWORD, .help = "SSH host keys", .next = show_ssh },
+	END_OF_LEVEL,
+};
+
+static const struct console_node show_words[] = {
+	{ .word = "backup", .kind = CN_KEYWORD, .help = "the revisions on the server", .cmd = C_SHOW_BACKUP },
+	{ .word = "running-config", .kind = CN_KEYWORD, .help = "the settings as commands, secrets masked",
+	  .cmd = C_SHOW_RUNNING },
+	{ .word = "security", .kind = CN_KEYWORD, .help = "security settings", .next = show_security },
+	END_OF_LEVEL,
+};
+
+static const struct console_node config_tree[] = {
+	{ .word = "backup", .kind = CN_KEYWORD, .help = "backup settings", .next = config_backup },
+	{ .word = "security", .kind = CN_KEYWORD, .help = "pinned host keys", .next = security_add },
+	{ .word = "no", .kind = CN_KEYWORD, .help = "undo a setting", .next = config_no },
+	{ .word = "show", .kind = CN_KEYWORD, .help = "show settings and revisions", .next = show_words },
+	{ .word = "end", .kind = CN_KEYWORD, .help = "leave configuration mode", .cmd = C_END },
+	{ .word = "exit", .kind = CN_KEYWORD, .help = "leave configuration mode", .cmd = C_EXIT },
+	END_OF_LEVEL,
+};
+
+static const struct console_node terminal_word[] = {
+	{ .word = "terminal", .kind = CN_KEYWORD, .help = "configure from this terminal", .cmd = C_CONFIGURE },
+	END_OF_LEVEL,
+};
+
+static const struct console_node revision_value[] = {
+	{ .word = "REVISION", .kind = CN_ARG, .help = "a revision (`show backup` lists them) or latest",
+	  .slot = S_REVISION, .check = check_revision, .cmd = C_RESTORE },
+	END_OF_LEVEL,
+};
+
+static const struct console_node exec_tree[] = {
+	{ .word = "backup", .kind = CN_KEYWORD, .help = "back up now", .cmd = C_BACKUP },
+	{ .word = "configure", .kind = CN_KEYWORD, .help = "enter configuration mode", .next = terminal_word },
+	{ .word = "exit", .kind = CN_KEYWORD, .help = "leave the console", .cmd = C_EXIT },
+	{ .word = "restore", .kind = CN_KEYWORD, .help = "restore a revision in place", .next = revision_value },
+	{ .word = "show", .kind = CN_KEYWORD, .help = "show settings and revisions", .next = show_words },
+	END_OF_LEVEL,
+};
+
+const struct console_node *console_tree(bool config)
+{
+	return config ? config_tree : exec_tree;
+}
+

@@ -1,0 +1,300 @@
+#!/usr/bin/env bash
+# The appliance console end to end: the manual's examples as a script on
+# stdin give the right settings with the password sealed and masked; every
+# malformed line gets a caret error and leaves the settings file byte for
+# byte as it was; and an interactive session in tmux (prompt, ?, Tab,
+# prefixes, the password asked without echo, history without it).
+. "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
+set -e
+cfg=$T_TMP/conf/revault.yaml
+fp=a5:3a:12:6d:e9:48:a3:34:be:8f:ee:50:30:e5:e6:c3
+mkdir -p "$T_TMP/in"
+
+# console SCRIPT-TEXT: runs the console with the text on stdin.
+console() {
+	printf '%s\n' "$1" >"$T_TMP/in/script"
+	run "$REVAULT" -c "$cfg" console <"$T_TMP/in/script"
+}
+
+# ---- the manual's examples, as a script ----
+console "config t
+backup server url sftp://branch/vmbackups username admin password mainserver
+backup revisions 5
+security ssh knownhost server.example.com ssh-rsa $fp
+backup security protected
+backup security key generate
+end
+show running-config
+show security ssh knownhost"
+expect_rc 0 "manual script"
+expect_out '^revault# config t$' "script echoes the command after its prompt"
+expect_out '^revault\(config\)# backup revisions 5$' "config prompt"
+expect_out 'password \*{8}' "echo masks the password"
+expect_out '^backup server url sftp://branch/vmbackups username admin password \*{8}$' "running-config server line"
+expect_out '^backup revisions 5$' "running-config revisions"
+expect_out '^backup security protected$' "running-config protected"
+expect_out '^no backup security enforced$' "running-config enforced"
+expect_out "^security ssh knownhost server.example.com ssh-rsa $fp\$" "running-config knownhost"
+expect_out "^server.example.com +ssh-rsa +$fp\$" "show security ssh knownhost"
+expect_out 'Master key generated, id [0-9a-f]{16}' "key generate"
+grep -q mainserver <<<"$OUT$ERR" && fail "the password reached the output" || pass
+
+rv() { run "$REVAULT" -c "$cfg" "$@"; }
+rv show
+expect_rc 0 "show after the script"
+expect_out '^server.url +sftp://branch/vmbackups$' "url set"
+expect_out '^server.username +admin$' "username set"
+expect_out '^server.auth +password$' "auth password"
+expect_out '^server.password +\*+ \(sealed\)$' "password sealed"
+expect_out '^backup.revisions +5$' "revisions 5"
+expect_out '^security.protected +on$' "protected"
+expect_out "^known_host +server.example.com:22 ssh-rsa MD5:$fp\$" "known host pinned"
+expect_out '^master_key.id +[0-9a-f]{16}$' "master key made"
+grep -q 'password: "sealed:v1:' "$cfg" && pass || fail "password not sealed in the YAML"
+grep -rqa mainserver "$T_TMP/conf" && fail "the password is in clear beside the settings" || pass
+[ "$(stat -c %a "$cfg")" = 600 ] && pass || fail "settings mode $(stat -c %a "$cfg")"
+[ "$(stat -c %a "$T_TMP/conf/master.key")" = 600 ] && pass || fail "master.key mode"
+key_before=$(sha256sum "$T_TMP/conf/master.key")
+
+# Running the runbook again keeps the master key (older backups need it).
+console "configure terminal
+backup security key generate"
+expect_rc 0 "key generate again"; expect_out 'already exists .*kept' "existing key kept"
+[ "$(sha256sum "$T_TMP/conf/master.key")" = "$key_before" ] && pass || fail "master key replaced"
+
+# The other forms: parts alone, no, enforced, other key types, misspelling.
+console "conf t
+backup server username operator
+backup security enforced
+no backup security protected
+security ssh knownhost [::1]:2222 ssh-ed25519 SHA256:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU
+security ssh knownhost files.example.com ssh-dsa MD5:$fp
+exit
+sh sec ssh knowhost"
+expect_rc 0 "other forms"
+expect_out '^\[::1\]:2222 +ssh-ed25519 +SHA256:47DEQ' "IPv6 host with port"
+expect_out "^files.example.com +ssh-dss +$fp\$" "ssh-dsa is ssh-dss"
+rv show
+expect_out '^server.username +operator$' "username alone"
+expect_out '^server.url +sftp://branch/vmbackups$' "url kept"
+expect_out '^security.enforced +on$' "enforced on"
+expect_out '^security.protected +off$' "protected off"
+console "conf t
+no security ssh knownhost files.example.com
+backup security protected
+no backup security enforced"
+expect_rc 0 "no knownhost"
+rv show
+grep -q files.example.com <<<"$OUT" && fail "known host not removed" || pass
+expect_out '^security.enforced +off$' "enforced off again"
+
+# ---- malformed lines: a caret, exit 2, the file untouched ----
+before=$(sha256sum "$cfg")
+bad() {
+	local line=$1 word=$2
+	console "configure terminal
+$line"
+	expect_rc 2 "malformed: $line"
+	expect_out "% (Invalid input|Ambiguous command|Incomplete command)" "error line for: $line"
+	# the caret sits under the offending word of the echoed line
+	local echoed caret
+	echoed=$(grep -F "revault(config)# " <<<"$OUT" | tail -n 1)
+	caret=$(grep -E '^ *\^$' <<<"$OUT" | head -n 1)
+	if [ -z "$caret" ]; then
+		fail "no caret for: $line"
+	elif [ -n "$word" ]; then
+		local col=$(( ${#caret} - 1 )) prefix
+		prefix=${echoed:0:$col}
+		[ "${echoed:$col:${#word}}" = "$word" ] && pass || fail "caret at column $col, not under \"$word\": $line"
+	else
+		pass
+	fi
+	expect_err 'console: 1 command failed, the first on line 2' "summary on stderr for: $line"
+	[ "$(sha256sum "$cfg")" = "$before" ] && pass || fail "settings changed by: $line"
+}
+bad "backup revisons 5" revisons
+bad "backup revisions 0" 0
+bad "backup revisions abc" abc
+bad "backup revisions 1001" 1001
+bad "backup server url ftp://branch/vmbackups" ftp://branch/vmbackups
+bad "backup server url sftp://admin:pw@branch/d" sftp://admin:pw@branch/d
+bad "backup server url sftp://branch/vmbackups username admin password" ""
+bad "backup server username admin url sftp://branch/d" url
+bad "security ssh knownhost server.example.com ssh-foo $fp" ssh-foo
+bad "security ssh knownhost server.example.com ssh-rsa a5:3a:12" a5:3a:12
+bad "security ssh knownhost server.example.com ssh-rsa SHA256:short" SHA256:short
+bad "security ssh knownhost server.example.com ssh-rsa" ""
+bad "backup se url sftp://branch/d" se
+bad "frobnicate" frobnicate
+bad "restore latest" restore
+# an open quote may hide a password: the echo shows "..." in its place
+bad "backup server url sftp://branch/d username \"open" "..."
+grep -q mainserver <<<"$OUT" && fail "a malformed line leaked the password" || pass
+
+# An exec-mode line in the wrong mode says where it belongs.
+console "backup revisions 5"
+expect_rc 2 "config command in exec mode"; expect_out 'configure terminal' "hint to configure"
+[ "$(sha256sum "$cfg")" = "$before" ] && pass || fail "settings changed in exec mode"
+
+# ? in a script lists what can follow.
+console "show ?
+conf t
+backup security ?"
+expect_rc 0 "? in a script"
+expect_out '^  running-config ' "? after show"
+expect_out '^  enforced ' "? after backup security"
+
+# ---- interactive, in tmux ----
+if ! command -v tmux >/dev/null; then
+	echo "interactive part skipped: tmux is not installed (apt-get install tmux)"
+	t_done
+	exit
+fi
+sock=$T_TMP/tmux.sock
+tm() { tmux -S "$sock" "$@"; }
+t_on_exit "tmux -S '$sock' kill-server 2>/dev/null"
+screen() { tm capture-pane -p -t rv; }
+# wait_for REGEX: polls the screen until it matches (5 s). capture-pane
+# drops trailing blanks, so a prompt is matched with ' ?$'.
+wait_for() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		screen | grep -qE -- "$1" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# type TEXT: typed as is (send-keys would read "end" as the End key).
+type() { tm send-keys -t rv -l "$1"; }
+key() { tm send-keys -t rv "$@"; }
+# expect_last REGEX: the last line written (the prompt waiting for input).
+last_line() { screen | grep -v '^$' | tail -n 1; }
+expect_last() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		last_line | grep -qE -- "$1" && { pass; return; }
+		sleep 0.05
+	done
+	fail "$2: last line is \"$(last_line)\", not /$1/"
+}
+expect_screen() { if wait_for "$1"; then pass; else fail "$2: screen lacks /$1/:"; screen >&2; fi; }
+
+tm new-session -d -s rv -x 80 -y 24 "env TERM=xterm LANG=C '$REVAULT' -c '$cfg' console; echo console-exited-\$?; sleep 60"
+expect_last '^revault# ?$' "exec prompt"
+type '?'
+expect_screen '^  configure +enter configuration mode' "? lists the commands"
+type 'conf'; key Tab
+expect_last '^revault# configure ?$' "Tab completes configure"
+type 't'; key Tab
+expect_last '^revault# configure terminal ?$' "Tab completes terminal"
+key Enter
+expect_last '^revault\(config\)# ?$' "config prompt"
+type 'backup se?'
+expect_screen '^  security ' "? after a prefix"
+expect_last '^revault\(config\)# backup se$' "line kept after ?"
+type 'c'; key Tab; key Tab
+expect_screen '^  protected ' "Tab on a shared prefix lists the choices"
+key C-u; type 'backup revisons 9'; key Enter
+expect_screen '^                        \^$' "caret under the word"
+expect_screen 'Invalid input detected' "interactive error"
+type 'backup revisions 9'; key Enter
+type 'backup server url sftp://other/dir username admin password'; key Enter
+expect_last 'Server password:' "password asked"
+type 'typed-secret'; key Enter
+expect_last 'Again, to confirm:' "password confirmed"
+type 'typed-secret'; key Enter
+expect_last '^revault\(config\)# ?$' "back at the prompt"
+type 'backup server password inline-secret'; key Enter
+expect_last '^revault\(config\)# ?$' "inline password"
+key Up
+expect_last '^revault\(config\)# backup server url sftp://other/dir username admin password$' \
+	"history skips the line with the password"
+key C-u; type 'end'; key Enter
+expect_last '^revault# ?$' "end"
+type 'sh sec ssh kn'; key Enter
+expect_screen '^server.example.com +ssh-rsa' "sh sec ssh kn"
+type 'exit'; key Enter
+expect_screen 'console-exited-0' "exit leaves"
+screen | grep -q typed-secret && fail "the prompted password was echoed" || pass
+rv show
+expect_out '^backup.revisions +9$' "interactive revisions"
+expect_out '^server.url +sftp://other/dir$' "interactive url"
+grep -rqa -e typed-secret -e inline-secret "$T_TMP/conf" && fail "interactive password in clear" || pass
+
+# A dumb terminal: plain line input, still prompts and ? at the end of a line.
+tm kill-session -t rv
+tm new-session -d -s rv -x 80 -y 24 "env TERM=dumb '$REVAULT' -c '$cfg' console; echo console-exited-\$?; sleep 60"
+expect_last '^revault# ?$' "dumb terminal prompt"
+type 'show ?'; key Enter
+expect_screen '^  running-config ' "dumb terminal ?"
+type 'exit'; key Enter
+expect_screen 'console-exited-0' "dumb terminal exit"
+tm kill-session -t rv
+
+# ---- the job commands against a real SFTP server ----
+srvdir=$T_TMP/sshd
+set +e
+"$REVAULT_SOURCE_DIR/tests/servers/sshd.sh" start "$srvdir" 2>"$T_TMP/.srv-err"
+rc=$?
+set -e
+if [ "$rc" != 0 ]; then
+	echo "server part skipped: $(cat "$T_TMP/.srv-err")"
+	[ "$rc" = 77 ] || fail "sshd.sh start: $(cat "$T_TMP/.srv-err")"
+	t_done
+	exit
+fi
+t_on_exit "'$REVAULT_SOURCE_DIR/tests/servers/sshd.sh' stop '$srvdir'"
+. "$srvdir/env"
+cfg=$T_TMP/conf2/revault.yaml
+src=$T_TMP/src
+mkdir -p "$src/etc"
+printf 'listen 8080\n' >"$src/etc/app.conf"
+# Public-key login and the sources are not in the appliance's language.
+for a in "set server.auth publickey" "set server.identity $SSHD_KEY" "source add $src" "set backup.device dev1"; do
+	# shellcheck disable=SC2086
+	rv $a; expect_rc 0 "$a"
+done
+url="sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT"
+
+# A script cannot answer the host key question: refused, as authenticate without --yes.
+console "conf t
+backup server url $url username $SSHD_USER
+backup security key generate
+backup server authenticate"
+expect_rc 3 "authenticate from a script"
+expect_err 'SHA256:' "authenticate shows the fingerprint"
+rv show; grep -q '^known_host' <<<"$OUT" && fail "a script trusted a host key" || pass
+
+# Interactive: the operator compares and types yes.
+tm new-session -d -s rv -x 80 -y 24 "env TERM=xterm LANG=C '$REVAULT' -c '$cfg' console; echo console-exited-\$?; sleep 60"
+expect_last '^revault# ?$' "server: prompt"
+type 'conf t'; key Enter
+type 'backup server authenticate'; key Enter
+expect_last 'Type yes' "authenticate asks"
+type 'yes'; key Enter
+expect_last '^revault\(config\)# ?$' "authenticate done"
+type 'end'; key Enter
+type 'backup'; key Enter
+expect_last '^revault# ?$' "backup ran"
+type 'show backup'; key Enter
+expect_screen '^[0-9]{8}T[0-9]{6}Z +' "show backup lists the revision"
+printf 'changed\n' >"$src/etc/app.conf"
+type 'restore latest'; key Enter
+expect_last 'Type yes to replace them' "restore asks before replacing"
+type 'yes'; key Enter
+expect_last '^revault# ?$' "restore done"
+type 'exit'; key Enter
+expect_screen 'console-exited-0' "server: exit"
+[ "$(cat "$src/etc/app.conf")" = "listen 8080" ] && pass || fail "restore did not bring the file back"
+rv show
+expect_out "^known_host +127.0.0.1:$SSHD_PORT " "authenticate pinned the key"
+
+# The same from a script: backup and show backup work, an in-place restore is refused.
+console "backup
+show backup
+restore latest"
+expect_rc 1 "script with a refused restore"
+expect_out '^[0-9]{8}T[0-9]{6}Z +' "show backup from a script"
+expect_err 'console: 1 command failed, the first on line 3' "only the restore failed"
+
+t_done
