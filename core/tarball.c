@@ -62,8 +62,17 @@ static bool excluded(const struct tarball_create_opts *o, const char *path)
 
 static void set_current(struct tarball_progress *p, const char *path)
 {
-	if (p != NULL)
-		snprintf(p->current, sizeof(p->current), "%s", path);
+	size_t len, cap;
+
+	if (p == NULL)
+		return;
+	/* A long path keeps its end: the file name is what the operator reads. */
+	len = strlen(path);
+	cap = sizeof(p->current) - 1;
+	if (len > cap)
+		snprintf(p->current, sizeof(p->current), "...%.*s", (int)(cap - 3), path + len - (cap - 3));
+	else
+		memcpy(p->current, path, len + 1);
 }
 
 /* Walks every source, calling fn for each entry that is not excluded. */
