@@ -8,7 +8,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dlfcn.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -167,31 +166,19 @@ static enum container_status open_with(const struct master_key *k, const uint8_t
 
 /* ---- the Wycheproof vectors ---- */
 
-typedef int (*uncompress_fn)(Bytef *, uLongf *, const Bytef *, uLong);
-
-/* zlib is already in the process through libarchive; looking it up at run
- * time spares the build another link dependency for one test helper. */
 static uint8_t *inflate_all(const uint8_t *in, size_t n, size_t *outlen)
 {
-	static uncompress_fn uncompress_p;
 	uLongf cap = 1 << 16;
 	uint8_t *out = NULL;
 	int rc;
 
-	if (uncompress_p == NULL) {
-		void *z = dlopen("libz.so.1", RTLD_NOW);
-
-		assert_non_null(z);
-		*(void **)&uncompress_p = dlsym(z, "uncompress");
-		assert_non_null(uncompress_p);
-	}
 	do {
 		uLongf got = cap;
 
 		cap *= 2;
 		out = xrealloc(out, cap);
 		got = cap;
-		rc = uncompress_p(out, &got, in, n);
+		rc = uncompress(out, &got, in, n);
 		*outlen = got;
 	} while (rc == Z_BUF_ERROR);
 	assert_int_equal(rc, Z_OK);
