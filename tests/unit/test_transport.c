@@ -61,7 +61,7 @@ static void env_value(const char *line, const char *name, char *out, size_t cap)
 	size_t n = strlen(name);
 
 	if (strncmp(line, name, n) == 0 && line[n] == '=') {
-		snprintf(out, cap, "%s", line + n + 1);
+		snprintf(out, cap, "%.*s", (int)cap - 1, line + n + 1);
 		out[strcspn(out, "\n")] = '\0';
 	}
 }

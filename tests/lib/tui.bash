@@ -1,0 +1,86 @@
+# Helpers for the tui_*.sh tests: the real program in a private tmux
+# server at a fixed size, driven with send-keys; the screen is read with
+# capture-pane, polled against a deadline instead of fixed sleeps. Source
+# after assert.sh.
+command -v tmux >/dev/null 2>&1 || { echo "SKIP: tmux is missing (apt-get install tmux)" >&2; exit 77; }
+
+TUI_SOCK=rvtui$$
+TM() { tmux -L "$TUI_SOCK" -f /dev/null "$@"; }
+t_on_exit "tmux -L '$TUI_SOCK' kill-server 2>/dev/null"
+TUI_TIMEOUT=${TUI_TIMEOUT:-30}
+# A session that lives for the whole test, so killing the one under test
+# never takes the server down while the next one starts.
+TM new-session -d -s keep "sleep 100000"
+
+# The three terminals every test runs in.
+TUI_MODES="color vt220 nocolor"
+
+tui_env() {
+	case $1 in
+	color) echo "TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8" ;;
+	vt220) echo "TERM=vt220 LANG=C LC_ALL=C" ;;
+	nocolor) echo "TERM=xterm-256color LANG=C.UTF-8 LC_ALL=C.UTF-8 NO_COLOR=1" ;;
+	esac
+}
+
+# tui_start MODE [WIDTH HEIGHT]: runs revault (REVAULT_CONFIG) in a fresh
+# session; the pane prints "[exit N]" when it ends.
+tui_start() {
+	local w=${2:-80} h=${3:-24}
+	TM kill-session -t rv 2>/dev/null || true
+	TM new-session -d -x "$w" -y "$h" -s rv \
+		"env $(tui_env "$1") REVAULT_CONFIG='$REVAULT_CONFIG' '$REVAULT'; echo \"[exit \$?]\"; sleep 600"
+	TUI_MODE=$1
+}
+
+tui_keys() { TM send-keys -t rv "$@"; }
+# Literal text, so words like "Enter" are typed, not pressed.
+tui_type() { TM send-keys -t rv -l "$1"; }
+tui_screen() { TM capture-pane -p -t rv; }
+
+# tui_wait REGEX DESCRIPTION [SECONDS]: until the screen matches.
+tui_wait() {
+	local deadline=$((SECONDS + ${3:-$TUI_TIMEOUT}))
+	while ((SECONDS < deadline)); do
+		if tui_screen | grep -qE -- "$1"; then
+			pass
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "[$TUI_MODE] $2: screen lacks /$1/ after ${3:-$TUI_TIMEOUT}s:
+$(tui_screen)"
+	return 1
+}
+
+# tui_absent REGEX DESCRIPTION: the screen does not show it now.
+tui_absent() {
+	if tui_screen | grep -qE -- "$1"; then
+		fail "[$TUI_MODE] $2: screen shows /$1/:
+$(tui_screen)"
+	else
+		pass
+	fi
+}
+
+# tui_golden NAME EXPECTED: the screen, with volatile parts masked by
+# tui_mask, equals EXPECTED (trailing blanks ignored).
+tui_mask() {
+	sed -E -e 's/revault [0-9]+\.[0-9]+\.[0-9]+/revault X.Y.Z/' \
+		-e 's/[0-9a-f]{16}/KEYID/g' -e 's/[0-9]{8}T[0-9]{6}Z/REVISION/g' \
+		-e 's/:[0-9]+\//:PORT\//g' -e 's/[ \t]+$//'
+}
+tui_golden() {
+	local got want
+	got=$(tui_screen | tui_mask)
+	want=$(printf '%s\n' "$2" | sed -E 's/[ \t]+$//')
+	if [ "$got" = "$want" ]; then
+		pass
+	else
+		fail "[$TUI_MODE] golden $1 differs:
+$(diff <(printf '%s\n' "$want") <(printf '%s\n' "$got"))"
+	fi
+}
+
+# Box drawing as the mode shows it: ASCII under LANG=C.
+tui_corner() { if [ "$TUI_MODE" = vt220 ]; then echo '\+'; else echo '┌'; fi; }

@@ -1,0 +1,103 @@
+/* app: what the screens share: the settings being edited, the screen stack
+ * and the status line. Each screen is one file exporting a const struct
+ * screen; the loop in app.c calls its hooks and redraws only when a hook
+ * says something changed. */
+#ifndef REVAULT_TUI_APP_H
+#define REVAULT_TUI_APP_H
+
+#include <stdbool.h>
+
+#include "core/job.h"
+#include "core/settings.h"
+#include "themes/theme.h"
+#include "tui/tui.h"
+#include "widgets/keys.h"
+
+/* What a key or tick hook returns. */
+enum {
+	SCR_IGNORED = 0, /* not this screen's key: the loop tries the global ones */
+	SCR_HANDLED = 1,
+	SCR_REDRAW = 2,
+	SCR_POP = 4,     /* leave this screen */
+};
+
+struct app;
+
+struct screen {
+	const char *title;
+	void *(*enter)(struct app *a, void *arg);
+	void (*draw)(struct app *a, void *st);
+	int (*key)(struct app *a, void *st, int ch);
+	/* Called every ~100 ms while set (a running job); may block that long. */
+	int (*tick)(struct app *a, void *st);
+	void (*leave)(struct app *a, void *st);
+	const struct keybar_item *keys;
+	/* True while the screen has work that quitting would cut short. */
+	bool (*busy)(struct app *a, void *st);
+};
+
+#define APP_STACK_MAX 8
+#define APP_MIN_W 80
+#define APP_MIN_H 24
+
+struct app {
+	char *settings_path;
+	char *key_path;
+	struct settings settings;
+	struct tui_options opt;
+	struct {
+		const struct screen *s;
+		void *st;
+	} stack[APP_STACK_MAX];
+	int depth;
+	bool quit;
+	bool dirty;
+	char status[320];
+	enum theme_role status_role;
+	char key_id[32];     /* "none" or 16 hex digits */
+	char last_backup[96];
+};
+
+void app_push(struct app *a, const struct screen *s, void *arg);
+/* Sets the status line. */
+void app_status(struct app *a, enum theme_role role, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Saves the settings; on failure the status line says why. Returns RV_*. */
+int app_save(struct app *a);
+/* Reloads the settings from the file, dropping unsaved edits. */
+void app_reload(struct app *a);
+/* Refreshes a->key_id from master.key. */
+void app_refresh_key(struct app *a);
+/* Monotonic seconds. */
+double app_now(void);
+/* Milliseconds between progress redraws (4/s, or 1/s on a slow link). */
+int app_redraw_ms(const struct app *a);
+
+/* What screen_job runs; the strings are copied. */
+struct job_request {
+	enum job_kind kind;
+	const char *revision;
+	const char *device;
+	const char *to_dir;
+};
+
+/* Fills the parameters every job needs from the app. */
+void app_job_params(struct app *a, struct job_params *p);
+/* Answers the question a parked job asks (fingerprint dialog, unsigned
+ * backup, paths to replace) and lets it go on. */
+void app_job_answer(struct app *a, struct job *j);
+/* Shows a failed job's message: a changed host key as a red warning that
+ * offers no way to accept it. */
+void app_job_failed(struct app *a, struct job *j, const char *what);
+
+/* The screens. */
+extern const struct screen screen_main;
+extern const struct screen screen_server;
+extern const struct screen screen_hosts;
+extern const struct screen screen_security;
+extern const struct screen screen_bsettings;
+extern const struct screen screen_job;
+extern const struct screen screen_restore;
+extern const struct screen screen_help;
+
+#endif

@@ -1,0 +1,218 @@
+/* scr_bsettings: what is backed up (sources and excludes) and how
+ * (revisions kept, compression level). One list of rows; a adds a
+ * source, x an exclude, d removes the selected row, Enter edits a value. */
+#include "tui/app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/util.h"
+#include "widgets/dialog.h"
+#include "widgets/frame.h"
+#include "widgets/list.h"
+
+enum row_kind { R_REVISIONS, R_COMPRESSION, R_DEVICE, R_SOURCE, R_EXCLUDE };
+
+enum { B_ADD_SOURCE = 1, B_ADD_EXCLUDE, B_REMOVE, B_EDIT, B_BACK };
+
+static const struct keymap bs_keys[] = {
+	{ KEY_F(5), B_ADD_SOURCE }, { 'a', B_ADD_SOURCE }, { KEY_IC, B_ADD_SOURCE },
+	{ KEY_F(6), B_ADD_EXCLUDE }, { 'x', B_ADD_EXCLUDE },
+	{ KEY_F(8), B_REMOVE }, { 'd', B_REMOVE }, { KEY_DC, B_REMOVE },
+	{ KEY_F(4), B_EDIT }, { 'e', B_EDIT }, { '\n', B_EDIT }, { '\r', B_EDIT }, { KEY_ENTER, B_EDIT },
+	{ KEY_ESC, B_BACK },
+	{ 0, 0 },
+};
+
+static const struct keybar_item keys[] = {
+	{ "F1", "?", "Help" },
+	{ "F4", "e", "Edit" },
+	{ "F5", "a", "Source" },
+	{ "F6", "x", "Exclude" },
+	{ "F8", "d", "Remove" },
+	{ NULL, "Esc", "Back" },
+	{ "F10", "q", "Quit" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct list_column cols[] = { { "Setting", 22 }, { "Value", 0 } };
+
+struct bsettings {
+	struct list list;
+	struct app *a;
+};
+
+static enum row_kind row_kind(const struct settings *s, int row, size_t *idx)
+{
+	if (row < 3)
+		return (enum row_kind)row;
+	*idx = (size_t)row - 3;
+	if (*idx < s->backup.nsources)
+		return R_SOURCE;
+	*idx -= s->backup.nsources;
+	return R_EXCLUDE;
+}
+
+static void cell(void *arg, int row, int col, char *buf, size_t cap)
+{
+	const struct settings *s = &((struct bsettings *)arg)->a->settings;
+	size_t i = 0;
+
+	switch (row_kind(s, row, &i)) {
+	case R_REVISIONS:
+		snprintf(buf, cap, "%s", col ? "" : "Revisions kept");
+		if (col)
+			snprintf(buf, cap, "%u", s->backup.revisions);
+		break;
+	case R_COMPRESSION:
+		snprintf(buf, cap, "%s", col ? "" : "Compression (zstd)");
+		if (col)
+			snprintf(buf, cap, "%u", s->backup.compression);
+		break;
+	case R_DEVICE:
+		snprintf(buf, cap, "%s", col ? (s->backup.device ? s->backup.device : "(host name)") : "Device name");
+		break;
+	case R_SOURCE:
+		snprintf(buf, cap, "%s", col ? s->backup.sources[i] : "Source");
+		break;
+	case R_EXCLUDE:
+	default:
+		snprintf(buf, cap, "%s", col ? s->backup.exclude[i] : "Exclude");
+		break;
+	}
+}
+
+static void *bs_enter(struct app *a, void *arg)
+{
+	struct bsettings *b = xcalloc(1, sizeof(*b));
+
+	(void)arg;
+	b->a = a;
+	b->list.cols = cols;
+	b->list.ncols = 2;
+	b->list.cell = cell;
+	b->list.arg = b;
+	return b;
+}
+
+static void after(struct app *a, int rc, const struct err *e, const char *done)
+{
+	if (rc != RV_OK) {
+		dialog_message("Backup settings", e->msg, ROLE_ERROR);
+		return;
+	}
+	if (app_save(a) == RV_OK)
+		app_status(a, ROLE_OK, "%s (saved)", done);
+}
+
+static void add(struct app *a, bool source)
+{
+	char v[512] = "";
+	struct err e = { 0 };
+	int rc;
+
+	if (!dialog_input(source ? "Add source" : "Add exclude",
+			  source ? "Absolute path of a file or folder to back up:"
+				 : "Pattern to leave out (e.g. *.tmp, /var/cache/*):",
+			  v, sizeof(v), false) || v[0] == '\0')
+		return;
+	rc = source ? settings_source_add(&a->settings, v, &e) : settings_exclude_add(&a->settings, v, &e);
+	after(a, rc, &e, source ? "Source added" : "Exclude added");
+}
+
+static void edit(struct app *a, struct bsettings *b)
+{
+	static const char *const names[] = { "backup.revisions", "backup.compression", "backup.device" };
+	static const char *const prompts[] = {
+		"Revisions kept on the server (1-1000):", "zstd level (1-19; 1 is fastest):",
+		"Folder name on the server (empty: the host name):",
+	};
+	const struct settings *s = &a->settings;
+	struct err e = { 0 };
+	size_t i = 0;
+	enum row_kind k = row_kind(s, b->list.sel, &i);
+	char v[256];
+
+	if (k > R_DEVICE) {
+		app_status(a, ROLE_NORMAL, "Sources and excludes are added (a, x) and removed (d)");
+		return;
+	}
+	cell(b, b->list.sel, 1, v, sizeof(v));
+	if (k == R_DEVICE && s->backup.device == NULL)
+		v[0] = '\0';
+	if (!dialog_input("Backup settings", prompts[k], v, sizeof(v), false))
+		return;
+	after(a, settings_set(&a->settings, names[k], v, &e), &e, "Changed");
+}
+
+static void remove_sel(struct app *a, struct bsettings *b)
+{
+	const struct settings *s = &a->settings;
+	struct err e = { 0 };
+	size_t i = 0;
+	enum row_kind k = row_kind(s, b->list.sel, &i);
+	char q[600], v[512];
+
+	if (k < R_SOURCE)
+		return;
+	snprintf(v, sizeof(v), "%s", k == R_SOURCE ? s->backup.sources[i] : s->backup.exclude[i]);
+	snprintf(q, sizeof(q), "Remove %s %s?", k == R_SOURCE ? "source" : "exclude", v);
+	if (!dialog_confirm("Backup settings", q, ROLE_WARNING))
+		return;
+	if (k == R_SOURCE)
+		after(a, settings_source_remove(&a->settings, v, &e), &e, "Source removed");
+	else
+		after(a, settings_exclude_remove(&a->settings, v, &e), &e, "Exclude removed");
+}
+
+static int bs_key(struct app *a, void *st, int ch)
+{
+	struct bsettings *b = st;
+
+	b->list.nrows = 3 + (int)(a->settings.backup.nsources + a->settings.backup.nexclude);
+	switch (keymap_lookup(bs_keys, ch)) {
+	case B_ADD_SOURCE:
+		add(a, true);
+		return SCR_REDRAW;
+	case B_ADD_EXCLUDE:
+		add(a, false);
+		return SCR_REDRAW;
+	case B_REMOVE:
+		remove_sel(a, b);
+		return SCR_REDRAW;
+	case B_EDIT:
+		edit(a, b);
+		return SCR_REDRAW;
+	case B_BACK:
+		return SCR_POP;
+	default:
+		return list_key(&b->list, ch, 10) ? SCR_REDRAW : SCR_IGNORED;
+	}
+}
+
+static void bs_draw(struct app *a, void *st)
+{
+	struct bsettings *b = st;
+
+	b->list.nrows = 3 + (int)(a->settings.backup.nsources + a->settings.backup.nexclude);
+	frame_text(stdscr, 2, 2, 76, "What is backed up, and how", ROLE_TITLE, 0);
+	list_draw(stdscr, &b->list, 4, 1, 15, 78);
+	if (a->settings.backup.nsources == 0)
+		frame_text(stdscr, 20, 2, 76, "Nothing to back up yet: press a to add a folder such as /etc.",
+			   ROLE_WARNING, 0);
+}
+
+static void bs_leave(struct app *a, void *st)
+{
+	(void)a;
+	free(st);
+}
+
+const struct screen screen_bsettings = {
+	.title = "revault: backup settings",
+	.enter = bs_enter,
+	.draw = bs_draw,
+	.key = bs_key,
+	.leave = bs_leave,
+	.keys = keys,
+};

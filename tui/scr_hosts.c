@@ -1,0 +1,230 @@
+/* scr_hosts: the pinned server keys. Add pins a fingerprint obtained out
+ * of band (host[:port], type, fingerprint as ssh-keygen -l prints it);
+ * remove asks first; Authenticate connects and shows the key to trust. */
+#include "tui/app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/fingerprint.h"
+#include "core/util.h"
+#include "widgets/dialog.h"
+#include "widgets/frame.h"
+#include "widgets/list.h"
+
+enum { H_ADD = 1, H_REMOVE, H_AUTH, H_BACK };
+
+static const struct keymap host_keys[] = {
+	{ KEY_F(5), H_ADD }, { 'a', H_ADD }, { KEY_IC, H_ADD },
+	{ KEY_F(8), H_REMOVE }, { 'd', H_REMOVE }, { KEY_DC, H_REMOVE },
+	{ KEY_F(6), H_AUTH }, { 't', H_AUTH },
+	{ KEY_ESC, H_BACK },
+	{ 0, 0 },
+};
+
+static const struct keybar_item keys[] = {
+	{ "F1", "?", "Help" },
+	{ "F5", "a", "Add" },
+	{ "F6", "t", "Authenticate" },
+	{ "F8", "d", "Remove" },
+	{ NULL, "Esc", "Back" },
+	{ "F10", "q", "Quit" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct list_column cols[] = {
+	{ "Host", 20 }, { "Port", 6 }, { "Type", 20 }, { "Fingerprint", 0 },
+};
+
+struct hosts {
+	struct list list;
+	struct app *a;
+};
+
+static void cell(void *arg, int row, int col, char *buf, size_t cap)
+{
+	struct hosts *h = arg;
+	const struct known_host *k = &h->a->settings.known_hosts[row];
+
+	switch (col) {
+	case 0:
+		snprintf(buf, cap, "%s", k->host);
+		break;
+	case 1:
+		snprintf(buf, cap, "%u", k->port);
+		break;
+	case 2:
+		snprintf(buf, cap, "%s", k->type);
+		break;
+	default:
+		snprintf(buf, cap, "%s", k->sha256 ? k->sha256 : k->md5 ? k->md5 : "");
+		break;
+	}
+}
+
+static void *hosts_enter(struct app *a, void *arg)
+{
+	struct hosts *h = xcalloc(1, sizeof(*h));
+
+	(void)arg;
+	h->a = a;
+	h->list.cols = cols;
+	h->list.ncols = 4;
+	h->list.cell = cell;
+	h->list.arg = h;
+	h->list.empty = "No server keys trusted yet: t connects and shows the server's key, a pins one.";
+	return h;
+}
+
+/* "host", "host:port", "[v6]:port" */
+static bool parse_hostport(const char *s, char *host, size_t cap, unsigned *port)
+{
+	const char *colon;
+	char *end;
+	size_t n;
+
+	*port = 22;
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (close == NULL)
+			return false;
+		n = (size_t)(close - s - 1);
+		colon = close[1] == ':' ? close + 1 : NULL;
+		s++;
+	} else {
+		colon = strrchr(s, ':');
+		n = colon ? (size_t)(colon - s) : strlen(s);
+	}
+	if (n == 0 || n >= cap)
+		return false;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	if (colon) {
+		unsigned long v = strtoul(colon + 1, &end, 10);
+
+		if (*end != '\0' || v == 0 || v > 65535)
+			return false;
+		*port = (unsigned)v;
+	}
+	return true;
+}
+
+static int add(struct app *a)
+{
+	char hp[300] = "", host[256], type[64] = "ssh-ed25519", fp[200] = "";
+	char *sha256 = NULL, *md5 = NULL;
+	const char *canon;
+	struct err e = { 0 };
+	unsigned port;
+
+	if (!dialog_input("Add a server key", "Host, or host:port (port 22 when left out):", hp, sizeof(hp), false))
+		return SCR_REDRAW;
+	if (!parse_hostport(hp, host, sizeof(host), &port)) {
+		dialog_message("Add a server key", "Write the host as name, name:port or [v6-address]:port.", ROLE_ERROR);
+		return SCR_REDRAW;
+	}
+	if (!dialog_input("Add a server key", "Key type (ssh-ed25519, ecdsa-sha2-nistp256, ...):", type, sizeof(type),
+			  false))
+		return SCR_REDRAW;
+	if ((canon = fingerprint_type(type, &e)) == NULL) {
+		dialog_message("Add a server key", e.msg, ROLE_ERROR);
+		return SCR_REDRAW;
+	}
+	if (!dialog_input("Add a server key",
+			  "Fingerprint as `ssh-keygen -l -f KEY.pub` prints it (SHA256:... or MD5 aa:bb:...):", fp,
+			  sizeof(fp), false))
+		return SCR_REDRAW;
+	if (fingerprint_parse(fp, &sha256, &md5, &e) != RV_OK) {
+		dialog_message("Add a server key", e.msg, ROLE_ERROR);
+		return SCR_REDRAW;
+	}
+	settings_known_host_add(&a->settings, host, port, canon, sha256, md5);
+	free(sha256);
+	free(md5);
+	if (app_save(a) == RV_OK)
+		app_status(a, ROLE_OK, "Pinned %s %s:%u", canon, host, port);
+	return SCR_REDRAW;
+}
+
+static int remove_sel(struct app *a, struct hosts *h)
+{
+	const struct known_host *k;
+	char q[512], host[256], type[64];
+	unsigned port;
+
+	if (a->settings.nknown_hosts == 0)
+		return SCR_HANDLED;
+	k = &a->settings.known_hosts[h->list.sel];
+	snprintf(host, sizeof(host), "%s", k->host);
+	snprintf(type, sizeof(type), "%s", k->type);
+	port = k->port;
+	snprintf(q, sizeof(q), "Stop trusting the %s key of %s port %u? The next connection will ask again.", type,
+		 host, port);
+	if (!dialog_confirm("Remove server key", q, ROLE_WARNING))
+		return SCR_REDRAW;
+	settings_known_host_remove(&a->settings, host, port, type);
+	if (app_save(a) == RV_OK)
+		app_status(a, ROLE_OK, "Removed %s %s:%u", type, host, port);
+	return SCR_REDRAW;
+}
+
+static int hosts_key(struct app *a, void *st, int ch)
+{
+	static const struct job_request auth = { .kind = JOB_AUTHENTICATE };
+	struct hosts *h = st;
+
+	h->list.nrows = (int)a->settings.nknown_hosts;
+	switch (keymap_lookup(host_keys, ch)) {
+	case H_ADD:
+		return add(a);
+	case H_REMOVE:
+		return remove_sel(a, h);
+	case H_AUTH:
+		if (a->settings.server.url == NULL) {
+			app_status(a, ROLE_ERROR, "Set the server URL first (Server form)");
+			return SCR_REDRAW;
+		}
+		app_push(a, &screen_job, (void *)&auth);
+		return SCR_REDRAW;
+	case H_BACK:
+		return SCR_POP;
+	default:
+		return list_key(&h->list, ch, 10) ? SCR_REDRAW : SCR_IGNORED;
+	}
+}
+
+static void hosts_draw(struct app *a, void *st)
+{
+	struct hosts *h = st;
+
+	h->list.nrows = (int)a->settings.nknown_hosts;
+	frame_text(stdscr, 2, 2, 76, "Server keys trusted by this machine", ROLE_TITLE, 0);
+	list_draw(stdscr, &h->list, 4, 1, 14, 78);
+	if (h->list.nrows > 0) {
+		const struct known_host *k = &a->settings.known_hosts[h->list.sel];
+		char buf[160];
+
+		snprintf(buf, sizeof(buf), "Selected: %s port %u, %s, added %s", k->host, k->port, k->type,
+			 k->added ? k->added : "?");
+		frame_text(stdscr, 19, 2, 76, buf, ROLE_NORMAL, 0);
+		frame_text(stdscr, 20, 2, 76, k->sha256 ? k->sha256 : "", ROLE_NORMAL, 0);
+		frame_text(stdscr, 21, 2, 76, k->md5 ? k->md5 : "", ROLE_NORMAL, 0);
+	}
+}
+
+static void hosts_leave(struct app *a, void *st)
+{
+	(void)a;
+	free(st);
+}
+
+const struct screen screen_hosts = {
+	.title = "revault: known hosts",
+	.enter = hosts_enter,
+	.draw = hosts_draw,
+	.key = hosts_key,
+	.leave = hosts_leave,
+	.keys = keys,
+};

@@ -1,0 +1,272 @@
+/* scr_restore: the revision picker. Entering lists the server's revisions
+ * for this device (or another one, o), newest first; Verify checks one
+ * without writing anything, Restore puts it in place or into a directory.
+ * A revision that fails to verify leaves the picker here to pick another. */
+#include "tui/app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "widgets/dialog.h"
+#include "widgets/frame.h"
+#include "widgets/list.h"
+#include "widgets/progress.h"
+
+#define STEP_MS 100
+
+enum { R_RESTORE = 1, R_VERIFY, R_DEVICE, R_RELOAD, R_BACK };
+
+static const struct keymap restore_keys[] = {
+	{ KEY_F(5), R_RESTORE }, { 'r', R_RESTORE }, { '\n', R_RESTORE }, { '\r', R_RESTORE },
+	{ KEY_ENTER, R_RESTORE }, { KEY_F(6), R_VERIFY }, { 'v', R_VERIFY },
+	{ KEY_F(7), R_DEVICE }, { 'o', R_DEVICE }, { KEY_F(4), R_RELOAD }, { 'l', R_RELOAD },
+	{ KEY_ESC, R_BACK },
+	{ 0, 0 },
+};
+
+static const struct keybar_item keys[] = {
+	{ "F1", "?", "Help" },
+	{ "F4", "l", "Reload" },
+	{ "F5", "r", "Restore" },
+	{ "F6", "v", "Verify" },
+	{ "F7", "o", "Device" },
+	{ NULL, "Esc", "Back" },
+	{ "F10", "q", "Quit" },
+	{ NULL, NULL, NULL },
+};
+
+static const struct list_column cols[] = {
+	{ "Revision", 20 }, { "Date (UTC)", 21 }, { "Size", 11 }, { "Kind", 12 }, { "Key", 0 },
+};
+
+struct restore {
+	struct job *job;
+	enum job_question answered;
+	bool listing;
+	const struct revision *revs;
+	size_t nrevs;
+	struct list list;
+	char device[128];
+	char error[ERR_MSG_MAX];
+};
+
+static void cell(void *arg, int row, int col, char *buf, size_t cap)
+{
+	const struct revision *r = &((struct restore *)arg)->revs[row];
+	const char *n = r->name;
+
+	switch (col) {
+	case 0:
+		snprintf(buf, cap, "%s", n);
+		break;
+	case 1:
+		if (strlen(n) >= 15)
+			snprintf(buf, cap, "%.4s-%.2s-%.2s %.2s:%.2s:%.2s", n, n + 4, n + 6, n + 9, n + 11, n + 13);
+		break;
+	case 2:
+		progress_bytes(r->size, buf, cap);
+		break;
+	case 3:
+		snprintf(buf, cap, "%s", r->protected_ ? (r->header_ok ? "protected" : "damaged") : "UNSIGNED");
+		break;
+	default:
+		if (!r->protected_)
+			snprintf(buf, cap, "-");
+		else if (!r->header_ok)
+			snprintf(buf, cap, "?");
+		else
+			snprintf(buf, cap, "%s %.8s", r->key_match ? "ours" : "OTHER", r->key_id);
+		break;
+	}
+}
+
+static void start_list(struct app *a, struct restore *r)
+{
+	struct job_params p;
+
+	if (r->job)
+		job_free(r->job);
+	r->revs = NULL;
+	r->nrevs = 0;
+	r->error[0] = '\0';
+	r->list.nrows = 0;
+	r->list.sel = r->list.top = 0;
+	app_job_params(a, &p);
+	p.device = r->device[0] ? r->device : NULL;
+	r->job = job_new(JOB_LIST, &p);
+	r->answered = JOB_Q_NONE;
+	r->listing = true;
+	app_status(a, ROLE_NORMAL, "Listing revisions on the server...");
+}
+
+static void *restore_enter(struct app *a, void *arg)
+{
+	struct restore *r = xcalloc(1, sizeof(*r));
+
+	(void)arg;
+	r->list.cols = cols;
+	r->list.ncols = 5;
+	r->list.cell = cell;
+	r->list.arg = r;
+	r->list.empty = "No revisions on the server for this device.";
+	if (a->settings.server.url == NULL) {
+		snprintf(r->error, sizeof(r->error), "No server is set: fill in the Server form first.");
+		return r;
+	}
+	start_list(a, r);
+	return r;
+}
+
+static void list_done(struct app *a, struct restore *r)
+{
+	struct err e = { 0 };
+
+	r->listing = false;
+	if (job_result(r->job, &e) != RV_OK) {
+		snprintf(r->error, sizeof(r->error), "%s", e.msg);
+		app_status(a, ROLE_ERROR, "Listing failed");
+		app_job_failed(a, r->job, "Listing");
+		return;
+	}
+	r->nrevs = job_revisions(r->job, &r->revs);
+	r->list.nrows = (int)r->nrevs;
+	app_status(a, ROLE_OK, "%zu revision%s in %s", r->nrevs, r->nrevs == 1 ? "" : "s", job_remote_dir(r->job));
+}
+
+static int restore_tick(struct app *a, void *st)
+{
+	struct restore *r = st;
+	enum job_state s = job_step(r->job, STEP_MS);
+
+	if (s != JOB_WAITING) {
+		r->answered = JOB_Q_NONE;
+	} else if (job_question(r->job) != JOB_Q_NONE && job_question(r->job) != r->answered) {
+		r->answered = job_question(r->job);
+		app_job_answer(a, r->job);
+		return SCR_REDRAW;
+	}
+	if (job_finished(s)) {
+		list_done(a, r);
+		return SCR_REDRAW;
+	}
+	return SCR_IGNORED;
+}
+
+static bool restore_busy(struct app *a, void *st)
+{
+	(void)a;
+	return ((struct restore *)st)->listing;
+}
+
+static void run(struct app *a, struct restore *r, enum job_kind kind)
+{
+	struct job_request req = { .kind = kind };
+	char dir[512] = "", q[700];
+	const char *name;
+
+	if (r->listing || r->nrevs == 0 || r->list.sel < 0) {
+		app_status(a, ROLE_WARNING, "No revision to pick");
+		return;
+	}
+	name = r->revs[r->list.sel].name;
+	req.revision = name;
+	req.device = r->device[0] ? r->device : NULL;
+	if (kind == JOB_RESTORE) {
+		if (!dialog_input("Restore", "Restore into this directory (leave empty to restore in place):", dir,
+				  sizeof(dir), false))
+			return;
+		if (dir[0]) {
+			snprintf(q, sizeof(q), "Restore revision %s into %s?", name, dir);
+			if (!dialog_confirm("Restore", q, ROLE_NORMAL))
+				return;
+			req.to_dir = dir;
+		}
+	}
+	app_push(a, &screen_job, &req);
+}
+
+static int restore_key(struct app *a, void *st, int ch)
+{
+	struct restore *r = st;
+	char dev[128];
+
+	switch (keymap_lookup(restore_keys, ch)) {
+	case R_RESTORE:
+		run(a, r, JOB_RESTORE);
+		return SCR_REDRAW;
+	case R_VERIFY:
+		run(a, r, JOB_VERIFY);
+		return SCR_REDRAW;
+	case R_DEVICE:
+		snprintf(dev, sizeof(dev), "%s", r->device);
+		if (dialog_input("Other device", "Device folder on the server (empty: this machine's):", dev,
+				 sizeof(dev), false)) {
+			snprintf(r->device, sizeof(r->device), "%s", dev);
+			if (!r->listing && a->settings.server.url)
+				start_list(a, r);
+		}
+		return SCR_REDRAW;
+	case R_RELOAD:
+		if (!r->listing && a->settings.server.url)
+			start_list(a, r);
+		return SCR_REDRAW;
+	case R_BACK:
+		return SCR_POP;
+	default:
+		return list_key(&r->list, ch, 10) ? SCR_REDRAW : SCR_IGNORED;
+	}
+}
+
+static void restore_draw(struct app *a, void *st)
+{
+	struct restore *r = st;
+	char buf[200];
+
+	(void)a;
+	snprintf(buf, sizeof(buf), "Revisions of %s, newest first", r->device[0] ? r->device : "this machine");
+	frame_text(stdscr, 2, 2, 76, buf, ROLE_TITLE, 0);
+	if (r->listing) {
+		struct job_progress p;
+
+		job_progress(r->job, &p);
+		snprintf(buf, sizeof(buf), "Listing: %s...", p.phase ? p.phase : job_state_name(p.state));
+		frame_text(stdscr, 4, 2, 76, buf, ROLE_NORMAL, 0);
+		return;
+	}
+	if (r->error[0]) {
+		frame_wrap(stdscr, 4, 2, 76, 8, r->error, ROLE_ERROR);
+		frame_text(stdscr, 13, 2, 76, "l tries again, Esc goes back.", ROLE_DIM, 0);
+		return;
+	}
+	list_draw(stdscr, &r->list, 4, 1, 15, 78);
+	frame_text(stdscr, 20, 2, 76, "Verify (v) checks a revision without writing anything.", ROLE_DIM, 0);
+}
+
+static void restore_leave(struct app *a, void *st)
+{
+	struct restore *r = st;
+
+	(void)a;
+	if (r->job) {
+		if (r->listing) {
+			job_cancel(r->job);
+			for (int i = 0; i < 200 && !job_finished(job_step(r->job, STEP_MS)); i++)
+				;
+		}
+		job_free(r->job);
+	}
+	free(r);
+}
+
+const struct screen screen_restore = {
+	.title = "revault: restore",
+	.enter = restore_enter,
+	.draw = restore_draw,
+	.key = restore_key,
+	.tick = restore_tick,
+	.leave = restore_leave,
+	.keys = keys,
+	.busy = restore_busy,
+};

@@ -1,0 +1,233 @@
+/* scr_security: the master key (generate, export, import) and the
+ * protected / enforced switches. Passphrases are typed into masked
+ * dialogs, asked twice for export, and wiped once used. */
+#include "tui/app.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/keystore.h"
+#include "core/util.h"
+#include "widgets/dialog.h"
+#include "widgets/frame.h"
+#include "widgets/menu.h"
+
+enum { S_GENERATE, S_EXPORT, S_IMPORT, S_PROTECTED, S_ENFORCED, S_COUNT };
+
+static const struct keybar_item keys[] = {
+	{ "F1", "?", "Help" },
+	{ NULL, "Enter", "Do" },
+	{ NULL, "letter", "Jump" },
+	{ NULL, "Esc", "Back" },
+	{ "F10", "q", "Quit" },
+	{ NULL, NULL, NULL },
+};
+
+#define PASS_MAX 256
+
+struct security {
+	struct menu_item items[S_COUNT];
+	char labels[2][64];
+	struct menu menu;
+};
+
+static void set_labels(struct app *a, struct security *s)
+{
+	snprintf(s->labels[0], sizeof(s->labels[0]), "Protected backups: %s",
+		 a->settings.security.protected_ ? "on" : "off");
+	snprintf(s->labels[1], sizeof(s->labels[1]), "Enforced on restore: %s",
+		 a->settings.security.enforced ? "on" : "off");
+	s->items[S_GENERATE] = (struct menu_item){ "Generate master key", 'g',
+		"A new random master key; the old one is kept beside it as master.key.old-DATE" };
+	s->items[S_EXPORT] = (struct menu_item){ "Export key to a file", 'x',
+		"Writes the key wrapped under a passphrase; keep it off this machine" };
+	s->items[S_IMPORT] = (struct menu_item){ "Import key from a file", 'i',
+		"Installs a key exported on another machine, to restore its backups" };
+	s->items[S_PROTECTED] = (struct menu_item){ s->labels[0], 'p',
+		"on: every backup is encrypted and signed with the master key" };
+	s->items[S_ENFORCED] = (struct menu_item){ s->labels[1], 'n',
+		"on: restore only protected backups that verify; refuse anything else" };
+}
+
+static void *security_enter(struct app *a, void *arg)
+{
+	struct security *s = xcalloc(1, sizeof(*s));
+
+	(void)arg;
+	set_labels(a, s);
+	s->menu.items = s->items;
+	s->menu.n = S_COUNT;
+	return s;
+}
+
+static void generate(struct app *a)
+{
+	bool exists = keystore_exists(a->key_path);
+	struct master_key k;
+	struct err e = { 0 };
+
+	if (exists && !dialog_confirm("Replace master key",
+				      "A master key exists. Backups made with it can only be restored with it. "
+				      "Generate a new one (the old one is kept as master.key.old-DATE)?",
+				      ROLE_WARNING))
+		return;
+	if (!exists && !dialog_confirm("Generate master key", "Generate a new master key now?", ROLE_NORMAL))
+		return;
+	if (keystore_generate(a->key_path, exists, &k, &e) != RV_OK) {
+		dialog_message("Generate master key", e.msg, ROLE_ERROR);
+		return;
+	}
+	keystore_clear(&k);
+	app_refresh_key(a);
+	app_status(a, ROLE_OK, "New master key %s. Export it (x) and keep the copy safe.", a->key_id);
+}
+
+/* Asks twice; false when cancelled or the two differ (pass wiped). */
+static bool ask_passphrase_twice(const char *title, char *pass, size_t cap)
+{
+	char again[PASS_MAX];
+	bool ok;
+
+	pass[0] = '\0';
+	if (!dialog_input(title, "Passphrase (shown as *):", pass, cap, true))
+		return false;
+	again[0] = '\0';
+	ok = dialog_input(title, "The same passphrase again:", again, sizeof(again), true) && strcmp(pass, again) == 0;
+	keys_wipe(again, sizeof(again));
+	if (!ok) {
+		keys_wipe(pass, cap);
+		dialog_message(title, "The passphrases differ or were cancelled; nothing was written.", ROLE_ERROR);
+		return false;
+	}
+	if (pass[0] == '\0') {
+		dialog_message(title, "An empty passphrase would protect nothing; nothing was written.", ROLE_ERROR);
+		return false;
+	}
+	return true;
+}
+
+static void export_key(struct app *a)
+{
+	char file[512] = "", pass[PASS_MAX];
+	struct master_key k;
+	struct err e = { 0 };
+
+	if (!dialog_input("Export master key", "File to write (absolute path):", file, sizeof(file), false) ||
+	    file[0] == '\0')
+		return;
+	if (!ask_passphrase_twice("Export master key", pass, sizeof(pass)))
+		return;
+	if (keystore_load(a->key_path, &k, &e) == RV_OK) {
+		keystore_export(&k, file, pass, &e);
+		keystore_clear(&k);
+	}
+	keys_wipe(pass, sizeof(pass));
+	if (e.code != RV_OK)
+		dialog_message("Export master key", e.msg, ROLE_ERROR);
+	else
+		app_status(a, ROLE_OK, "Key %s exported to %s", a->key_id, file);
+}
+
+static void import_key(struct app *a)
+{
+	char file[512] = "", pass[PASS_MAX] = "", id[2 * KEY_ID_LEN + 1], q[160];
+	bool exists = keystore_exists(a->key_path);
+	struct master_key k;
+	struct err e = { 0 };
+	int rc;
+
+	if (!dialog_input("Import master key", "Exported key file:", file, sizeof(file), false) || file[0] == '\0')
+		return;
+	if (!dialog_input("Import master key", "Its passphrase (shown as *):", pass, sizeof(pass), true))
+		return;
+	rc = keystore_unwrap(file, pass, &k, &e);
+	keys_wipe(pass, sizeof(pass));
+	if (rc != RV_OK) {
+		dialog_message("Import master key", e.msg, ROLE_ERROR);
+		return;
+	}
+	keystore_id_hex(k.id, id);
+	snprintf(q, sizeof(q), "Install key %s%s?", id, exists ? ", replacing this machine's key (kept as .old)" : "");
+	if (dialog_confirm("Import master key", q, exists ? ROLE_WARNING : ROLE_NORMAL) &&
+	    keystore_install(a->key_path, &k, exists, &e) == RV_OK)
+		app_status(a, ROLE_OK, "Key %s installed", id);
+	else if (e.code != RV_OK)
+		dialog_message("Import master key", e.msg, ROLE_ERROR);
+	keystore_clear(&k);
+	app_refresh_key(a);
+}
+
+static void toggle(struct app *a, const char *key, bool on)
+{
+	struct err e = { 0 };
+
+	if (settings_set(&a->settings, key, on ? "off" : "on", &e) != RV_OK) {
+		app_status(a, ROLE_ERROR, "%s", e.msg);
+		return;
+	}
+	if (app_save(a) == RV_OK)
+		app_status(a, ROLE_OK, "%s is %s (saved)", key, on ? "off" : "on");
+}
+
+static int security_key(struct app *a, void *st, int ch)
+{
+	struct security *s = st;
+	int used, i;
+
+	if (ch == KEY_ESC)
+		return SCR_POP;
+	i = menu_key(&s->menu, ch, &used);
+	switch (i) {
+	case S_GENERATE:
+		generate(a);
+		break;
+	case S_EXPORT:
+		export_key(a);
+		break;
+	case S_IMPORT:
+		import_key(a);
+		break;
+	case S_PROTECTED:
+		toggle(a, "security.protected", a->settings.security.protected_);
+		break;
+	case S_ENFORCED:
+		toggle(a, "security.enforced", a->settings.security.enforced);
+		break;
+	default:
+		return used ? SCR_REDRAW : SCR_IGNORED;
+	}
+	set_labels(a, s);
+	return SCR_REDRAW;
+}
+
+static void security_draw(struct app *a, void *st)
+{
+	struct security *s = st;
+
+	frame_text(stdscr, 2, 2, 76, "Master key and what a backup must be", ROLE_TITLE, 0);
+	frame_text(stdscr, 4, 2, 14, "Master key id", ROLE_DIM, 0);
+	frame_text(stdscr, 4, 17, 60, a->key_id, a->key_id[0] == 'n' ? ROLE_WARNING : ROLE_OK, 0);
+	frame_text(stdscr, 5, 2, 14, "Key file", ROLE_DIM, 0);
+	frame_text(stdscr, 5, 17, 60, a->key_path, ROLE_NORMAL, 0);
+	menu_draw(stdscr, &s->menu, 7, 2, 40);
+	frame_wrap(stdscr, 13, 2, 76, 2, s->items[s->menu.sel].hint, ROLE_DIM);
+	if (a->key_id[0] == 'n')
+		frame_wrap(stdscr, 16, 2, 76, 2, "No master key yet: protected backups need one. Press g to generate it.",
+			   ROLE_WARNING);
+}
+
+static void security_leave(struct app *a, void *st)
+{
+	(void)a;
+	free(st);
+}
+
+const struct screen screen_security = {
+	.title = "revault: security",
+	.enter = security_enter,
+	.draw = security_draw,
+	.key = security_key,
+	.leave = security_leave,
+	.keys = keys,
+};

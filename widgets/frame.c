@@ -1,0 +1,136 @@
+/* frame: shared drawing. */
+#include "widgets/frame.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+/* Multibyte text (file names, messages with dashes) is decoded in the
+ * current locale and clipped by display columns; what the locale cannot
+ * decode, or cannot show, becomes '?'. */
+void frame_text(WINDOW *w, int y, int x, int width, const char *s, enum theme_role role, int pad)
+{
+	mbstate_t mb;
+	int cols = 0;
+
+	if (width <= 0 || y < 0 || y >= getmaxy(w))
+		return;
+	memset(&mb, 0, sizeof(mb));
+	wattrset(w, theme_attr(role));
+	wmove(w, y, x);
+	while (s != NULL && *s != '\0' && cols < width) {
+		wchar_t wc;
+		size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &mb);
+		int cw;
+
+		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+			memset(&mb, 0, sizeof(mb));
+			wc = L'?';
+			n = 1;
+		}
+		cw = wcwidth(wc);
+		if (wc < L' ' || cw < 0) {
+			wc = wc < L' ' ? L' ' : L'?';
+			cw = 1;
+		}
+		if (cols + cw > width)
+			break;
+		waddnwstr(w, &wc, 1);
+		cols += cw;
+		s += n;
+	}
+	for (; pad && cols < width; cols++)
+		waddch(w, ' ');
+	wattrset(w, theme_attr(ROLE_NORMAL));
+}
+
+void frame_title(WINDOW *w, const char *title, const char *right)
+{
+	int maxx = getmaxx(w);
+
+	frame_text(w, 0, 0, maxx, "", ROLE_TITLE, 1);
+	frame_text(w, 0, 1, maxx - 2, title, ROLE_TITLE, 0);
+	if (right != NULL && (int)strlen(right) + (int)strlen(title) + 4 < maxx)
+		frame_text(w, 0, maxx - 1 - (int)strlen(right), (int)strlen(right), right, ROLE_TITLE, 0);
+}
+
+void frame_status(WINDOW *w, const char *msg, enum theme_role role)
+{
+	int y = getmaxy(w) - 2;
+
+	frame_text(w, y, 0, getmaxx(w), "", ROLE_NORMAL, 1);
+	if (msg != NULL)
+		frame_text(w, y, 1, getmaxx(w) - 2, msg, role, 0);
+}
+
+void frame_box(WINDOW *w, int y, int x, int h, int wd, enum theme_role role)
+{
+	wattrset(w, theme_attr(role));
+	mvwaddch(w, y, x, theme_line(LINE_UL));
+	mvwhline(w, y, x + 1, theme_line(LINE_H), wd - 2);
+	mvwaddch(w, y, x + wd - 1, theme_line(LINE_UR));
+	mvwvline(w, y + 1, x, theme_line(LINE_V), h - 2);
+	mvwvline(w, y + 1, x + wd - 1, theme_line(LINE_V), h - 2);
+	mvwaddch(w, y + h - 1, x, theme_line(LINE_LL));
+	mvwhline(w, y + h - 1, x + 1, theme_line(LINE_H), wd - 2);
+	mvwaddch(w, y + h - 1, x + wd - 1, theme_line(LINE_LR));
+	wattrset(w, theme_attr(ROLE_NORMAL));
+}
+
+/* The length of the next line of s that fits width, breaking at a space
+ * when there is one; *skip is what to step over after it. */
+static int wrap_len(const char *s, int width, int *skip)
+{
+	int n = 0, brk = -1;
+
+	*skip = 0;
+	while (s[n] != '\0' && s[n] != '\n' && n < width) {
+		if (s[n] == ' ')
+			brk = n;
+		n++;
+	}
+	if (s[n] == '\n') {
+		*skip = 1;
+		return n;
+	}
+	if (s[n] == '\0' || brk <= 0)
+		return n;
+	*skip = 1;
+	return brk;
+}
+
+int frame_wrap(WINDOW *w, int y, int x, int width, int maxrows, const char *s, enum theme_role role)
+{
+	int rows = 0, skip, n;
+	char line[512];
+
+	if (width <= 0)
+		return 0;
+	while (s != NULL && *s != '\0' && rows < maxrows) {
+		n = wrap_len(s, width < (int)sizeof(line) ? width : (int)sizeof(line) - 1, &skip);
+		memcpy(line, s, (size_t)n);
+		line[n] = '\0';
+		if (w != NULL)
+			frame_text(w, y + rows, x, width, line, role, 0);
+		s += n + skip;
+		rows++;
+	}
+	return rows;
+}
+
+int frame_wrap_rows(int width, const char *s)
+{
+	return frame_wrap(NULL, 0, 0, width, 1000, s, ROLE_NORMAL);
+}
+
+void frame_too_small(WINDOW *w, int minw, int minh)
+{
+	char msg[96];
+	int h = getmaxy(w), wd = getmaxx(w), len;
+
+	werase(w);
+	len = snprintf(msg, sizeof(msg), "Terminal too small: %dx%d, needs %dx%d", wd, h, minw, minh);
+	if (len > wd)
+		len = wd;
+	frame_text(w, h / 2, (wd - len) / 2 > 0 ? (wd - len) / 2 : 0, wd, msg, ROLE_WARNING, 0);
+}

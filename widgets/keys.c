@@ -1,0 +1,85 @@
+/* keys: tables and the key bar. */
+#include "widgets/keys.h"
+
+#include <string.h>
+
+#include "themes/theme.h"
+
+/* How long after Esc a digit still counts as an F-key twin. */
+#define ESC_DIGIT_MS 300
+
+static int read_timeout = -1;
+
+int keymap_lookup(const struct keymap *m, int key)
+{
+	for (; m != NULL && (m->key != 0 || m->action != 0); m++)
+		if (m->key == key)
+			return m->action;
+	return 0;
+}
+
+void keys_timeout(WINDOW *w, int ms)
+{
+	read_timeout = ms;
+	wtimeout(w, ms);
+}
+
+int keys_get_timeout(void)
+{
+	return read_timeout;
+}
+
+int keys_get(WINDOW *w)
+{
+	int ch = wgetch(w), next;
+
+	if (ch != KEY_ESC)
+		return ch;
+	wtimeout(w, ESC_DIGIT_MS);
+	next = wgetch(w);
+	wtimeout(w, read_timeout);
+	if (next >= '1' && next <= '9')
+		return KEY_F(next - '0');
+	if (next == '0')
+		return KEY_F(10);
+	if (next != ERR)
+		ungetch(next);
+	return KEY_ESC;
+}
+
+void keybar_draw(WINDOW *w, const struct keybar_item *items)
+{
+	int y = getmaxy(w) - 1, maxx = getmaxx(w), x = 0;
+
+	wmove(w, y, 0);
+	wattrset(w, theme_attr(ROLE_KEYLABEL));
+	for (int i = 0; i < maxx; i++)
+		waddch(w, ' ');
+	for (; items != NULL && items->label != NULL; items++) {
+		char key[24];
+		int need;
+
+		if (items->fkey && items->letter)
+			snprintf(key, sizeof(key), "%s/%s", items->fkey, items->letter);
+		else
+			snprintf(key, sizeof(key), "%s", items->fkey ? items->fkey : items->letter ? items->letter : "");
+		need = (int)(strlen(key) + strlen(items->label)) + 2;
+		if (x + need > maxx)
+			break;
+		wattrset(w, theme_attr(ROLE_KEY));
+		mvwaddstr(w, y, x, key);
+		wattrset(w, theme_attr(ROLE_KEYLABEL));
+		waddch(w, ' ');
+		waddstr(w, items->label);
+		x += need;
+	}
+	wattrset(w, theme_attr(ROLE_NORMAL));
+}
+
+void keys_wipe(void *p, size_t n)
+{
+	volatile unsigned char *v = p;
+
+	while (n--)
+		*v++ = 0;
+}
