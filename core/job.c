@@ -86,6 +86,7 @@ struct job {
 	struct revision *revs;
 	size_t nrevs;
 	struct revision *chosen;
+	bool header_checked;
 
 	/* backup */
 	char *rev_name, *tmp_path, *final_path;
@@ -856,9 +857,30 @@ static void transfer_backup(struct job *j)
 
 /* ---- restore and verify: SFTP -> queue -> open + extract thread ---- */
 
+/* The header is authentic once a chunk verified (the commitment covers it);
+ * it must also name the revision and device the file was fetched as, or
+ * the file was renamed or moved on the server. */
+static int check_header(struct job *j, struct err *e)
+{
+	const struct container_header *h = opener_header(j->opener);
+
+	if (j->header_checked || h == NULL)
+		return 0;
+	j->header_checked = true;
+	if (strcmp(h->revision, j->chosen->name) != 0 || strcmp(h->device, j->device) != 0)
+		return err_set(e, RV_INTEGRITY,
+			       "%s is revision %s of device %s inside, but is stored as %s of %s: it was "
+			       "renamed or moved on the server; refused", j->chosen->file, h->revision,
+			       h->device, j->chosen->name, j->device), -1;
+	return 0;
+}
+
 static int plain_sink(void *arg, const uint8_t *buf, size_t len, struct err *e)
 {
 	struct job *j = arg;
+
+	if (check_header(j, e) != 0)
+		return -1;
 
 	if (j->plain_len + len > QUEUE_BUF_SIZE + 2 * 65536)
 		return err_set(e, RV_FAIL, "internal: plaintext buffer overflow"), -1;
@@ -884,7 +906,7 @@ static ssize_t restore_in(void *arg, const void **buf, struct err *e)
 			if (queue_aborted(j->q))
 				return err_set(e, RV_FAIL, "download stopped"), -1;
 			j->in_eof = true;
-			if (j->opener != NULL && opener_finish(j->opener, e) != RV_OK)
+			if (j->opener != NULL && (opener_finish(j->opener, e) != RV_OK || check_header(j, e) != 0))
 				return -1;
 			break;
 		}

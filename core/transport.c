@@ -1079,11 +1079,21 @@ static struct remote_file *open_file(struct transport *t, const char *path, bool
 		unsigned long st = sftp_status(t);
 		LIBSSH2_SFTP_ATTRIBUTES a;
 
-		if (writing && (st == LIBSSH2_FX_FAILURE || st == LIBSSH2_FX_FILE_ALREADY_EXISTS) &&
-		    stat_path(t, path, &a) == 0)
-			err_set(e, RV_FAIL, "cannot create %s on %s: it exists already", path, t->host);
-		else
+		if (!writing || atomic_load(&t->interrupted) || st == 0) {
 			sftp_error(t, e, writing ? "create" : "open", path);
+		} else if ((st == LIBSSH2_FX_FAILURE || st == LIBSSH2_FX_FILE_ALREADY_EXISTS) &&
+			   stat_path(t, path, &a) == 0) {
+			err_set(e, RV_FAIL, "cannot create %s on %s: it exists already", path, t->host);
+		} else if (st == LIBSSH2_FX_FAILURE || st == LIBSSH2_FX_WRITE_PROTECT) {
+			/* OpenSSH says only FAILURE for EROFS and ENOSPC alike. */
+			err_set(e, RV_FAIL, "cannot create %s on %s: the server refused to write there "
+				"(is its folder read-only or its disk full?)", path, t->host);
+		} else {
+			const char *text = sftp_status_text(st);
+
+			err_set(e, RV_FAIL, "cannot create %s on %s: %s", path, t->host,
+				text ? text : "the server refused");
+		}
 		return NULL;
 	}
 	f = xcalloc(1, sizeof(*f));
