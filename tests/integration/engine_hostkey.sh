@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Host keys: a fingerprint pinned out of band (SHA256, MD5: or bare MD5 form,
+# ed25519 or ecdsa) lets a backup run without `authenticate`; a wrong one is
+# refused with exit 3, both fingerprints shown, and the user name never sent;
+# new host keys on a known server are refused; an RSA-only server is
+# explained.
+. "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
+. "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
+set -e
+need_cmd python3 python3
+need_cmd ssh-keygen openssh-client
+
+# sshd logs every userauth request at DEBUG1: the proof the user name went out.
+srv_start sshd "$T_TMP/sshd" --log-level DEBUG1
+url="sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT"
+hp="127.0.0.1:$SSHD_PORT"
+src=$T_TMP/src
+mkdir -p "$src"
+printf 'x\n' >"$src/file"
+auth_lines() { grep -c "userauth-request for user $SSHD_USER" "$SSHD_LOG" || true; }
+
+# setup NAME: a fresh settings file with its own master key.
+setup() {
+	rv_setup "$T_TMP/$1" "$url" "$SSHD_USER" "$SSHD_KEY" "dev-$1" "$src"
+	rv_new_key
+}
+
+# Right SHA256 fingerprint pinned: no authenticate needed.
+setup sha
+rv knownhost add "$hp" ssh-ed25519 "$SSHD_HOSTKEY_ED25519_SHA256"
+expect_rc 0 "knownhost add SHA256"
+rv knownhost list
+expect_out "$(re "$SSHD_HOSTKEY_ED25519_SHA256")" "knownhost list shows the pin"
+rv backup
+expect_rc 0 "backup with a pinned SHA256 fingerprint"
+cfg_sha=$REVAULT_CONFIG
+
+# MD5: form, and the bare colon form operators paste.
+setup md5
+rv knownhost add "$hp" ssh-ed25519 "$SSHD_HOSTKEY_ED25519_MD5"
+expect_rc 0 "knownhost add MD5:"
+rv backup
+expect_rc 0 "backup with a pinned MD5: fingerprint"
+setup md5bare
+rv knownhost add "$hp" ssh-ed25519 "${SSHD_HOSTKEY_ED25519_MD5#MD5:}"
+expect_rc 0 "knownhost add bare MD5"
+rv backup
+expect_rc 0 "backup with a pinned bare MD5 fingerprint"
+
+# An ecdsa pin on a server that also offers ed25519: the handshake must
+# settle on the pinned type.
+setup ecdsa
+rv knownhost add "$hp" ecdsa-sha2-nistp256 "$SSHD_HOSTKEY_ECDSA_SHA256"
+expect_rc 0 "knownhost add ecdsa"
+rv backup
+expect_rc 0 "backup with only the ecdsa key pinned"
+
+# Malformed pins are usage errors.
+rv knownhost add "$hp" ssh-ed25519 "SHA256:tooshort"
+expect_rc 2 "malformed SHA256 fingerprint"
+rv knownhost add "$hp" ssh-foo "$SSHD_HOSTKEY_ED25519_SHA256"
+expect_rc 2 "unknown key type"
+rv knownhost add "$hp" ssh-dsa "${SSHD_HOSTKEY_ED25519_MD5}"
+expect_rc 0 "ssh-dsa accepted as ssh-dss"
+rv knownhost list
+expect_out 'ssh-dss' "ssh-dsa stored as ssh-dss"
+
+# A wrong fingerprint: exit 3, expected and offered, no user name sent.
+ssh-keygen -q -t ed25519 -N '' -f "$T_TMP/other_host_key"
+wrong=$(ssh-keygen -l -E sha256 -f "$T_TMP/other_host_key.pub" | awk '{print $2}')
+setup wrong
+rv knownhost add "$hp" ssh-ed25519 "$wrong"
+expect_rc 0 "knownhost add a wrong fingerprint"
+n0=$(auth_lines)
+rv backup
+expect_rc 3 "backup with a wrong pinned fingerprint"
+expect_err "$(re "$wrong")" "wrong pin: the expected fingerprint is shown"
+expect_err "$(re "$SSHD_HOSTKEY_ED25519_SHA256")" "wrong pin: the offered fingerprint is shown"
+expect_one_line "wrong pin"
+rv authenticate --yes
+expect_rc 3 "authenticate --yes cannot override a changed key"
+sleep 0.3
+[ "$(auth_lines)" = "$n0" ] && pass || fail "the user name was sent to a server whose key did not match"
+
+# Pinned ed25519, server now offers only ecdsa: another type on record
+# counts as a changed key, never trust on first use.
+srv_stop sshd "$T_TMP/sshd"
+srv_start sshd "$T_TMP/sshd" --port "$SSHD_PORT" --hostkey-only ecdsa --log-level DEBUG1
+export REVAULT_CONFIG=$cfg_sha
+n0=$(auth_lines)
+rv backup
+expect_rc 3 "pinned ed25519, server offers only ecdsa"
+expect_one_line "key of another type"
+rv authenticate --yes
+expect_rc 3 "authenticate --yes with a key of another type on record"
+[ "$(auth_lines)" = "$n0" ] && pass || fail "the user name was sent after a key type change"
+
+# Server restarted with fresh host keys on the same port.
+srv_stop sshd "$T_TMP/sshd"
+old=$SSHD_HOSTKEY_ED25519_SHA256
+srv_start sshd "$T_TMP/sshd" --port "$SSHD_PORT" --log-level DEBUG1
+[ "$old" != "$SSHD_HOSTKEY_ED25519_SHA256" ] && pass || fail "the restarted server kept its key"
+n0=$(auth_lines)
+rv backup
+expect_rc 3 "server with new host keys"
+expect_one_line "new host keys"
+expect_err "$(re "$SSHD_HOSTKEY_ED25519_SHA256")" "new host keys: the offered fingerprint is shown"
+[ "$(auth_lines)" = "$n0" ] && pass || fail "the user name was sent to a server with new host keys"
+rv knownhost remove "$hp"
+expect_rc 0 "knownhost remove"
+rv backup
+expect_rc 3 "after removing the pin the host is unknown again"
+expect_err 'revault authenticate' "unknown host names the command"
+rv authenticate </dev/null
+[ "$RC" != 0 ] && pass || fail "authenticate without a terminal or --yes trusted the key"
+rv knownhost list
+grep -qF "$SSHD_HOSTKEY_ED25519_SHA256" <<<"$OUT" && fail "an unconfirmed key was stored" || pass
+rv_trust
+rv backup
+expect_rc 0 "backup after re-authenticating"
+
+# RSA only: libssh2 1.10 cannot verify rsa-sha2 host keys; say so.
+srv_stop sshd "$T_TMP/sshd"
+srv_start sshd "$T_TMP/sshd-rsa" --rsa-only
+setup rsa
+rv_ok "rsa server url" set server.url "sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT"
+rv authenticate --yes
+[ "$RC" != 0 ] && pass || fail "authenticate against an RSA-only server reported success: $OUT"
+expect_one_line "RSA-only server"
+expect_err 'RSA|rsa' "RSA-only server: the line names RSA"
+expect_err 'ed25519|ecdsa' "RSA-only server: the line suggests ed25519 or ecdsa"
+
+t_done

@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# A throwaway OpenSSH sshd on 127.0.0.1 for the integration tests: fresh
+# host keys, a fresh user key, its own config, pid file and log, all in DIR.
+# Nothing outside DIR is touched except /run/sshd (sshd's privilege
+# separation directory), created when running as root.
+#
+#   sshd.sh start DIR [--user-key FILE] [--port N] [--hostkey-only TYPE] [--rsa-only]
+#                     [--log-level LEVEL]
+#   sshd.sh stop DIR
+#
+# start writes DIR/env (shell assignments): SSHD_PORT SSHD_PID SSHD_USER
+# SSHD_KEY SSHD_HOSTKEY_ED25519_SHA256 SSHD_HOSTKEY_ED25519_MD5
+# SSHD_HOSTKEY_ECDSA_SHA256 SSHD_HOSTKEY_ECDSA_MD5 SSHD_HOSTKEY_RSA_SHA256
+# SSHD_HOSTKEY_RSA_MD5 SSHD_ROOT SSHD_LOG.
+# TYPE is ed25519, ecdsa or rsa. Exit 77 when sshd cannot run here.
+set -u
+
+SSHD_BIN=${SSHD_BIN:-/usr/sbin/sshd}
+
+die() { echo "sshd.sh: $*" >&2; exit 1; }
+skip() { echo "sshd.sh: skipped: $*" >&2; exit 77; }
+
+usage() {
+	echo "usage: sshd.sh start DIR [--user-key FILE] [--port N] [--hostkey-only ed25519|ecdsa|rsa] [--rsa-only] [--log-level LEVEL]" >&2
+	echo "       sshd.sh stop DIR" >&2
+	exit 2
+}
+
+# A port nobody listens on right now (the kernel picks it).
+free_port() {
+	if command -v python3 >/dev/null 2>&1; then
+		python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+	else
+		echo $((20000 + RANDOM % 40000))
+	fi
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# fingerprint PUBFILE HASH: the fingerprint as ssh-keygen -l prints it.
+fingerprint() { ssh-keygen -l -E "$2" -f "$1" | awk '{print $2}'; }
+
+do_stop() {
+	local dir=$1 pid i
+
+	[ -f "$dir/sshd.pid" ] || return 0
+	pid=$(cat "$dir/sshd.pid" 2>/dev/null) || return 0
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null || { rm -f "$dir/sshd.pid"; return 0; }
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
+	rm -f "$dir/sshd.pid"
+	return 0
+}
+
+do_start() {
+	local dir=$1 user_key="" port="" fixed="" only="" loglevel=VERBOSE t i pid user attempt
+	shift
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--user-key) user_key=${2:?--user-key needs a file}; shift 2 ;;
+		--port) port=${2:?--port needs a number}; fixed=$port; shift 2 ;;
+		--hostkey-only) only=${2:?--hostkey-only needs a type}; shift 2 ;;
+		--rsa-only) only=rsa; shift ;;
+		--log-level) loglevel=${2:?--log-level needs a level}; shift 2 ;;
+		*) usage ;;
+		esac
+	done
+	case $only in
+	"" | ed25519 | ecdsa | rsa) ;;
+	*) die "unknown host key type \"$only\": use ed25519, ecdsa or rsa" ;;
+	esac
+
+	[ -x "$SSHD_BIN" ] || skip "$SSHD_BIN is missing: apt-get install openssh-server"
+	command -v ssh-keygen >/dev/null || skip "ssh-keygen is missing: apt-get install openssh-client"
+	if [ "$(id -u)" = 0 ]; then
+		mkdir -p /run/sshd && chmod 755 /run/sshd || skip "cannot create /run/sshd"
+		getent passwd sshd >/dev/null || skip "no sshd user for privilege separation"
+	elif [ ! -d /run/sshd ]; then
+		skip "not root and /run/sshd is missing (sshd needs it)"
+	fi
+
+	mkdir -p "$dir" "$dir/srv" || die "cannot create $dir"
+	dir=$(cd "$dir" && pwd)
+	do_stop "$dir"
+	rm -f "$dir"/hostkey_* "$dir/env" "$dir/sshd.log"
+
+	local types=(ed25519 ecdsa)
+	[ -n "$only" ] && types=("$only")
+	for t in "${types[@]}"; do
+		ssh-keygen -q -t "$t" -N '' -C "revault-test-host-$t" -f "$dir/hostkey_$t" ||
+			die "ssh-keygen -t $t failed"
+	done
+
+	if [ -n "$user_key" ]; then
+		[ -f "$user_key" ] && [ -f "$user_key.pub" ] || die "$user_key or $user_key.pub is missing"
+		user_key=$(cd "$(dirname "$user_key")" && pwd)/$(basename "$user_key")
+	else
+		user_key=$dir/id_ed25519
+		if [ ! -f "$user_key" ]; then
+			ssh-keygen -q -t ed25519 -N '' -C revault-test-user -f "$user_key" || die "ssh-keygen user key failed"
+		fi
+	fi
+	chmod 600 "$user_key"
+	cat "$user_key.pub" >"$dir/authorized_keys"
+	chmod 600 "$dir/authorized_keys"
+	user=$(id -un)
+
+	for ((attempt = 0; attempt < 5; attempt++)); do
+		[ -n "$port" ] || port=$(free_port)
+		{
+			echo "ListenAddress 127.0.0.1"
+			echo "Port $port"
+			for t in "${types[@]}"; do echo "HostKey $dir/hostkey_$t"; done
+			echo "PidFile $dir/sshd.pid"
+			echo "AuthorizedKeysFile $dir/authorized_keys"
+			echo "Subsystem sftp internal-sftp"
+			echo "UsePAM no"
+			echo "StrictModes no"
+			echo "PermitRootLogin yes"
+			echo "PasswordAuthentication no"
+			echo "KbdInteractiveAuthentication no"
+			echo "PubkeyAuthentication yes"
+			echo "LogLevel $loglevel"
+			echo "MaxStartups 50:30:100"
+			echo "LoginGraceTime 30"
+			echo "AllowUsers $user"
+		} >"$dir/sshd_config"
+		"$SSHD_BIN" -t -f "$dir/sshd_config" 2>"$dir/sshd.check" ||
+			die "sshd rejects its config: $(head -1 "$dir/sshd.check")"
+		# sshd binds before it detaches: a taken port fails right here.
+		if ! "$SSHD_BIN" -f "$dir/sshd_config" -E "$dir/sshd.log" </dev/null >/dev/null 2>&1; then
+			grep -q 'Address already in use' "$dir/sshd.log" 2>/dev/null ||
+				die "sshd did not start: $(tail -1 "$dir/sshd.log" 2>/dev/null)"
+			[ -z "$fixed" ] || die "port $fixed is taken"
+			port=""
+			continue
+		fi
+		for ((i = 0; i < 100; i++)); do
+			[ -s "$dir/sshd.pid" ] && port_open "$port" && break
+			sleep 0.1
+		done
+		if [ -s "$dir/sshd.pid" ] && port_open "$port"; then
+			break
+		fi
+		do_stop "$dir"
+		grep -q 'Address already in use' "$dir/sshd.log" 2>/dev/null || die "sshd did not listen within 10 s: see $dir/sshd.log"
+		[ -z "$fixed" ] || die "port $fixed is taken"
+		port=""
+	done
+	[ -s "$dir/sshd.pid" ] || die "no free port after 5 attempts: see $dir/sshd.log"
+	pid=$(cat "$dir/sshd.pid")
+
+	{
+		printf 'SSHD_PORT=%q\n' "$port"
+		printf 'SSHD_PID=%q\n' "$pid"
+		printf 'SSHD_USER=%q\n' "$user"
+		printf 'SSHD_KEY=%q\n' "$user_key"
+		printf 'SSHD_ROOT=%q\n' "$dir/srv"
+		printf 'SSHD_LOG=%q\n' "$dir/sshd.log"
+		printf 'SSHD_DIR=%q\n' "$dir"
+		for t in ed25519 ecdsa rsa; do
+			local up=${t^^}
+			if [ -f "$dir/hostkey_$t.pub" ]; then
+				printf 'SSHD_HOSTKEY_%s_SHA256=%q\n' "$up" "$(fingerprint "$dir/hostkey_$t.pub" sha256)"
+				printf 'SSHD_HOSTKEY_%s_MD5=%q\n' "$up" "$(fingerprint "$dir/hostkey_$t.pub" md5)"
+			else
+				printf 'SSHD_HOSTKEY_%s_SHA256=\nSSHD_HOSTKEY_%s_MD5=\n' "$up" "$up"
+			fi
+		done
+	} >"$dir/env"
+	return 0
+}
+
+[ $# -ge 2 ] || usage
+case $1 in
+start) shift; do_start "$@" ;;
+stop) do_stop "$2" ;;
+*) usage ;;
+esac
