@@ -1063,10 +1063,10 @@ static void st_commit(struct job *j)
 		j->tmp_path = NULL; /* in place: nothing to clean up any more */
 		prune(j);
 		snprintf(j->summary, sizeof(j->summary),
-			 "backup %s%s: %llu files, %s -> %s %s in %s; %u revisions kept%s",
+			 "backup %s%s: %llu files, %s -> %s %s in %s; %u revision%s kept%s",
 			 j->rev_name, skipped ? " (partial)" : "", (unsigned long long)atomic_load(&j->tp.files), in,
 			 wire, j->p.settings->security.protected_ ? "protected" : "unprotected", j->remote_dir, j->kept,
-			 skipped ? "; some files could not be read (see the log)" : "");
+			 j->kept == 1 ? "" : "s", skipped ? "; some files could not be read (see the log)" : "");
 		if (skipped)
 			fail(j, RV_FAIL, "backup %s is partial: %llu file%s could not be read (named in the log)",
 			     j->rev_name, (unsigned long long)skipped, skipped == 1 ? "" : "s");

@@ -67,6 +67,7 @@ struct transport {
 
 	atomic_int fd;
 	atomic_bool interrupted;
+	bool dead; /* timed out or lost: no further call can succeed */
 	LIBSSH2_SESSION *session;
 	LIBSSH2_SFTP *sftp;
 	bool have_hostkey;
@@ -196,7 +197,7 @@ static void close_session(struct transport *t)
 		t->sftp = NULL;
 	}
 	if (t->session != NULL) {
-		if (!atomic_load(&t->interrupted))
+		if (!atomic_load(&t->interrupted) && !t->dead)
 			libssh2_session_disconnect(t->session, "done");
 		libssh2_session_free(t->session);
 		t->session = NULL;
@@ -250,20 +251,39 @@ static int cancelled(const struct transport *t, struct err *e)
 }
 
 /* A failed session-level call: cancel, timeout or a lost connection. */
+/* After a timeout or a lost connection the session is finished: later
+ * calls (cleanup included) fail at once instead of each waiting out the
+ * timeout again on a server that no longer answers. */
+static void mark_dead(struct transport *t)
+{
+	int fd = atomic_load(&t->fd);
+
+	t->dead = true;
+	if (fd >= 0)
+		shutdown(fd, SHUT_RDWR);
+}
+
 static int session_error(struct transport *t, struct err *e, const char *what)
 {
 	int rc = t->session != NULL ? libssh2_session_last_errno(t->session) : 0;
 
 	if (atomic_load(&t->interrupted))
 		return cancelled(t, e);
-	if (rc == LIBSSH2_ERROR_TIMEOUT)
+	if (t->dead)
+		return err_set(e, RV_FAIL, "%s: the connection to %s:%u is lost; try again", what,
+			       t->host, t->port);
+	if (rc == LIBSSH2_ERROR_TIMEOUT) {
+		mark_dead(t);
 		return err_set(e, RV_FAIL, "%s: %s:%u did not answer within %u s (server.timeout)", what,
 			       t->host, t->port, t->timeout);
+	}
 	if (rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_SOCKET_SEND ||
 	    rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_CHANNEL_CLOSED ||
-	    rc == LIBSSH2_ERROR_BAD_SOCKET)
+	    rc == LIBSSH2_ERROR_BAD_SOCKET || rc == LIBSSH2_ERROR_SOCKET_TIMEOUT) {
+		mark_dead(t);
 		return err_set(e, RV_FAIL, "%s: lost the connection to %s:%u (%s); try again", what,
 			       t->host, t->port, last_error(t));
+	}
 	return err_set(e, RV_FAIL, "%s on %s:%u: %s", what, t->host, t->port, last_error(t));
 }
 
@@ -337,6 +357,8 @@ static int need(struct transport *t, bool sftp, struct err *e)
 {
 	if (atomic_load(&t->interrupted))
 		return cancelled(t, e);
+	if (t->dead)
+		return err_set(e, RV_FAIL, "the connection to %s:%u is lost; try again", t->host, t->port);
 	if (t->session == NULL || (sftp && t->sftp == NULL))
 		return err_set(e, RV_FAIL, "internal error: not connected to %s:%u", t->host, t->port);
 	return RV_OK;
