@@ -63,8 +63,8 @@ $(tui_screen)"
 	fi
 }
 
-# tui_golden NAME EXPECTED: the screen, with volatile parts masked by
-# tui_mask, equals EXPECTED (trailing blanks ignored).
+# tui_golden NAME: the screen, with volatile parts masked by tui_mask,
+# equals the golden file tests/golden/tui/NAME.txt (trailing blanks ignored).
 tui_mask() {
 	sed -E -e 's/revault [0-9]+\.[0-9]+\.[0-9]+/revault X.Y.Z/' \
 		-e 's/[0-9a-f]{16}/KEYID/g' -e 's/[0-9]{8}T[0-9]{6}Z/REVISION/g' \
@@ -73,7 +73,7 @@ tui_mask() {
 tui_golden() {
 	local got want
 	got=$(tui_screen | tui_mask)
-	want=$(printf '%s\n' "$2" | sed -E 's/[ \t]+$//')
+	want=$(sed -E 's/[ \t]+$//' "$REVAULT_SOURCE_DIR/tests/golden/tui/$1.txt")
 	if [ "$got" = "$want" ]; then
 		pass
 	else
