@@ -13,7 +13,7 @@
 #include "widgets/frame.h"
 #include "widgets/menu.h"
 
-enum { S_GENERATE, S_EXPORT, S_IMPORT, S_PROTECTED, S_ENFORCED, S_COUNT };
+enum { S_GENERATE, S_EXPORT, S_IMPORT, S_PAPER, S_FROM_PAPER, S_PROTECTED, S_ENFORCED, S_COUNT };
 
 static const struct keybar_item keys[] = {
 	{ "F1", "?", "Help" },
@@ -44,6 +44,10 @@ static void set_labels(struct app *a, struct security *s)
 		"Writes the key wrapped under a passphrase; keep it off this machine" };
 	s->items[S_IMPORT] = (struct menu_item){ "Import key from a file", 'i',
 		"Installs a key exported on another machine, to restore its backups" };
+	s->items[S_PAPER] = (struct menu_item){ "Write the key down (paper)", 'w',
+		"Shows the key as four lines of hex with check digits, to copy onto paper" };
+	s->items[S_FROM_PAPER] = (struct menu_item){ "Type a key from paper", 't',
+		"Installs a key written down with \"Write the key down\" on another machine" };
 	s->items[S_PROTECTED] = (struct menu_item){ s->labels[0], 'p',
 		"on: every backup is encrypted and signed with the master key" };
 	s->items[S_ENFORCED] = (struct menu_item){ s->labels[1], 'n',
@@ -158,6 +162,65 @@ static void import_key(struct app *a)
 	app_refresh_key(a);
 }
 
+static void show_paper(struct app *a)
+{
+	struct master_key k;
+	struct err e = { 0 };
+	char *paper;
+
+	if (!dialog_confirm("Write the key down",
+			    "The master key will be shown on this screen. Make sure nobody can see it and "
+			    "that this session is not being recorded. Show it?", ROLE_WARNING))
+		return;
+	if (keystore_load(a->key_path, &k, &e) != RV_OK) {
+		dialog_message("Write the key down", e.msg, ROLE_ERROR);
+		return;
+	}
+	paper = keystore_paper(&k);
+	keystore_clear(&k);
+	dialog_message("Write the key down", paper, ROLE_NORMAL);
+	wipe_free_str(paper);
+	clearok(curscr, TRUE); /* leave nothing of it in the terminal's buffer we control */
+}
+
+static void from_paper(struct app *a)
+{
+	char lines[4][64], text[4 * 64 + 8] = "", id[2 * KEY_ID_LEN + 1], q[160], prompt[64];
+	bool exists = keystore_exists(a->key_path);
+	struct master_key k;
+	struct err e = { 0 };
+	int i, rc;
+
+	for (i = 0; i < 4; i++) {
+		lines[i][0] = '\0';
+		snprintf(prompt, sizeof(prompt), "Line %d of the paper key (shown as *):", i + 1);
+		if (!dialog_input("Type a key from paper", prompt, lines[i], sizeof(lines[i]), true))
+			break;
+		strcat(text, lines[i]);
+		strcat(text, "\n");
+	}
+	keys_wipe(lines, sizeof(lines));
+	if (i < 4) {
+		keys_wipe(text, sizeof(text));
+		return;
+	}
+	rc = keystore_from_paper(text, &k, &e);
+	keys_wipe(text, sizeof(text));
+	if (rc != RV_OK) {
+		dialog_message("Type a key from paper", e.msg, ROLE_ERROR);
+		return;
+	}
+	keystore_id_hex(k.id, id);
+	snprintf(q, sizeof(q), "Install key %s%s?", id, exists ? ", replacing this machine's key (kept as .old)" : "");
+	if (dialog_confirm("Type a key from paper", q, exists ? ROLE_WARNING : ROLE_NORMAL) &&
+	    keystore_install(a->key_path, &k, exists, &e) == RV_OK)
+		app_status(a, ROLE_OK, "Key %s installed", id);
+	else if (e.code != RV_OK)
+		dialog_message("Type a key from paper", e.msg, ROLE_ERROR);
+	keystore_clear(&k);
+	app_refresh_key(a);
+}
+
 static void toggle(struct app *a, const char *key, bool on)
 {
 	struct err e = { 0 };
@@ -188,6 +251,12 @@ static int security_key(struct app *a, void *st, int ch)
 	case S_IMPORT:
 		import_key(a);
 		break;
+	case S_PAPER:
+		show_paper(a);
+		break;
+	case S_FROM_PAPER:
+		from_paper(a);
+		break;
 	case S_PROTECTED:
 		toggle(a, "security.protected", a->settings.security.protected_);
 		break;
@@ -211,9 +280,9 @@ static void security_draw(struct app *a, void *st)
 	frame_text(stdscr, 5, 2, 14, "Key file", ROLE_DIM, 0);
 	frame_text(stdscr, 5, 17, 60, a->key_path, ROLE_NORMAL, 0);
 	menu_draw(stdscr, &s->menu, 7, 2, 40);
-	frame_wrap(stdscr, 13, 2, 76, 2, s->items[s->menu.sel].hint, ROLE_DIM);
+	frame_wrap(stdscr, 15, 2, 76, 2, s->items[s->menu.sel].hint, ROLE_DIM);
 	if (a->key_id[0] == 'n')
-		frame_wrap(stdscr, 16, 2, 76, 2, "No master key yet: protected backups need one. Press g to generate it.",
+		frame_wrap(stdscr, 18, 2, 76, 2, "No master key yet: protected backups need one. Press g to generate it.",
 			   ROLE_WARNING);
 }
 
