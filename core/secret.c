@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -131,6 +132,8 @@ char *secret_open(const char *settings_path, const char *label, const char *seal
 	EVP_CIPHER_CTX *ctx = NULL;
 	char *plain = NULL;
 
+	/* The clear text must not end up in a core dump. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (!secret_is_sealed(sealed)) {
 		err_set(e, RV_USAGE, "the stored %s is not sealed: set it again with `revault password set`", label);
 		return NULL;

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -180,6 +181,10 @@ struct transport *transport_new(const struct transport_config *c)
 	t->password = c->password != NULL ? xstrdup(c->password) : NULL;
 	t->identity = c->identity != NULL ? xstrdup(c->identity) : NULL;
 	t->passphrase = c->identity_passphrase != NULL ? xstrdup(c->identity_passphrase) : NULL;
+	/* A password, a passphrase or a private key read by libssh2 must not
+	 * end up in a core dump, with or without a master key loaded. */
+	if (t->password != NULL || t->passphrase != NULL || t->auth == AUTH_PUBLICKEY)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	t->connect_timeout = c->connect_timeout ? c->connect_timeout : 30;
 	t->timeout = c->timeout ? c->timeout : 30;
 	restrict_methods(t, c->known, c->known != NULL ? c->nknown : 0);
@@ -797,9 +802,14 @@ static int auth_publickey(struct transport *t, const char *methods, struct err *
 						    t->identity, t->passphrase);
 	if (rc == 0)
 		return RV_OK;
+	if (rc == LIBSSH2_ERROR_FILE && t->passphrase == NULL)
+		return err_set(e, RV_AUTH, "cannot read the identity file %s without a passphrase: store its "
+			       "passphrase with `revault password set --identity` (or is it a key format "
+			       "libssh2 cannot read?)", t->identity);
 	if (rc == LIBSSH2_ERROR_FILE)
-		return err_set(e, RV_AUTH, "cannot use the identity file %s: %s (wrong passphrase, or a key "
-			       "format libssh2 cannot read?)", t->identity, last_error(t));
+		return err_set(e, RV_AUTH, "cannot use the identity file %s: wrong passphrase (store it again "
+			       "with `revault password set --identity`), or a key format libssh2 cannot read",
+			       t->identity);
 	if (rc != LIBSSH2_ERROR_AUTHENTICATION_FAILED && rc != LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED)
 		return session_error(t, e, "key authentication failed");
 	if (is_rsa_key(t->identity))

@@ -11,7 +11,13 @@
 # start writes DIR/env: PROFTPD_PORT PROFTPD_PID PROFTPD_USER PROFTPD_KEY
 # PROFTPD_HOSTKEY_ED25519_SHA256 PROFTPD_HOSTKEY_ED25519_MD5
 # PROFTPD_HOSTKEY_ECDSA_SHA256 PROFTPD_HOSTKEY_ECDSA_MD5 PROFTPD_ROOT
-# PROFTPD_LOG. Exit 77 when ProFTPD cannot run here.
+# PROFTPD_LOG, and for the password account PROFTPD_PW_USER PROFTPD_PW_FILE
+# PROFTPD_PW_ROOT. Exit 77 when ProFTPD cannot run here.
+#
+# Next to the key user, a virtual user (revault-vpw, known only to
+# mod_auth_file through DIR/ftpd.passwd, a SHA-512 crypt(3) hash) logs in
+# with a random password kept in DIR/pw (mode 0600, one line) and writes to
+# PROFTPD_PW_ROOT. Its files belong to nobody's uid and gid.
 set -u
 
 PROFTPD_BIN=${PROFTPD_BIN:-/usr/sbin/proftpd}
@@ -54,6 +60,30 @@ do_stop() {
 	return 0
 }
 
+# virtual_user DIR: the password account of mod_auth_file. Its password is
+# made once per DIR, so a restart keeps it; nothing reaches a command line.
+virtual_user() {
+	local dir=$1 pass hash uid gid
+
+	command -v openssl >/dev/null || skip "openssl is missing: apt-get install openssl"
+	uid=$(id -u nobody) && gid=$(id -g nobody) || skip "no nobody account for the virtual user"
+	if [ ! -s "$dir/pw" ]; then
+		pass=$(openssl rand -base64 18) || die "openssl rand failed"
+		(umask 077 && printf '%s\n' "$pass" >"$dir/pw")
+		pass=""
+	fi
+	chmod 600 "$dir/pw"
+	hash=$(openssl passwd -6 -stdin <"$dir/pw") || die "openssl passwd -6 failed"
+	mkdir -p "$dir/vhome/backup" || die "cannot create $dir/vhome"
+	chown -R "$uid:$gid" "$dir/vhome"
+	chmod 700 "$dir/vhome/backup"
+	(umask 077 && printf 'revault-vpw:%s:%s:%s:revault test:%s:/bin/sh\n' \
+		"$hash" "$uid" "$gid" "$dir/vhome" >"$dir/ftpd.passwd")
+	printf 'revault-vpw:x:%s:\n' "$gid" >"$dir/ftpd.group"
+	chmod 600 "$dir/ftpd.passwd"
+	chmod 644 "$dir/ftpd.group"
+}
+
 write_config() {
 	local dir=$1 port=$2 user=$3 group=$4
 
@@ -72,7 +102,9 @@ Group $group
 RootLogin on
 RequireValidShell off
 UseReverseDNS off
-AuthOrder mod_auth_unix.c
+AuthOrder mod_auth_file.c mod_auth_unix.c
+AuthUserFile $dir/ftpd.passwd
+AuthGroupFile $dir/ftpd.group
 PidFile $dir/proftpd.pid
 ScoreboardFile $dir/proftpd.scoreboard
 DelayTable $dir/proftpd.delay
@@ -88,7 +120,7 @@ AllowOverwrite on
   SFTPLog $dir/sftp.log
   SFTPHostKey $dir/hostkey_ed25519
   SFTPHostKey $dir/hostkey_ecdsa
-  SFTPAuthMethods publickey
+  SFTPAuthMethods publickey password
   SFTPAuthorizedUserKeys file:$dir/authorized_keys
   SFTPCompression off
 </IfModule>
@@ -144,6 +176,7 @@ do_start() {
 	# the user who logged in.
 	duser=nobody
 	dgroup=$(id -gn nobody 2>/dev/null || echo nogroup)
+	virtual_user "$dir"
 
 	for ((attempt = 0; attempt < 5; attempt++)); do
 		[ -n "$port" ] || port=$(free_port)
@@ -176,6 +209,9 @@ do_start() {
 		printf 'PROFTPD_ROOT=%q\n' "$dir/srv"
 		printf 'PROFTPD_LOG=%q\n' "$dir/sftp.log"
 		printf 'PROFTPD_DIR=%q\n' "$dir"
+		printf 'PROFTPD_PW_USER=%q\n' revault-vpw
+		printf 'PROFTPD_PW_FILE=%q\n' "$dir/pw"
+		printf 'PROFTPD_PW_ROOT=%q\n' "$dir/vhome/backup"
 		for t in ed25519 ecdsa; do
 			printf 'PROFTPD_HOSTKEY_%s_SHA256=%q\n' "${t^^}" "$(fingerprint "$dir/hostkey_$t.pub" sha256)"
 			printf 'PROFTPD_HOSTKEY_%s_MD5=%q\n' "${t^^}" "$(fingerprint "$dir/hostkey_$t.pub" md5)"

@@ -2,17 +2,30 @@
 # A throwaway OpenSSH sshd on 127.0.0.1 for the integration tests: fresh
 # host keys, a fresh user key, its own config, pid file and log, all in DIR.
 # Nothing outside DIR is touched except /run/sshd (sshd's privilege
-# separation directory), created when running as root.
+# separation directory), created when running as root, and, with
+# --password-user, one local account made for the test.
 #
 #   sshd.sh start DIR [--user-key FILE] [--port N] [--hostkey-only TYPE] [--rsa-only]
-#                     [--log-level LEVEL]
+#                     [--log-level LEVEL] [--password-user] [--kbd-only]
+#                     [--no-sftp] [--max-auth-tries N]
 #   sshd.sh stop DIR
 #
 # start writes DIR/env (shell assignments): SSHD_PORT SSHD_PID SSHD_USER
 # SSHD_KEY SSHD_HOSTKEY_ED25519_SHA256 SSHD_HOSTKEY_ED25519_MD5
 # SSHD_HOSTKEY_ECDSA_SHA256 SSHD_HOSTKEY_ECDSA_MD5 SSHD_HOSTKEY_RSA_SHA256
-# SSHD_HOSTKEY_RSA_MD5 SSHD_ROOT SSHD_LOG.
+# SSHD_HOSTKEY_RSA_MD5 SSHD_ROOT SSHD_LOG, and with --password-user
+# SSHD_PW_USER SSHD_PW_FILE SSHD_PW_ROOT.
 # TYPE is ed25519, ecdsa or rsa. Exit 77 when sshd cannot run here.
+#
+# --password-user (root only) creates a local account revault-pw-XXXXXX with
+# a home, a random password and a writable backup folder (SSHD_PW_ROOT), and
+# turns on password authentication (UsePAM no: sshd checks /etc/shadow
+# itself). The password is only in DIR/pw (mode 0600, one line), never in
+# the environment or on a command line. A restart on the same DIR reuses the
+# account and its password; stop deletes the account if start created it.
+# --kbd-only offers keyboard-interactive alone (through PAM, the stock
+# /etc/pam.d/sshd) and implies --password-user. --no-sftp leaves out the
+# sftp subsystem; --max-auth-tries sets MaxAuthTries.
 set -u
 
 SSHD_BIN=${SSHD_BIN:-/usr/sbin/sshd}
@@ -22,6 +35,7 @@ skip() { echo "sshd.sh: skipped: $*" >&2; exit 77; }
 
 usage() {
 	echo "usage: sshd.sh start DIR [--user-key FILE] [--port N] [--hostkey-only ed25519|ecdsa|rsa] [--rsa-only] [--log-level LEVEL]" >&2
+	echo "                         [--password-user] [--kbd-only] [--no-sftp] [--max-auth-tries N]" >&2
 	echo "       sshd.sh stop DIR" >&2
 	exit 2
 }
@@ -40,7 +54,7 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # fingerprint PUBFILE HASH: the fingerprint as ssh-keygen -l prints it.
 fingerprint() { ssh-keygen -l -E "$2" -f "$1" | awk '{print $2}'; }
 
-do_stop() {
+stop_daemon() {
 	local dir=$1 pid i
 
 	[ -f "$dir/sshd.pid" ] || return 0
@@ -56,11 +70,63 @@ do_stop() {
 	return 0
 }
 
+# The account made by --password-user goes only when this DIR made it.
+remove_pw_user() {
+	local dir=$1 user
+
+	[ -f "$dir/pw_created" ] || return 0
+	user=$(cat "$dir/pw_user" 2>/dev/null)
+	case $user in
+	revault-pw-*) userdel -f -r "$user" >/dev/null 2>&1 ;;
+	esac
+	rm -f "$dir/pw_created" "$dir/pw_user" "$dir/pw"
+	return 0
+}
+
+do_stop() {
+	stop_daemon "$1"
+	remove_pw_user "$1"
+}
+
+# pw_user DIR: makes (or reuses) the password account of DIR; sets pwuser,
+# pwhome and writes DIR/pw.
+pw_user() {
+	local dir=$1 pass
+
+	command -v useradd >/dev/null && command -v chpasswd >/dev/null ||
+		skip "useradd or chpasswd is missing: apt-get install passwd"
+	pwuser=$(cat "$dir/pw_user" 2>/dev/null || true)
+	if [ -z "$pwuser" ] || ! getent passwd "$pwuser" >/dev/null; then
+		rm -f "$dir/pw_created" "$dir/pw"
+		pwuser=revault-pw-$(tr -dc 'a-z0-9' </dev/urandom | head -c 6)
+		useradd -m -s /bin/sh -c "revault test account" "$pwuser" 2>"$dir/useradd.err" ||
+			die "useradd $pwuser failed: $(head -1 "$dir/useradd.err")"
+		printf '%s\n' "$pwuser" >"$dir/pw_user"
+		: >"$dir/pw_created"
+	fi
+	if [ ! -s "$dir/pw" ]; then
+		pass=$(openssl rand -base64 18 2>/dev/null || tr -dc 'A-Za-z0-9' </dev/urandom | head -c 24)
+		(umask 077 && printf '%s\n' "$pass" >"$dir/pw")
+		# chpasswd reads user:password on stdin: nothing on a command line.
+		printf '%s:%s\n' "$pwuser" "$pass" | chpasswd || die "chpasswd for $pwuser failed"
+		pass=""
+	fi
+	chmod 600 "$dir/pw"
+	pwhome=$(getent passwd "$pwuser" | cut -d: -f6)
+	mkdir -p "$pwhome/backup" && chown "$pwuser:" "$pwhome/backup" && chmod 700 "$pwhome/backup" ||
+		die "cannot create $pwhome/backup"
+}
+
 do_start() {
 	local dir=$1 user_key="" port="" fixed="" only="" loglevel=VERBOSE t i pid user attempt
+	local with_pw=0 kbd_only=0 sftp=1 max_tries="" pwuser="" pwhome=""
 	shift
 	while [ $# -gt 0 ]; do
 		case $1 in
+		--password-user) with_pw=1; shift ;;
+		--kbd-only) kbd_only=1; with_pw=1; shift ;;
+		--no-sftp) sftp=0; shift ;;
+		--max-auth-tries) max_tries=${2:?--max-auth-tries needs a number}; shift 2 ;;
 		--user-key) user_key=${2:?--user-key needs a file}; shift 2 ;;
 		--port) port=${2:?--port needs a number}; fixed=$port; shift 2 ;;
 		--hostkey-only) only=${2:?--hostkey-only needs a type}; shift 2 ;;
@@ -73,6 +139,16 @@ do_start() {
 	"" | ed25519 | ecdsa | rsa) ;;
 	*) die "unknown host key type \"$only\": use ed25519, ecdsa or rsa" ;;
 	esac
+	case $max_tries in
+	"" | [1-9] | [1-9][0-9]) ;;
+	*) die "--max-auth-tries needs a number from 1 to 99, not \"$max_tries\"" ;;
+	esac
+	if [ "$with_pw" = 1 ] && [ "$(id -u)" != 0 ]; then
+		skip "--password-user needs root to create a local account"
+	fi
+	if [ "$kbd_only" = 1 ] && [ ! -f /etc/pam.d/sshd ]; then
+		skip "--kbd-only needs PAM: /etc/pam.d/sshd is missing"
+	fi
 
 	[ -x "$SSHD_BIN" ] || skip "$SSHD_BIN is missing: apt-get install openssh-server"
 	command -v ssh-keygen >/dev/null || skip "ssh-keygen is missing: apt-get install openssh-client"
@@ -85,8 +161,10 @@ do_start() {
 
 	mkdir -p "$dir" "$dir/srv" || die "cannot create $dir"
 	dir=$(cd "$dir" && pwd)
-	do_stop "$dir"
+	stop_daemon "$dir"
+	[ "$with_pw" = 1 ] || remove_pw_user "$dir"
 	rm -f "$dir"/hostkey_* "$dir/env" "$dir/sshd.log"
+	[ "$with_pw" = 0 ] || pw_user "$dir"
 
 	local types=(ed25519 ecdsa)
 	[ -n "$only" ] && types=("$only")
@@ -117,17 +195,31 @@ do_start() {
 			for t in "${types[@]}"; do echo "HostKey $dir/hostkey_$t"; done
 			echo "PidFile $dir/sshd.pid"
 			echo "AuthorizedKeysFile $dir/authorized_keys"
-			echo "Subsystem sftp internal-sftp"
-			echo "UsePAM no"
+			[ "$sftp" = 0 ] || echo "Subsystem sftp internal-sftp"
+			if [ "$kbd_only" = 1 ]; then
+				echo "UsePAM yes"
+				echo "PasswordAuthentication no"
+				echo "KbdInteractiveAuthentication yes"
+				echo "PubkeyAuthentication no"
+			elif [ "$with_pw" = 1 ]; then
+				echo "UsePAM no"
+				echo "PasswordAuthentication yes"
+				echo "KbdInteractiveAuthentication no"
+				echo "PubkeyAuthentication yes"
+			else
+				echo "UsePAM no"
+				echo "PasswordAuthentication no"
+				echo "KbdInteractiveAuthentication no"
+				echo "PubkeyAuthentication yes"
+			fi
+			[ -z "$max_tries" ] || echo "MaxAuthTries $max_tries"
 			echo "StrictModes no"
 			echo "PermitRootLogin yes"
-			echo "PasswordAuthentication no"
-			echo "KbdInteractiveAuthentication no"
-			echo "PubkeyAuthentication yes"
+			echo "PermitEmptyPasswords no"
 			echo "LogLevel $loglevel"
 			echo "MaxStartups 50:30:100"
 			echo "LoginGraceTime 30"
-			echo "AllowUsers $user"
+			echo "AllowUsers $user${pwuser:+ $pwuser}"
 		} >"$dir/sshd_config"
 		"$SSHD_BIN" -t -f "$dir/sshd_config" 2>"$dir/sshd.check" ||
 			die "sshd rejects its config: $(head -1 "$dir/sshd.check")"
@@ -162,6 +254,11 @@ do_start() {
 		printf 'SSHD_ROOT=%q\n' "$dir/srv"
 		printf 'SSHD_LOG=%q\n' "$dir/sshd.log"
 		printf 'SSHD_DIR=%q\n' "$dir"
+		if [ -n "$pwuser" ]; then
+			printf 'SSHD_PW_USER=%q\n' "$pwuser"
+			printf 'SSHD_PW_FILE=%q\n' "$dir/pw"
+			printf 'SSHD_PW_ROOT=%q\n' "$pwhome/backup"
+		fi
 		for t in ed25519 ecdsa rsa; do
 			local up=${t^^}
 			if [ -f "$dir/hostkey_$t.pub" ]; then
