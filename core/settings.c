@@ -44,7 +44,7 @@ void settings_init(struct settings *s)
 	s->server.connect_timeout = 30;
 	s->server.timeout = 30;
 	s->backup.revisions = 10;
-	s->backup.compression = 3;
+	s->backup.compression = 2; /* measured: docs/PERFORMANCE.md, "Compression level" */
 	s->security.protected_ = true;
 	s->security.enforced = false;
 	s->ui.theme = xstrdup("default");

@@ -52,6 +52,8 @@ static const char default_hostkey_methods[] =
  * transfer, and 128-bit AES does 10 rounds to 256-bit's 14. No CBC modes.
  * (libssh2 1.10 has only the CTR ones; GCM is taken when a newer one is
  * present.) */
+#define FLUSH_TIMEOUT_MIN 120 /* seconds */
+
 static const char cipher_methods[] =
 	"aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr";
 
@@ -1206,6 +1208,24 @@ int remote_write(struct remote_file *f, const void *buf, size_t len, struct err 
 	return RV_OK;
 }
 
+/* The bound for fsync@openssh.com and the close after it. */
+static unsigned flush_timeout(const struct transport *t)
+{
+	return t->timeout * 4 > FLUSH_TIMEOUT_MIN ? t->timeout * 4 : FLUSH_TIMEOUT_MIN;
+}
+
+static int flush_error(struct transport *t, struct err *e, const char *what, const char *path)
+{
+	if (!atomic_load(&t->interrupted) && t->session != NULL &&
+	    libssh2_session_last_errno(t->session) == LIBSSH2_ERROR_TIMEOUT) {
+		mark_dead(t);
+		return err_set(e, RV_FAIL, "cannot %s %s: %s:%u did not confirm it within %u s; "
+			       "is the server's disk overloaded?", what, path, t->host, t->port,
+			       flush_timeout(t));
+	}
+	return sftp_error(t, e, what, path);
+}
+
 int remote_commit(struct remote_file *f, struct err *e)
 {
 	struct transport *t = f->t;
@@ -1213,13 +1233,19 @@ int remote_commit(struct remote_file *f, struct err *e)
 
 	while (f->end > f->start && rc == RV_OK)
 		rc = push(f, e);
+	/* fsync waits for the server's disk to write back what it cached, which
+	 * for a large revision on a busy disk takes longer than any ordinary
+	 * reply: give the flush and the close a longer bound of their own. */
+	if (rc == RV_OK)
+		libssh2_session_set_timeout(t->session, (long)flush_timeout(t) * 1000);
 	if (rc == RV_OK && libssh2_sftp_fsync(f->h) != 0 && sftp_status(t) != LIBSSH2_FX_OP_UNSUPPORTED)
-		rc = sftp_error(t, e, "flush", f->path);
+		rc = flush_error(t, e, "flush", f->path);
 	if (rc == RV_OK) {
 		if (libssh2_sftp_close_handle(f->h) != 0)
-			rc = sftp_error(t, e, "close", f->path);
+			rc = flush_error(t, e, "close", f->path);
 		f->h = NULL;
 	}
+	libssh2_session_set_timeout(t->session, (long)t->timeout * 1000);
 	file_free(f);
 	return rc;
 }

@@ -58,7 +58,7 @@ static void test_defaults_when_missing(void **state)
 	(void)state;
 	assert_int_equal(settings_load(&s, p, &e), RV_OK);
 	assert_int_equal(s.backup.revisions, 10);
-	assert_int_equal(s.backup.compression, 3);
+	assert_int_equal(s.backup.compression, 2);
 	assert_true(s.security.protected_);
 	assert_false(s.security.enforced);
 	assert_null(s.server.url);
