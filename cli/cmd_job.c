@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "cli/run.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
@@ -28,6 +29,15 @@ static void log_line(void *arg, int prio, const char *msg)
 		syslog(prio, "%s", msg);
 	if (r->tty_err && prio <= LOG_WARNING && prio != LOG_ERR)
 		fprintf(stderr, "\r\033[Krevault: %s\n", msg);
+}
+
+/* SIGTERM, SIGINT and SIGHUP cancel the job, which then cleans up (the
+ * temporary on the server, the staging directories) and fails. */
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
 }
 
 /* Reads one answer line from the terminal; NULL when there is none. */
@@ -117,6 +127,7 @@ static void show_progress(struct run *r, struct job *j, time_t *last)
 int cli_run_job(struct cli_ctx *ctx, enum job_kind kind, struct job_params *p, bool yes, struct err *e)
 {
 	struct run r = { .ctx = ctx, .tty_err = isatty(STDERR_FILENO) };
+	struct sigaction stop = { .sa_handler = on_stop }, old_term, old_int, old_hup;
 	struct job *j;
 	enum job_state s;
 	time_t last = 0;
@@ -129,7 +140,15 @@ int cli_run_job(struct cli_ctx *ctx, enum job_kind kind, struct job_params *p, b
 	p->log = log_line;
 	p->log_arg = &r;
 	j = job_new(kind, p);
+	stop_signal = 0;
+	sigaction(SIGTERM, &stop, &old_term);
+	sigaction(SIGINT, &stop, &old_int);
+	sigaction(SIGHUP, &stop, &old_hup);
 	while (!job_finished(s = job_step(j, 250))) {
+		if (stop_signal != 0) {
+			job_cancel(j);
+			continue;
+		}
 		if (s == JOB_WAITING) {
 			const char **targets;
 			size_t n;
@@ -172,6 +191,9 @@ int cli_run_job(struct cli_ctx *ctx, enum job_kind kind, struct job_params *p, b
 	}
 	if (r.progress)
 		fputs("\r\033[K", stderr);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
 	rc = job_result(j, e);
 	if (kind == JOB_LIST && rc == RV_OK) {
 		const struct revision *v;

@@ -89,6 +89,8 @@ struct job {
 	bool header_checked;
 
 	/* backup */
+	char **exclude;    /* the settings' own, then the machine's secrets */
+	size_t nexclude;
 	char *rev_name, *tmp_path, *final_path;
 	struct remote_file *rf;
 	struct queue *q;
@@ -219,6 +221,25 @@ static bool cancelled(struct job *j)
 
 /* ---- revisions ---- */
 
+static int digits(const char *p, size_t n)
+{
+	int v = 0;
+
+	while (n-- > 0)
+		v = v * 10 + (*p++ - '0');
+	return v;
+}
+
+/* A real UTC time: a server's junk named 20261399T999999Z is no revision
+ * (and would otherwise sort as the newest). */
+static bool stamp_ok(const char *f)
+{
+	int mon = digits(f + 4, 2), day = digits(f + 6, 2);
+
+	return digits(f, 4) >= 1970 && mon >= 1 && mon <= 12 && day >= 1 && day <= 31 &&
+	       digits(f + 9, 2) <= 23 && digits(f + 11, 2) <= 59 && digits(f + 13, 2) <= 60;
+}
+
 bool revision_parse_file(const char *file, char *name, size_t cap, bool *protected_)
 {
 	size_t len = strlen(file), base;
@@ -242,6 +263,8 @@ bool revision_parse_file(const char *file, char *name, size_t cap, bool *protect
 	for (size_t i = 0; i < 15; i++)
 		if (i != 8 && (file[i] < '0' || file[i] > '9'))
 			return false;
+	if (!stamp_ok(file))
+		return false;
 	if (base > 16) {
 		if (file[16] != '-' || base == 17)
 			return false;
@@ -284,6 +307,24 @@ static char *join(const char *dir, const char *name)
 	return xasprintf("%s%s%s", dir, strcmp(dir, "/") == 0 ? "" : "/", name);
 }
 
+/* After a revision could not be opened: true when the server still answers
+ * (so the fault is that file's), false when the connection is gone. A
+ * server that answered a few times is taken as alive from then on. */
+static bool still_connected(struct job *j, unsigned *probes)
+{
+	struct remote_entry *ents = NULL;
+	size_t n = 0;
+	struct err e = { 0 };
+
+	if (*probes >= 8)
+		return true;
+	(*probes)++;
+	if (transport_list(j->t, j->remote_dir, &ents, &n, &e) != RV_OK)
+		return false;
+	remote_entries_free(ents, n);
+	return true;
+}
+
 /* Reads the revisions in the device folder; with headers, also reads the
  * plain header of each protected one (a few hundred bytes each). */
 static int load_revisions(struct job *j, bool headers)
@@ -291,6 +332,7 @@ static int load_revisions(struct job *j, bool headers)
 	struct remote_entry *ents = NULL;
 	size_t n = 0;
 	struct err e = { 0 };
+	unsigned probes = 0;
 	int rc;
 
 	revisions_free(j->revs, j->nrevs);
@@ -337,8 +379,14 @@ static int load_revisions(struct job *j, bool headers)
 		path = join(j->remote_dir, r->file);
 		f = transport_open(j->t, path, &e);
 		free(path);
-		if (f == NULL)
+		if (f == NULL && !still_connected(j, &probes))
 			return fail(j, e.code, "%s", e.msg);
+		if (f == NULL) {
+			/* One unreadable entry (a symlink loop, no permission) is
+			 * shown as such; it does not hide the others. */
+			err_clear(&e);
+			continue;
+		}
 		while (got < sizeof(buf)) {
 			long k = remote_read(f, buf + got, sizeof(buf) - got, &e);
 
@@ -596,12 +644,60 @@ static void warn_cb(void *arg, const char *msg)
 	logf_(arg, LOG_WARNING, "%s", msg);
 }
 
+/* An exact path as an fnmatch pattern. */
+static char *pattern_of(const char *path)
+{
+	char *p = xmalloc(2 * strlen(path) + 1), *o = p;
+
+	for (; *path != '\0'; path++) {
+		if (strchr("*?[\\", *path) != NULL)
+			*o++ = '\\';
+		*o++ = *path;
+	}
+	*o = '\0';
+	return p;
+}
+
+static void exclude_add(struct job *j, const char *path)
+{
+	j->exclude = xrealloc(j->exclude, (j->nexclude + 1) * sizeof(*j->exclude));
+	j->exclude[j->nexclude++] = pattern_of(path);
+}
+
+/* The master key and the machine secret never go into a backup, even when
+ * the settings folder lies under a source (/etc with /etc/revault): an
+ * unprotected backup would hold them in clear, and a protected one would
+ * hold the key that opens it. Both the path as given and as resolved. */
+static void build_excludes(struct job *j)
+{
+	static const char *const secrets[] = { "master.key", "secret.key" };
+	const struct settings *s = j->p.settings;
+	char *real = realpath(j->p.settings_path, NULL);
+
+	for (size_t i = 0; i < s->backup.nexclude; i++) {
+		j->exclude = xrealloc(j->exclude, (j->nexclude + 1) * sizeof(*j->exclude));
+		j->exclude[j->nexclude++] = xstrdup(s->backup.exclude[i]);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(secrets); i++) {
+		char *p = paths_beside(j->p.settings_path, secrets[i]);
+
+		if (p[0] == '/')
+			exclude_add(j, p);
+		free(p);
+		if (real != NULL) {
+			p = paths_beside(real, secrets[i]);
+			exclude_add(j, p);
+			free(p);
+		}
+	}
+	free(real);
+}
+
 static void prepare_backup(struct job *j)
 {
 	const struct settings *s = j->p.settings;
 	struct tarball_create_opts o = {
 		.sources = s->backup.sources, .nsources = s->backup.nsources,
-		.exclude = s->backup.exclude, .nexclude = s->backup.nexclude,
 		.cancel = &j->cancel,
 	};
 	struct err e = { 0 };
@@ -610,6 +706,9 @@ static void prepare_backup(struct job *j)
 	struct tm tm;
 	const char *ext = s->security.protected_ ? REVISION_EXT_PROTECTED : REVISION_EXT_PLAIN;
 
+	build_excludes(j);
+	o.exclude = j->exclude;
+	o.nexclude = j->nexclude;
 	if (transport_mkdirs(j->t, j->remote_dir, &e) != RV_OK) {
 		fail(j, e.code, "%s", e.msg);
 		return;
@@ -782,7 +881,7 @@ static void *backup_side(void *arg)
 	struct sealed_out out = { .qw = &qw };
 	struct tarball_create_opts o = {
 		.sources = s->backup.sources, .nsources = s->backup.nsources,
-		.exclude = s->backup.exclude, .nexclude = s->backup.nexclude,
+		.exclude = j->exclude, .nexclude = j->nexclude,
 		.level = s->backup.compression, .cancel = &j->cancel, .progress = &j->tp,
 		.warn = warn_cb, .warn_arg = j,
 	};
@@ -1016,7 +1115,13 @@ static void prune(struct job *j)
 		return;
 	}
 	for (size_t i = keep; i < j->nrevs; i++) {
-		char *path = join(j->remote_dir, j->revs[i].file);
+		char *path;
+
+		/* Never the one just made, even when the server holds revisions
+		 * named later (a clock that was ahead, or junk). */
+		if (strcmp(j->revs[i].name, j->rev_name) == 0)
+			continue;
+		path = join(j->remote_dir, j->revs[i].file);
 
 		err_clear(&e);
 		if (transport_unlink(j->t, path, &e) == RV_OK) {
@@ -1027,7 +1132,7 @@ static void prune(struct job *j)
 		}
 		free(path);
 	}
-	j->kept = (unsigned)(j->nrevs < keep ? j->nrevs : keep);
+	j->kept = (unsigned)(j->nrevs - j->pruned);
 }
 
 static void human(uint64_t n, char *buf, size_t cap)
@@ -1043,17 +1148,68 @@ static void human(uint64_t n, char *buf, size_t cap)
 	snprintf(buf, cap, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
 }
 
+/* The machine's secrets are never in a backup (build_excludes), so an
+ * in-place restore of the folder that holds them would drop them: they are
+ * read before the swap and written back when the swap removed them. */
+struct kept_secret {
+	char *path;
+	uint8_t data[256];
+	ssize_t len;
+};
+
+static void keep_secrets(struct job *j, struct kept_secret kept[2])
+{
+	static const char *const names[] = { "master.key", "secret.key" };
+
+	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+		int fd;
+
+		kept[i].path = paths_beside(j->p.settings_path, names[i]);
+		kept[i].len = -1;
+		if (j->p.to_dir != NULL)
+			continue;
+		fd = open(kept[i].path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		kept[i].len = read(fd, kept[i].data, sizeof(kept[i].data));
+		close(fd);
+	}
+}
+
+static void put_back_secrets(struct job *j, struct kept_secret kept[2])
+{
+	for (size_t i = 0; i < 2; i++) {
+		struct err e = { 0 };
+		int fd;
+
+		if (kept[i].len > 0 && (size_t)kept[i].len < sizeof(kept[i].data) && access(kept[i].path, F_OK) != 0 &&
+		    errno == ENOENT && paths_ensure_dir(j->p.settings_path, &e) == RV_OK) {
+			fd = open(kept[i].path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+			if (fd >= 0 && write(fd, kept[i].data, (size_t)kept[i].len) == kept[i].len && fsync(fd) == 0)
+				logf_(j, LOG_NOTICE, "kept %s: the restore replaced its folder", kept[i].path);
+			else
+				logf_(j, LOG_WARNING, "could not put %s back after the restore: %s", kept[i].path,
+				      strerror(errno));
+			if (fd >= 0)
+				close(fd);
+		}
+		wipe(kept[i].data, sizeof(kept[i].data));
+		free(kept[i].path);
+	}
+}
+
 static void st_commit(struct job *j)
 {
+	struct kept_secret kept[2];
 	struct err e = { 0 };
+	int rc;
 	char in[32], wire[32];
 	uint64_t skipped = atomic_load(&j->tp.skipped);
 
 	human(atomic_load(&j->tp.bytes), in, sizeof(in));
 	human(atomic_load(&j->wire), wire, sizeof(wire));
 	if (j->kind == JOB_BACKUP) {
-		int rc = remote_commit(j->rf, &e);
-
+		rc = remote_commit(j->rf, &e);
 		j->rf = NULL;
 		if (rc != RV_OK || transport_rename(j->t, j->tmp_path, j->final_path, &e) != RV_OK) {
 			fail(j, e.code, "%s", e.msg);
@@ -1087,12 +1243,14 @@ static void st_commit(struct job *j)
 			fail(j, RV_FAIL, "restore of %s not confirmed: nothing was changed", j->rev_name);
 		return;
 	}
-	if (tarball_commit(j->stage, &e) != RV_OK) {
-		j->stage = NULL;
+	keep_secrets(j, kept);
+	rc = tarball_commit(j->stage, &e);
+	j->stage = NULL;
+	put_back_secrets(j, kept);
+	if (rc != RV_OK) {
 		fail(j, e.code, "%s", e.msg);
 		return;
 	}
-	j->stage = NULL;
 	snprintf(j->summary, sizeof(j->summary), "restored %s%s%s: %llu files, %s%s", j->rev_name,
 		 j->p.to_dir ? " under " : " in place", j->p.to_dir ? j->p.to_dir : "",
 		 (unsigned long long)atomic_load(&j->tp.files), in,
@@ -1207,6 +1365,9 @@ void job_free(struct job *j)
 	free(j->device);
 	free(j->remote_dir);
 	revisions_free(j->revs, j->nrevs);
+	for (size_t i = 0; i < j->nexclude; i++)
+		free(j->exclude[i]);
+	free(j->exclude);
 	free(j->rev_name);
 	free(j->tmp_path);
 	free(j->final_path);

@@ -438,6 +438,8 @@ void tarball_discard(struct tarball_stage *st)
 	if (st == NULL)
 		return;
 	remove_stages(st, true);
+	if (st->journal != NULL && st->ndirs > 0)
+		unlink(st->journal);
 	stage_free(st);
 }
 
@@ -528,8 +530,9 @@ static int parse_manifest(const char *text, size_t len, const char *to_dir, stru
 	return RV_OK;
 }
 
-/* Picks a staging directory for every target, on the target's filesystem. */
-static int plan_stage(struct tarball_stage *st, struct err *e)
+/* Picks a staging directory for every target, on the target's filesystem;
+ * they are made only once the journal names them (make_stage). */
+static void plan_stage(struct tarball_stage *st)
 {
 	for (size_t i = 0; i < st->n; i++) {
 		struct staged *s = &st->v[i];
@@ -546,15 +549,6 @@ static int plan_stage(struct tarball_stage *st, struct err *e)
 			if (stat(anc, &as) != 0)
 				memset(&as, 0, sizeof(as));
 			dir = xasprintf("%s%s.revault-stage-%s", anc, strcmp(anc, "/") == 0 ? "" : "/", tag);
-			if (mkdir(dir, 0700) != 0) {
-				int rc = err_set(e, RV_FAIL, "cannot create a staging directory in %s: %s (restore needs space and write access there)",
-						 anc, strerror(errno));
-
-				free(dir);
-				free(anc);
-				free(tag);
-				return rc;
-			}
 			st->dirs = xrealloc(st->dirs, (st->ndirs + 1) * sizeof(*st->dirs));
 			st->ancestors = xrealloc(st->ancestors, (st->ndirs + 1) * sizeof(*st->ancestors));
 			st->times = xrealloc(st->times, (st->ndirs + 1) * 2 * sizeof(*st->times));
@@ -570,6 +564,14 @@ static int plan_stage(struct tarball_stage *st, struct err *e)
 		free(anc);
 		free(tag);
 	}
+}
+
+static int make_stage(struct tarball_stage *st, struct err *e)
+{
+	for (size_t i = 0; i < st->ndirs; i++)
+		if (mkdir(st->dirs[i], 0700) != 0)
+			return err_set(e, RV_FAIL, "cannot create a staging directory in %s: %s (restore needs space and write access there)",
+				       st->ancestors[i], strerror(errno));
 	return RV_OK;
 }
 
@@ -647,6 +649,46 @@ static int fail_extract(struct err *e, struct reader *r, struct archive *a, cons
 	return err_set(e, RV_INTEGRITY, "%s: %s", what, archive_error_string(a));
 }
 
+static int journal_write(struct tarball_stage *st, bool staging, struct err *e);
+
+/* A write into the staging tree failed: what, why, and for the common
+ * case (no space) what to do. */
+static int write_failed(struct err *e, struct archive *w, const char *name)
+{
+	int en = archive_errno(w);
+
+	if (en == ENOSPC || en == EDQUOT)
+		return err_set(e, RV_FAIL, "cannot restore %s: %s: free space there or restore elsewhere with --to DIR (nothing was changed)",
+			       name, strerror(en));
+	if (en > 0)
+		return err_set(e, RV_FAIL, "cannot restore %s: %s: %s", name, archive_error_string(w), strerror(en));
+	return err_set(e, RV_FAIL, "cannot restore %s: %s", name, archive_error_string(w));
+}
+
+/* Writes one entry, header and data, into the staging tree. */
+static int extract_one(struct archive *a, struct archive *w, struct archive_entry *entry, const char *name,
+		       struct tarball_progress *p, struct reader *r, struct err *e)
+{
+	const void *blk;
+	size_t len;
+	la_int64_t off;
+	int h;
+
+	if (archive_write_header(w, entry) < ARCHIVE_WARN)
+		return write_failed(e, w, name);
+	while ((h = archive_read_data_block(a, &blk, &len, &off)) == ARCHIVE_OK) {
+		if (archive_write_data_block(w, blk, len, off) < ARCHIVE_OK)
+			return write_failed(e, w, name);
+		if (p != NULL)
+			atomic_fetch_add(&p->bytes, len);
+	}
+	if (h != ARCHIVE_EOF)
+		return fail_extract(e, r, a, "the archive is damaged");
+	if (archive_write_finish_entry(w) < ARCHIVE_WARN)
+		return write_failed(e, w, name);
+	return RV_OK;
+}
+
 int tarball_extract(const struct tarball_extract_opts *o, tarball_in in, void *arg,
 		    struct tarball_stage **stage, struct err *e)
 {
@@ -713,8 +755,11 @@ int tarball_extract(const struct tarball_extract_opts *o, tarball_in in, void *a
 			free(text);
 			if (rc != RV_OK)
 				goto out;
-			if (!o->verify_only && (rc = plan_stage(st, e)) != RV_OK)
-				goto out;
+			if (!o->verify_only) {
+				plan_stage(st);
+				if ((rc = journal_write(st, true, e)) != RV_OK || (rc = make_stage(st, e)) != RV_OK)
+					goto out;
+			}
 			have_manifest = true;
 			continue;
 		}
@@ -767,39 +812,17 @@ int tarball_extract(const struct tarball_extract_opts *o, tarball_in in, void *a
 				goto out;
 			}
 		} else {
-			const void *blk;
-			size_t len;
-			la_int64_t off;
+			/* rel lives in the entry: copy it before the entry is renamed. */
+			char *name = xasprintf("/%s", rel);
 
 			dest = stage_path(s, rel);
 			archive_entry_copy_pathname(entry, dest);
 			mkdirs_for(dest, 0700);
-			h = archive_write_header(w, entry);
-			if (h < ARCHIVE_WARN) {
-				rc = err_set(e, RV_FAIL, "cannot restore /%s: %s", rel, archive_error_string(w));
-				free(dest);
-				goto out;
-			}
-			while ((h = archive_read_data_block(a, &blk, &len, &off)) == ARCHIVE_OK) {
-				if (archive_write_data_block(w, blk, len, off) < ARCHIVE_OK) {
-					rc = err_set(e, RV_FAIL, "cannot restore /%s: %s", rel, archive_error_string(w));
-					free(dest);
-					goto out;
-				}
-				if (o->progress != NULL)
-					atomic_fetch_add(&o->progress->bytes, len);
-			}
-			if (h != ARCHIVE_EOF) {
-				rc = fail_extract(e, &r, a, "the archive is damaged");
-				free(dest);
-				goto out;
-			}
-			if (archive_write_finish_entry(w) < ARCHIVE_WARN) {
-				rc = err_set(e, RV_FAIL, "cannot restore /%s: %s", rel, archive_error_string(w));
-				free(dest);
-				goto out;
-			}
+			rc = extract_one(a, w, entry, name, o->progress, &r, e);
+			free(name);
 			free(dest);
+			if (rc != RV_OK)
+				goto out;
 		}
 		if (o->progress != NULL)
 			atomic_fetch_add(&o->progress->files, 1);
@@ -821,7 +844,7 @@ int tarball_extract(const struct tarball_extract_opts *o, tarball_in in, void *a
 		}
 	}
 	if (w != NULL && archive_write_close(w) != ARCHIVE_OK) {
-		rc = err_set(e, RV_FAIL, "cannot finish the restore: %s", archive_error_string(w));
+		rc = write_failed(e, w, "the directories' times and modes");
 		goto out;
 	}
 out:
@@ -862,8 +885,10 @@ static void rollback(struct tarball_stage *st)
 
 /* The journal: a header line, then for each target three NUL-terminated
  * paths (target, aside or empty, staged). Written and synced before the
- * first rename, removed after the last. */
-static int journal_write(struct tarball_stage *st, struct err *e)
+ * first rename, removed after the last. While extracting, a first version
+ * ("revault-staging 1") names only the staging directories, so that a run
+ * killed before the swap leaves nothing behind after the next restore. */
+static int journal_write(struct tarball_stage *st, bool staging, struct err *e)
 {
 	char *tmp;
 	FILE *f;
@@ -883,8 +908,10 @@ static int journal_write(struct tarball_stage *st, struct err *e)
 		free(tmp);
 		return rc;
 	}
-	fputs("revault-journal 1\n", f);
-	for (size_t i = 0; i < st->n; i++) {
+	fputs(staging ? "revault-staging 1\n" : "revault-journal 1\n", f);
+	for (size_t i = 0; staging && i < st->ndirs; i++)
+		fprintf(f, "%s%c", st->dirs[i], 0);
+	for (size_t i = 0; !staging && i < st->n; i++) {
 		const struct staged *s = &st->v[i];
 
 		if (!s->present)
@@ -931,6 +958,22 @@ int tarball_recover(const char *journal, bool *recovered, struct err *e)
 		len += n;
 	}
 	fclose(f);
+	if (len >= 18 && memcmp(buf, "revault-staging 1\n", 18) == 0) {
+		/* Killed before the swap: nothing is in place; only the staging
+		 * directories are left to remove. */
+		for (size_t p = 18; p < len;) {
+			const char *z = memchr(buf + p, 0, len - p);
+
+			if (z == NULL)
+				break;
+			if (strstr(buf + p, "/.revault-stage-") != NULL)
+				rm_tree(buf + p);
+			p = (size_t)(z - buf) + 1;
+		}
+		free(buf);
+		unlink(journal);
+		return RV_OK;
+	}
 	if (len < 18 || memcmp(buf, "revault-journal 1\n", 18) != 0) {
 		free(buf);
 		return err_set(e, RV_FAIL, "%s is not a restore journal: move it away", journal);
@@ -960,16 +1003,24 @@ int tarball_recover(const char *journal, bool *recovered, struct err *e)
 		}
 		if (rc == RV_OK && f3[1][0] != '\0')
 			rm_tree(f3[1]);
-		if (rc == RV_OK) {
-			/* The stage directory is the staged path's parent. */
-			char *dir = xstrdup(f3[2]), *slash = strrchr(dir, '/');
+	}
+	/* Only now: targets share a stage directory, and one removed early
+	 * would take the staged trees still to be moved in with it. */
+	for (size_t p = 18; p < len && rc == RV_OK;) {
+		const char *staged = NULL;
 
-			if (slash != NULL && strstr(dir, "/.revault-stage-") != NULL) {
-				*slash = '\0';
-				rm_tree(dir);
-			}
-			free(dir);
+		for (int k = 0; k < 3; k++) {
+			staged = buf + p;
+			p += strlen(buf + p) + 1;
 		}
+		/* The stage directory is the staged path's parent. */
+		char *dir = xstrdup(staged), *slash = strrchr(dir, '/');
+
+		if (slash != NULL && strstr(dir, "/.revault-stage-") != NULL) {
+			*slash = '\0';
+			rm_tree(dir);
+		}
+		free(dir);
 	}
 	free(buf);
 	if (rc == RV_OK) {
@@ -996,7 +1047,7 @@ int tarball_commit(struct tarball_stage *st, struct err *e)
 			free(tag);
 		}
 	}
-	if ((rc = journal_write(st, e)) != RV_OK) {
+	if ((rc = journal_write(st, false, e)) != RV_OK) {
 		tarball_discard(st);
 		return rc;
 	}
