@@ -99,8 +99,7 @@ struct job {
 
 	/* restore */
 	struct opener *opener;
-	uint8_t *plain;
-	size_t plain_len;
+	struct qbuf *fill; /* restore: the queue buffer being filled with plaintext */
 	struct qbuf *held;
 	bool in_eof;
 	struct tarball_stage *stage;
@@ -845,7 +844,7 @@ static int queue_sink(void *arg, const uint8_t *buf, size_t len, struct err *e)
 		size_t n;
 
 		if (w->cur == NULL && (w->cur = queue_get_free(w->j->q)) == NULL)
-			return err_set(e, RV_FAIL, "upload stopped"), -1;
+			return err_set(e, RV_FAIL, "stopped"), -1;
 		n = w->cur->cap - w->cur->len < len ? w->cur->cap - w->cur->len : len;
 		memcpy(w->cur->data + w->cur->len, buf, n);
 		w->cur->len += n;
@@ -961,7 +960,7 @@ static void transfer_backup(struct job *j)
  * the file was renamed or moved on the server. */
 static int check_header(struct job *j, struct err *e)
 {
-	const struct container_header *h = opener_header(j->opener);
+	const struct container_header *h = j->opener != NULL ? opener_header(j->opener) : NULL;
 
 	if (j->header_checked || h == NULL)
 		return 0;
@@ -974,56 +973,45 @@ static int check_header(struct job *j, struct err *e)
 	return 0;
 }
 
-static int plain_sink(void *arg, const uint8_t *buf, size_t len, struct err *e)
+/* The opener's sink, on the SFTP thread: verified plaintext goes into queue
+ * buffers for the extraction thread, so that opening (GCM) runs beside
+ * decompression and file creation instead of before them. */
+static int restore_sink(void *arg, const uint8_t *buf, size_t len, struct err *e)
 {
 	struct job *j = arg;
+	struct qwriter w = { .j = j, .cur = j->fill };
+	int rc;
 
 	if (check_header(j, e) != 0)
 		return -1;
-
-	if (j->plain_len + len > QUEUE_BUF_SIZE + 2 * 65536)
-		return err_set(e, RV_FAIL, "internal: plaintext buffer overflow"), -1;
-	memcpy(j->plain + j->plain_len, buf, len);
-	j->plain_len += len;
-	return 0;
+	rc = queue_sink(&w, buf, len, e);
+	j->fill = w.cur;
+	return rc;
 }
 
-/* libarchive's read callback: the next piece of the tar.zst stream. */
+/* libarchive's read callback: the next piece of the tar.zst stream, as
+ * the SFTP thread queued it (already verified when protected). */
 static ssize_t restore_in(void *arg, const void **buf, struct err *e)
 {
 	struct job *j = arg;
+	struct qbuf *b;
 
 	if (j->held != NULL) {
 		queue_release(j->q, j->held);
 		j->held = NULL;
 	}
-	j->plain_len = 0;
-	while (!j->in_eof) {
-		struct qbuf *b = queue_pop(j->q);
-
-		if (b == NULL) {
-			if (queue_aborted(j->q))
-				return err_set(e, RV_FAIL, "download stopped"), -1;
-			j->in_eof = true;
-			if (j->opener != NULL && (opener_finish(j->opener, e) != RV_OK || check_header(j, e) != 0))
-				return -1;
-			break;
-		}
-		if (j->opener == NULL) {
-			j->held = b;
-			*buf = b->data;
-			return (ssize_t)b->len;
-		}
-		if (opener_write(j->opener, b->data, b->len, e) != RV_OK) {
-			queue_release(j->q, b);
-			return -1;
-		}
-		queue_release(j->q, b);
-		if (j->plain_len > 0)
-			break;
+	if (j->in_eof)
+		return 0;
+	b = queue_pop(j->q);
+	if (b == NULL) {
+		if (queue_aborted(j->q))
+			return err_set(e, RV_FAIL, "download stopped"), -1;
+		j->in_eof = true;
+		return 0;
 	}
-	*buf = j->plain;
-	return (ssize_t)j->plain_len;
+	j->held = b;
+	*buf = b->data;
+	return (ssize_t)b->len;
 }
 
 static void *restore_side(void *arg)
@@ -1044,43 +1032,81 @@ static void *restore_side(void *arg)
 	return NULL;
 }
 
+/* Feeds one read of ciphertext (or of a plain .tar.zst) to the queue. */
+static int restore_feed(struct job *j, const uint8_t *buf, size_t len, struct err *e)
+{
+	if (j->opener != NULL)
+		return opener_write(j->opener, buf, len, e) == RV_OK ? 0 : -1;
+	return restore_sink(j, buf, len, e);
+}
+
+/* End of the download: the final chunk must verify before the extraction
+ * thread is told the stream ended. */
+static int restore_end(struct job *j, struct err *e)
+{
+	if (j->opener != NULL && (opener_finish(j->opener, e) != RV_OK || check_header(j, e) != 0))
+		return -1;
+	if (j->fill != NULL) {
+		queue_push(j->q, j->fill);
+		j->fill = NULL;
+	}
+	return 0;
+}
+
 static void transfer_restore(struct job *j)
 {
 	struct err e = { 0 };
-	struct qbuf *b;
+	uint8_t *ct = xmalloc(QUEUE_BUF_SIZE);
+	bool side_first;
+	long n;
 
 	j->q = queue_new(QUEUE_BUFS, QUEUE_BUF_SIZE);
-	j->plain = xmalloc(QUEUE_BUF_SIZE + 2 * 65536);
 	if (j->chosen->protected_)
-		j->opener = opener_new(&j->key, plain_sink, j);
+		j->opener = opener_new(&j->key, restore_sink, j);
 	if (pthread_create(&j->side, NULL, restore_side, j) != 0) {
+		free(ct);
 		fail(j, RV_FAIL, "cannot start the restore thread");
 		return;
 	}
 	j->side_started = true;
-	while ((b = queue_get_free(j->q)) != NULL) {
-		long n = remote_read(j->rf, b->data, b->cap, &e);
-
-		if (n <= 0 || atomic_load(&j->cancel)) {
-			queue_release(j->q, b);
-			if (n < 0 || atomic_load(&j->cancel))
-				queue_abort(j->q);
-			else
-				queue_close(j->q);
+	for (;;) {
+		n = remote_read(j->rf, ct, QUEUE_BUF_SIZE, &e);
+		if (n < 0 || atomic_load(&j->cancel))
+			break;
+		if (n == 0) {
+			if (restore_end(j, &e) != 0)
+				n = -1;
 			break;
 		}
-		b->len = (size_t)n;
 		atomic_fetch_add(&j->wire, (uint64_t)n);
-		queue_push(j->q, b);
+		if (restore_feed(j, ct, (size_t)n, &e) != 0) {
+			n = -1;
+			break;
+		}
 	}
+	if (j->fill != NULL) {
+		queue_release(j->q, j->fill);
+		j->fill = NULL;
+	}
+	/* Whoever stopped first holds the cause: the extraction thread (it
+	 * aborted the queue), or this one (a read, or the container). */
+	side_first = queue_aborted(j->q);
+	if (n < 0 || atomic_load(&j->cancel))
+		queue_abort(j->q);
+	else
+		queue_close(j->q);
+	free(ct);
 	pthread_join(j->side, NULL);
 	j->side_started = false;
 	remote_close(j->rf);
 	j->rf = NULL;
 	if (cancelled(j))
 		return;
-	if (e.code != RV_OK) {
-		fail(j, e.code, "%s", e.msg);
+	if (e.code != RV_OK && !side_first) {
+		if (e.code == RV_INTEGRITY)
+			fail(j, RV_INTEGRITY, "revision %s: %s", j->rev_name, e.msg);
+		else
+			fail(j, e.code, "%s", e.msg);
 		return;
 	}
 	if (j->side_err.code != RV_OK) {
@@ -1088,6 +1114,10 @@ static void transfer_restore(struct job *j)
 			fail(j, RV_INTEGRITY, "revision %s: %s", j->rev_name, j->side_err.msg);
 		else
 			fail(j, j->side_err.code, "%s", j->side_err.msg);
+		return;
+	}
+	if (e.code != RV_OK) {
+		fail(j, e.code, "%s", e.msg);
 		return;
 	}
 	set_state(j, JOB_COMMIT);
@@ -1374,7 +1404,6 @@ void job_free(struct job *j)
 	free(j->journal);
 	queue_free(j->q);
 	opener_free(j->opener);
-	free(j->plain);
 	close(j->evfd[0]);
 	close(j->evfd[1]);
 	pthread_cond_destroy(&j->cond);
