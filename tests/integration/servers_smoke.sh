@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The test servers themselves, with OpenSSH's own sftp client: both accept
+# an SFTP session with the throwaway key (put, ls, rename, get), and, as
+# root, with the password users (askpass from the 0600 file, never argv).
+# Every other transport test stands on these servers.
+. "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
+. "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
+set -e
+need_cmd sftp openssh-client
+
+head -c 100000 /dev/urandom >"$T_TMP/payload"
+opts=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=no -o LogLevel=ERROR)
+
+# session NAME PORT USER DIR [KEY|@PWFILE]: put, ls, rename, get, compare.
+session() {
+	local name=$1 port=$2 user=$3 dir=$4 cred=$5 auth=() rc
+	if [ "${cred:0:1}" = @ ]; then
+		printf '#!/bin/sh\ncat %q\n' "${cred:1}" >"$T_TMP/askpass"
+		chmod 700 "$T_TMP/askpass"
+		auth=(-o PreferredAuthentications=password,keyboard-interactive -o PubkeyAuthentication=no)
+		export SSH_ASKPASS=$T_TMP/askpass SSH_ASKPASS_REQUIRE=force DISPLAY=none
+	else
+		auth=(-i "$cred" -o PreferredAuthentications=publickey)
+	fi
+	rm -f "$T_TMP/back"
+	printf 'cd %s\nput %s up.tmp\nrename up.tmp up.bin\nls -l\nget up.bin %s\nrm up.bin\n' \
+		"$dir" "$T_TMP/payload" "$T_TMP/back" >"$T_TMP/batch"
+	set +e
+	# Commands on stdin rather than -b: -b forces BatchMode, which turns
+	# password prompts (askpass included) off.
+	timeout -k 5 60 sftp -P "$port" "${opts[@]}" "${auth[@]}" "$user@127.0.0.1" \
+		<"$T_TMP/batch" >"$T_TMP/.sftp-out" 2>&1
+	rc=$?
+	set -e
+	unset SSH_ASKPASS SSH_ASKPASS_REQUIRE DISPLAY
+	if [ "$rc" = 0 ] && grep -q 'up.bin' "$T_TMP/.sftp-out" && cmp -s "$T_TMP/payload" "$T_TMP/back"; then
+		pass
+	else
+		fail "$name: sftp session (exit $rc): $(tail -5 "$T_TMP/.sftp-out")"
+	fi
+}
+
+srv_start sshd "$T_TMP/sshd" $([ "$(id -u)" = 0 ] && echo --password-user)
+session "OpenSSH, key" "$SSHD_PORT" "$SSHD_USER" "$SSHD_ROOT" "$SSHD_KEY"
+if [ "$(id -u)" = 0 ]; then
+	session "OpenSSH, password" "$SSHD_PORT" "$SSHD_PW_USER" "$SSHD_PW_ROOT" "@$SSHD_PW_FILE"
+else
+	echo "note: not root: the password user of OpenSSH is not created, not checked" >&2
+fi
+
+set +e
+"$T_SERVERS/proftpd.sh" start "$T_TMP/proftpd" 2>"$T_TMP/.proftpd-err"
+rc=$?
+set -e
+if [ "$rc" = 77 ]; then
+	echo "note: ProFTPD skipped: $(cat "$T_TMP/.proftpd-err")" >&2
+elif [ "$rc" != 0 ]; then
+	fail "proftpd.sh start: $(cat "$T_TMP/.proftpd-err")"
+else
+	. "$T_TMP/proftpd/env"
+	t_on_exit "'$T_SERVERS/proftpd.sh' stop '$T_TMP/proftpd'"
+	session "ProFTPD, key" "$PROFTPD_PORT" "$PROFTPD_USER" "$PROFTPD_ROOT" "$PROFTPD_KEY"
+	session "ProFTPD, password" "$PROFTPD_PORT" "$PROFTPD_PW_USER" "$PROFTPD_PW_ROOT" "@$PROFTPD_PW_FILE"
+fi
+t_done
