@@ -27,7 +27,7 @@
 #include "core/tarball.h"
 #include "core/util.h"
 
-#define QUEUE_BUFS 8
+#define QUEUE_BUFS 6
 #define QUEUE_BUF_SIZE (512 * 1024)
 #define STALE_TEMP_AGE (24 * 3600)
 #define REVISIONS_MAX 100000

@@ -12,6 +12,7 @@ its time, STATUS the bytes it produced).
 Speeds are MB/s of source data (10^6 bytes), medians over the rounds;
 peak RSS is the largest seen in any round.
 """
+import os
 import statistics
 import sys
 
@@ -114,6 +115,7 @@ def main():
 	  "maximum resident set (/usr/bin/time -v) in any round" % meta.get("rounds"))
 	w("- versions: %s; revault compression level: %s" % (meta.get("versions", "?"), meta.get("level")))
 	w("- revault build: %s" % meta.get("revault_build", "?"))
+	w("- restores written to: %s" % os.environ.get("BENCH_RESTORE_FS", "?"))
 	w("")
 	w("| tool | backup MB/s | restore MB/s | backup s | restore s | revault ÷ tool, backup "
 	  "| revault ÷ tool, restore | peak RSS backup / restore MiB | CPU s client + server, backup "
