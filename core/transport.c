@@ -1185,25 +1185,32 @@ int remote_write(struct remote_file *f, const void *buf, size_t len, struct err 
 	const uint8_t *p = buf;
 
 	while (len > 0) {
-		size_t room, take;
+		size_t take;
 
-		if (f->end == 2 * WRITE_WINDOW && f->start > 0) {
-			memmove(f->buf, f->buf + f->start, f->end - f->start);
-			f->end -= f->start;
-			f->start = 0;
+		/* Full: wait until half of it is acknowledged, then move the rest
+		 * (at most a window) to the front. Compacting only then keeps the
+		 * copying to one window per window sent. */
+		if (f->end == 2 * WRITE_WINDOW) {
+			while (f->start < WRITE_WINDOW && f->end > f->start)
+				if (push(f, e) != RV_OK)
+					return e->code;
+			if (f->start > 0) {
+				memmove(f->buf, f->buf + f->start, f->end - f->start);
+				f->end -= f->start;
+				f->start = 0;
+			}
 		}
-		room = 2 * WRITE_WINDOW - f->end;
-		take = len < room ? len : room;
+		take = 2 * WRITE_WINDOW - f->end;
+		if (take > len)
+			take = len;
 		memcpy(f->buf + f->end, p, take);
 		f->end += take;
 		p += take;
 		len -= take;
-		while (f->end - f->start >= WRITE_WINDOW || f->end == 2 * WRITE_WINDOW) {
-			if (push(f, e) != RV_OK)
-				return e->code;
-			if (f->end == 2 * WRITE_WINDOW && f->start > 0)
-				break;
-		}
+		/* Send what is new once a window is pending; libssh2 returns when
+		 * the oldest bytes are acknowledged, with the rest still in flight. */
+		if (f->end - f->start >= WRITE_WINDOW && push(f, e) != RV_OK)
+			return e->code;
 	}
 	return RV_OK;
 }
