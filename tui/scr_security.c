@@ -133,10 +133,28 @@ static void export_key(struct app *a)
 		app_status(a, ROLE_OK, "Key %s exported to %s", a->key_id, file);
 }
 
+/* Asks before installing k (warning when it replaces this machine's key),
+ * installs it, and wipes it. */
+static void install_key(struct app *a, const char *title, struct master_key *k)
+{
+	bool exists = keystore_exists(a->key_path);
+	char id[2 * KEY_ID_LEN + 1], q[160];
+	struct err e = { 0 };
+
+	keystore_id_hex(k->id, id);
+	snprintf(q, sizeof(q), "Install key %s%s?", id, exists ? ", replacing this machine's key (kept as .old)" : "");
+	if (dialog_confirm(title, q, exists ? ROLE_WARNING : ROLE_NORMAL) &&
+	    keystore_install(a->key_path, k, exists, &e) == RV_OK)
+		app_status(a, ROLE_OK, "Key %s installed", id);
+	else if (e.code != RV_OK)
+		dialog_message(title, e.msg, ROLE_ERROR);
+	keystore_clear(k);
+	app_refresh_key(a);
+}
+
 static void import_key(struct app *a)
 {
-	char file[512] = "", pass[PASS_MAX] = "", id[2 * KEY_ID_LEN + 1], q[160];
-	bool exists = keystore_exists(a->key_path);
+	char file[512] = "", pass[PASS_MAX] = "";
 	struct master_key k;
 	struct err e = { 0 };
 	int rc;
@@ -151,15 +169,7 @@ static void import_key(struct app *a)
 		dialog_message("Import master key", e.msg, ROLE_ERROR);
 		return;
 	}
-	keystore_id_hex(k.id, id);
-	snprintf(q, sizeof(q), "Install key %s%s?", id, exists ? ", replacing this machine's key (kept as .old)" : "");
-	if (dialog_confirm("Import master key", q, exists ? ROLE_WARNING : ROLE_NORMAL) &&
-	    keystore_install(a->key_path, &k, exists, &e) == RV_OK)
-		app_status(a, ROLE_OK, "Key %s installed", id);
-	else if (e.code != RV_OK)
-		dialog_message("Import master key", e.msg, ROLE_ERROR);
-	keystore_clear(&k);
-	app_refresh_key(a);
+	install_key(a, "Import master key", &k);
 }
 
 static void show_paper(struct app *a)
@@ -185,8 +195,7 @@ static void show_paper(struct app *a)
 
 static void from_paper(struct app *a)
 {
-	char lines[4][64], text[4 * 64 + 8] = "", id[2 * KEY_ID_LEN + 1], q[160], prompt[64];
-	bool exists = keystore_exists(a->key_path);
+	char lines[4][64], text[4 * 64 + 8] = "", prompt[64];
 	struct master_key k;
 	struct err e = { 0 };
 	int i, rc;
@@ -210,15 +219,7 @@ static void from_paper(struct app *a)
 		dialog_message("Type a key from paper", e.msg, ROLE_ERROR);
 		return;
 	}
-	keystore_id_hex(k.id, id);
-	snprintf(q, sizeof(q), "Install key %s%s?", id, exists ? ", replacing this machine's key (kept as .old)" : "");
-	if (dialog_confirm("Type a key from paper", q, exists ? ROLE_WARNING : ROLE_NORMAL) &&
-	    keystore_install(a->key_path, &k, exists, &e) == RV_OK)
-		app_status(a, ROLE_OK, "Key %s installed", id);
-	else if (e.code != RV_OK)
-		dialog_message("Type a key from paper", e.msg, ROLE_ERROR);
-	keystore_clear(&k);
-	app_refresh_key(a);
+	install_key(a, "Type a key from paper", &k);
 }
 
 static void toggle(struct app *a, const char *key, bool on)
