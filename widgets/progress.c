@@ -14,7 +14,7 @@
 void progress_init(struct progress *p, double now)
 {
 	memset(p, 0, sizeof(*p));
-	p->last_change = p->last_sample = now;
+	p->last_change = p->last_sample = p->t0 = now;
 	p->started = true;
 }
 
@@ -28,6 +28,13 @@ void progress_update(struct progress *p, uint64_t done, uint64_t total, double n
 	if (done > p->done)
 		p->last_change = now;
 	p->done = done;
+	/* Finished: keep the rate it ran at (the average, when it finished
+	 * before a first sample) instead of letting it decay to zero. */
+	if (total > 0 && done >= total) {
+		if (p->rate <= 0 && now > p->t0)
+			p->rate = (double)done / (now - p->t0);
+		return;
+	}
 	if (dt < SAMPLE_SECONDS)
 		return;
 	if (done >= p->sample_done) {

@@ -18,6 +18,7 @@ struct progress {
 	double last_change;  /* when done last grew */
 	double last_sample;
 	uint64_t sample_done;
+	double t0;           /* when it started */
 	bool started;
 };
 
