@@ -17,7 +17,10 @@ id=$(grep -oE '[0-9a-f]{16}' <<<"$OUT" | head -1)
 [ "$(stat -c %s "$T_TMP/a/master.key")" = 32 ] && pass || fail "master.key size"
 rv key show;              expect_rc 0 "key show"; expect_out "$id" "key show has the id"
 rv show;                  expect_out "master_key.id +$id" "show has the key id"
-grep -q "$(xxd -p "$T_TMP/a/master.key" | tr -d '\n' | head -c 16)" "$cfg" 2>/dev/null && fail "key bytes in settings" || pass
+keyhex=$(od -An -tx1 "$T_TMP/a/master.key" | tr -d ' \n')
+[ ${#keyhex} = 64 ] && pass || fail "could not read the key as hex"
+keyb64=$(base64 -w0 "$T_TMP/a/master.key")
+grep -qiF -e "${keyhex:0:16}" -e "${keyb64:0:16}" "$cfg" && fail "key bytes in settings" || pass
 rv key generate;          expect_rc 2 "no overwrite"; expect_err -- '--force' "no overwrite says --force"; expect_one_line "no overwrite"
 rv key show;              expect_out "$id" "key unchanged after refusal"
 
