@@ -123,13 +123,7 @@ rv list
 expect_rc 0 "kbd: list right after a refused password"
 
 # --- ProFTPD mod_sftp, virtual user -------------------------------------------
-set +e
-"$T_SERVERS/proftpd.sh" start "$T_TMP/proftpd" 2>"$T_TMP/.proftpd-err"
-prc=$?
-set -e
-if [ "$prc" = 0 ]; then
-	. "$T_TMP/proftpd/env"
-	t_on_exit "'$T_SERVERS/proftpd.sh' stop '$T_TMP/proftpd'"
+if srv_try proftpd "$T_TMP/proftpd"; then
 	pw_setup proftpd "sftp://127.0.0.1:$PROFTPD_PORT$PROFTPD_PW_ROOT" "$PROFTPD_PW_USER" "$PROFTPD_PW_FILE"
 	right_password proftpd
 	pfailed() { grep -c "password authentication for user '$PROFTPD_PW_USER' failed" "$PROFTPD_LOG" || true; }
@@ -141,10 +135,6 @@ if [ "$prc" = 0 ]; then
 	set_password "$PROFTPD_PW_FILE" "proftpd: store the right password again"
 	rv list
 	expect_rc 0 "proftpd: list right after a refused password"
-elif [ "$prc" = 77 ]; then
-	echo "note: ProFTPD part skipped: $(cat "$T_TMP/.proftpd-err")" >&2
-else
-	fail "proftpd.sh start: $(cat "$T_TMP/.proftpd-err")"
 fi
 
 t_done

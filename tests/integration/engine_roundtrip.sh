@@ -107,18 +107,8 @@ $d"
 srv_start sshd "$T_TMP/sshd"
 roundtrip openssh "sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT" "$SSHD_USER" "$SSHD_KEY"
 
-set +e
-"$T_SERVERS/proftpd.sh" start "$T_TMP/proftpd" 2>"$T_TMP/.proftpd-err"
-prc=$?
-set -e
-if [ "$prc" = 0 ]; then
-	. "$T_TMP/proftpd/env"
-	t_on_exit "'$T_SERVERS/proftpd.sh' stop '$T_TMP/proftpd'"
+if srv_try proftpd "$T_TMP/proftpd"; then
 	roundtrip proftpd "sftp://127.0.0.1:$PROFTPD_PORT$PROFTPD_ROOT" "$PROFTPD_USER" "$PROFTPD_KEY"
-elif [ "$prc" = 77 ]; then
-	echo "note: ProFTPD part skipped: $(cat "$T_TMP/.proftpd-err")" >&2
-else
-	fail "proftpd.sh start: $(cat "$T_TMP/.proftpd-err")"
 fi
 
 t_done

@@ -48,17 +48,7 @@ else
 	echo "note: not root: the password user of OpenSSH is not created, not checked" >&2
 fi
 
-set +e
-"$T_SERVERS/proftpd.sh" start "$T_TMP/proftpd" 2>"$T_TMP/.proftpd-err"
-rc=$?
-set -e
-if [ "$rc" = 77 ]; then
-	echo "note: ProFTPD skipped: $(cat "$T_TMP/.proftpd-err")" >&2
-elif [ "$rc" != 0 ]; then
-	fail "proftpd.sh start: $(cat "$T_TMP/.proftpd-err")"
-else
-	. "$T_TMP/proftpd/env"
-	t_on_exit "'$T_SERVERS/proftpd.sh' stop '$T_TMP/proftpd'"
+if srv_try proftpd "$T_TMP/proftpd"; then
 	session "ProFTPD, key" "$PROFTPD_PORT" "$PROFTPD_USER" "$PROFTPD_ROOT" "$PROFTPD_KEY"
 	session "ProFTPD, password" "$PROFTPD_PORT" "$PROFTPD_PW_USER" "$PROFTPD_PW_ROOT" "@$PROFTPD_PW_FILE"
 fi

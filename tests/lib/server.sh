@@ -15,24 +15,46 @@ skip() {
 # need_cmd CMD PACKAGE: skip when CMD is missing.
 need_cmd() { command -v "$1" >/dev/null 2>&1 || skip "$1 is missing (apt-get install $2)"; }
 
-# srv_start KIND DIR [ARGS...]: starts tests/servers/KIND.sh in DIR, loads
-# its env file and stops it when the test exits. Skips when it can't run.
-srv_start() {
+# srv_launch KIND DIR [ARGS...]: starts tests/servers/KIND.sh in DIR, loads
+# its env file and stops it when the test exits. Returns 0, 77 when the
+# server cannot run here (the reason in $T_TMP/.srv-err), or 1 on failure.
+srv_launch() {
 	local kind=$1 dir=$2 rc
 	shift 2
 	set +e
 	"$T_SERVERS/$kind.sh" start "$dir" "$@" 2>"$T_TMP/.srv-err"
 	rc=$?
 	set -e
-	if [ "$rc" = 77 ]; then
-		skip "$(cat "$T_TMP/.srv-err")"
-	elif [ "$rc" != 0 ]; then
-		echo "FAIL: $kind.sh start $dir: $(cat "$T_TMP/.srv-err")" >&2
-		exit 1
-	fi
+	[ "$rc" = 0 ] || return "$rc"
 	# shellcheck disable=SC1091
 	. "$dir/env"
 	t_on_exit "'$T_SERVERS/$kind.sh' stop '$dir'"
+}
+
+# srv_start KIND DIR [ARGS...]: srv_launch, and the whole test is skipped
+# when the server cannot run here.
+srv_start() {
+	local rc=0
+	srv_launch "$@" || rc=$?
+	if [ "$rc" = 77 ]; then
+		skip "$(cat "$T_TMP/.srv-err")"
+	elif [ "$rc" != 0 ]; then
+		echo "FAIL: $1.sh start $2: $(cat "$T_TMP/.srv-err")" >&2
+		exit 1
+	fi
+}
+
+# srv_try KIND DIR [ARGS...]: srv_launch for one part of a test: true when
+# the server runs; otherwise a note (cannot run here) or a failure, false.
+srv_try() {
+	local rc=0
+	srv_launch "$@" || rc=$?
+	if [ "$rc" = 77 ]; then
+		echo "note: $1 part skipped: $(cat "$T_TMP/.srv-err")" >&2
+	elif [ "$rc" != 0 ]; then
+		fail "$1.sh start: $(cat "$T_TMP/.srv-err")"
+	fi
+	[ "$rc" = 0 ]
 }
 
 srv_stop() { "$T_SERVERS/$1.sh" stop "$2"; }

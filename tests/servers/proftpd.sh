@@ -25,6 +25,8 @@ PROFTPD_MODULES=${PROFTPD_MODULES:-/usr/lib/proftpd}
 
 die() { echo "proftpd.sh: $*" >&2; exit 1; }
 skip() { echo "proftpd.sh: skipped: $*" >&2; exit 77; }
+# shellcheck source=tests/servers/common.sh
+. "$(dirname "$0")/common.sh"
 
 usage() {
 	echo "usage: proftpd.sh start DIR [--user-key FILE] [--port N]" >&2
@@ -32,33 +34,7 @@ usage() {
 	exit 2
 }
 
-free_port() {
-	if command -v python3 >/dev/null 2>&1; then
-		python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-	else
-		echo $((20000 + RANDOM % 40000))
-	fi
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-fingerprint() { ssh-keygen -l -E "$2" -f "$1" | awk '{print $2}'; }
-
-do_stop() {
-	local dir=$1 pid i
-
-	[ -f "$dir/proftpd.pid" ] || return 0
-	pid=$(cat "$dir/proftpd.pid" 2>/dev/null) || return 0
-	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null || { rm -f "$dir/proftpd.pid"; return 0; }
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
-	rm -f "$dir/proftpd.pid"
-	return 0
-}
+do_stop() { stop_pidfile "$1/proftpd.pid"; }
 
 # virtual_user DIR: the password account of mod_auth_file. Its password is
 # made once per DIR, so a restart keeps it; nothing reaches a command line.
@@ -159,16 +135,7 @@ do_start() {
 			die "ssh-keygen -t $t failed"
 		chmod 600 "$dir/hostkey_$t"
 	done
-	if [ -n "$user_key" ]; then
-		[ -f "$user_key" ] && [ -f "$user_key.pub" ] || die "$user_key or $user_key.pub is missing"
-		user_key=$(cd "$(dirname "$user_key")" && pwd)/$(basename "$user_key")
-	else
-		user_key=$dir/id_ed25519
-		if [ ! -f "$user_key" ]; then
-			ssh-keygen -q -t ed25519 -N '' -C revault-test-user -f "$user_key" || die "ssh-keygen user key failed"
-		fi
-	fi
-	chmod 600 "$user_key"
+	user_key=$(user_key "$dir" "$user_key") || exit 1
 	ssh-keygen -e -f "$user_key.pub" >"$dir/authorized_keys" || die "cannot convert $user_key.pub to RFC 4716"
 	chmod 644 "$dir/authorized_keys"
 	user=$(id -un)

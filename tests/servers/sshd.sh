@@ -32,42 +32,14 @@ SSHD_BIN=${SSHD_BIN:-/usr/sbin/sshd}
 
 die() { echo "sshd.sh: $*" >&2; exit 1; }
 skip() { echo "sshd.sh: skipped: $*" >&2; exit 77; }
+# shellcheck source=tests/servers/common.sh
+. "$(dirname "$0")/common.sh"
 
 usage() {
 	echo "usage: sshd.sh start DIR [--user-key FILE] [--port N] [--hostkey-only ed25519|ecdsa|rsa] [--rsa-only] [--log-level LEVEL]" >&2
 	echo "                         [--password-user] [--kbd-only] [--no-sftp] [--max-auth-tries N]" >&2
 	echo "       sshd.sh stop DIR" >&2
 	exit 2
-}
-
-# A port nobody listens on right now (the kernel picks it).
-free_port() {
-	if command -v python3 >/dev/null 2>&1; then
-		python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-	else
-		echo $((20000 + RANDOM % 40000))
-	fi
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-# fingerprint PUBFILE HASH: the fingerprint as ssh-keygen -l prints it.
-fingerprint() { ssh-keygen -l -E "$2" -f "$1" | awk '{print $2}'; }
-
-stop_daemon() {
-	local dir=$1 pid i
-
-	[ -f "$dir/sshd.pid" ] || return 0
-	pid=$(cat "$dir/sshd.pid" 2>/dev/null) || return 0
-	[ -n "$pid" ] || return 0
-	kill "$pid" 2>/dev/null || { rm -f "$dir/sshd.pid"; return 0; }
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null
-	rm -f "$dir/sshd.pid"
-	return 0
 }
 
 # The account made by --password-user goes only when this DIR made it.
@@ -84,7 +56,7 @@ remove_pw_user() {
 }
 
 do_stop() {
-	stop_daemon "$1"
+	stop_pidfile "$1/sshd.pid"
 	remove_pw_user "$1"
 }
 
@@ -161,7 +133,7 @@ do_start() {
 
 	mkdir -p "$dir" "$dir/srv" || die "cannot create $dir"
 	dir=$(cd "$dir" && pwd)
-	stop_daemon "$dir"
+	stop_pidfile "$dir/sshd.pid"
 	[ "$with_pw" = 1 ] || remove_pw_user "$dir"
 	rm -f "$dir"/hostkey_* "$dir/env" "$dir/sshd.log"
 	[ "$with_pw" = 0 ] || pw_user "$dir"
@@ -173,16 +145,7 @@ do_start() {
 			die "ssh-keygen -t $t failed"
 	done
 
-	if [ -n "$user_key" ]; then
-		[ -f "$user_key" ] && [ -f "$user_key.pub" ] || die "$user_key or $user_key.pub is missing"
-		user_key=$(cd "$(dirname "$user_key")" && pwd)/$(basename "$user_key")
-	else
-		user_key=$dir/id_ed25519
-		if [ ! -f "$user_key" ]; then
-			ssh-keygen -q -t ed25519 -N '' -C revault-test-user -f "$user_key" || die "ssh-keygen user key failed"
-		fi
-	fi
-	chmod 600 "$user_key"
+	user_key=$(user_key "$dir" "$user_key") || exit 1
 	cat "$user_key.pub" >"$dir/authorized_keys"
 	chmod 600 "$dir/authorized_keys"
 	user=$(id -un)
