@@ -1210,18 +1210,13 @@ static void put_back_secrets(struct job *j, struct kept_secret kept[2])
 {
 	for (size_t i = 0; i < 2; i++) {
 		struct err e = { 0 };
-		int fd;
 
 		if (kept[i].len > 0 && (size_t)kept[i].len < sizeof(kept[i].data) && access(kept[i].path, F_OK) != 0 &&
 		    errno == ENOENT && paths_ensure_dir(j->p.settings_path, &e) == RV_OK) {
-			fd = open(kept[i].path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-			if (fd >= 0 && write(fd, kept[i].data, (size_t)kept[i].len) == kept[i].len && fsync(fd) == 0)
+			if (paths_write_new(kept[i].path, kept[i].data, (size_t)kept[i].len, &e) == RV_OK)
 				logf_(j, LOG_NOTICE, "kept %s: the restore replaced its folder", kept[i].path);
 			else
-				logf_(j, LOG_WARNING, "could not put %s back after the restore: %s", kept[i].path,
-				      strerror(errno));
-			if (fd >= 0)
-				close(fd);
+				logf_(j, LOG_WARNING, "could not put %s back after the restore: %s", kept[i].path, e.msg);
 		}
 		wipe(kept[i].data, sizeof(kept[i].data));
 		free(kept[i].path);

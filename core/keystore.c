@@ -23,6 +23,7 @@
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
 
+#include "core/paths.h"
 #include "core/util.h"
 
 #define KEY_ID_LABEL "revault key id v1"
@@ -80,60 +81,6 @@ bool keystore_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
-static void fsync_dir_of(const char *path)
-{
-	char *dir = xstrdup(path);
-	char *slash = strrchr(dir, '/');
-	int fd;
-
-	if (slash == NULL)
-		strcpy(dir, ".");
-	else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
-/* Writes data to a new file at path (mode 0600), never replacing one. */
-static int write_new_file(const char *path, const void *data, size_t len, struct err *e)
-{
-	char *tmp = xasprintf("%s.tmp-XXXXXX", path);
-	mode_t old = umask(077);
-	int fd = mkstemp(tmp);
-	int rc = RV_OK;
-
-	umask(old);
-	if (fd < 0) {
-		rc = err_set(e, RV_FAIL, "cannot create a file beside %s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (fchmod(fd, 0600) != 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) != 0) {
-		rc = err_set(e, RV_FAIL, "cannot write %s: %s", tmp, strerror(errno));
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	close(fd);
-	if (link(tmp, path) != 0) {
-		if (errno == EEXIST)
-			rc = err_set(e, RV_USAGE, "%s already exists: nothing was written", path);
-		else
-			rc = err_set(e, RV_FAIL, "cannot create %s: %s", path, strerror(errno));
-	}
-	unlink(tmp);
-	if (rc == RV_OK)
-		fsync_dir_of(path);
-out:
-	free(tmp);
-	return rc;
-}
-
 /* Moves an existing key aside as "<path>.old-<UTC time>". */
 static int keep_old_key(const char *path, struct err *e)
 {
@@ -164,7 +111,7 @@ static int keep_old_key(const char *path, struct err *e)
 		free(aside);
 		return rc;
 	}
-	fsync_dir_of(path);
+	paths_sync_dir(path);
 	free(aside);
 	return RV_OK;
 }
@@ -182,7 +129,7 @@ static int place_key(const char *path, const struct master_key *k, bool force, s
 		if (rc != RV_OK)
 			return rc;
 	}
-	return write_new_file(path, k->key, MASTER_KEY_LEN, e);
+	return paths_write_new(path, k->key, MASTER_KEY_LEN, e);
 }
 
 int keystore_generate(const char *path, bool force, struct master_key *out, struct err *e)
@@ -364,7 +311,7 @@ int keystore_export(const struct master_key *k, const char *file, const char *pa
 	body = wrap_body(&w);
 	body_check(body, check);
 	text = xasprintf("%scheck %s\n", body, check);
-	rc = write_new_file(file, text, strlen(text), e);
+	rc = paths_write_new(file, text, strlen(text), e);
 	free(body);
 	free(text);
 	return rc;

@@ -2,6 +2,7 @@
 #include "core/paths.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -63,5 +64,51 @@ int paths_ensure_dir(const char *settings_path, struct err *e)
 			break;
 	}
 	free(dir);
+	return rc;
+}
+
+void paths_sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+int paths_write_new(const char *path, const void *data, size_t len, struct err *e)
+{
+	char *tmp = xasprintf("%s.tmp-XXXXXX", path);
+	mode_t old = umask(077);
+	int fd = mkstemp(tmp);
+	int rc = RV_OK;
+
+	umask(old);
+	if (fd < 0) {
+		rc = err_set(e, RV_FAIL, "cannot create a file beside %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (fchmod(fd, 0600) != 0 || write(fd, data, len) != (ssize_t)len || fsync(fd) != 0) {
+		rc = err_set(e, RV_FAIL, "cannot write %s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	if (link(tmp, path) != 0) {
+		if (errno == EEXIST)
+			rc = err_set(e, RV_USAGE, "%s already exists: nothing was written", path);
+		else
+			rc = err_set(e, RV_FAIL, "cannot create %s: %s", path, strerror(errno));
+	}
+	unlink(tmp);
+	if (rc == RV_OK)
+		paths_sync_dir(path);
+out:
+	free(tmp);
 	return rc;
 }

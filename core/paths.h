@@ -5,6 +5,8 @@
 #ifndef REVAULT_CORE_PATHS_H
 #define REVAULT_CORE_PATHS_H
 
+#include <stddef.h>
+
 #include "core/err.h"
 
 /* Returns an allocated path, or NULL with e set when no home is known. */
@@ -13,5 +15,11 @@ char *paths_settings(const char *override, struct err *e);
 char *paths_beside(const char *settings_path, const char *name);
 /* Creates the settings file's directory (mode 0700) when missing. */
 int paths_ensure_dir(const char *settings_path, struct err *e);
+/* Makes a rename or link of path durable: fsyncs the directory holding it. */
+void paths_sync_dir(const char *path);
+/* Writes data to a new file at path, mode 0600: written under a temporary
+ * name and linked into place, so the file is absent or complete, and one
+ * that exists is never replaced (RV_USAGE). */
+int paths_write_new(const char *path, const void *data, size_t len, struct err *e);
 
 #endif

@@ -46,7 +46,7 @@ static int read_key(const char *path, uint8_t key[SKEY_LEN], struct err *e)
 static int machine_key(const char *settings_path, bool create, uint8_t key[SKEY_LEN], struct err *e)
 {
 	char *path = paths_beside(settings_path, "secret.key");
-	int rc = RV_OK, r, fd;
+	int rc = RV_OK, r;
 
 	r = read_key(path, key, e);
 	if (r == 0)
@@ -66,16 +66,7 @@ static int machine_key(const char *settings_path, bool create, uint8_t key[SKEY_
 		rc = err_set(e, RV_FAIL, "the system random generator failed");
 		goto out;
 	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, key, SKEY_LEN) != SKEY_LEN || fsync(fd) != 0) {
-		rc = err_set(e, RV_FAIL, "cannot write %s: %s", path, strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(path);
-		}
-		goto out;
-	}
-	close(fd);
+	rc = paths_write_new(path, key, SKEY_LEN, e);
 out:
 	if (rc != RV_OK)
 		wipe(key, SKEY_LEN);

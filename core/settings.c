@@ -724,11 +724,10 @@ static void emit_settings(struct emitter *m, const struct settings *s)
 int settings_save(const struct settings *s, const char *path, struct err *e)
 {
 	struct emitter m = { .ok = true };
-	char *tmp = NULL, *dir = NULL;
+	char *tmp = NULL;
 	mode_t old_umask;
 	FILE *f = NULL;
 	int fd = -1, rc = RV_OK;
-	const char *slash;
 
 	if ((rc = paths_ensure_dir(path, e)) != RV_OK)
 		return rc;
@@ -771,14 +770,7 @@ int settings_save(const struct settings *s, const char *path, struct err *e)
 		goto fail;
 	}
 	/* The rename is durable only once the directory is. */
-	slash = strrchr(path, '/');
-	dir = slash == NULL ? xstrdup(".") : slash == path ? xstrdup("/") : xstrndup(path, (size_t)(slash - path));
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-	free(dir);
+	paths_sync_dir(path);
 	free(tmp);
 	return RV_OK;
 fail:
