@@ -29,6 +29,8 @@
 
 #define QUEUE_BUFS 6
 #define QUEUE_BUF_SIZE (512 * 1024)
+/* See next_buffer. */
+#define FLUSH_EARLY (16 * 1024 * 1024)
 #define STALE_TEMP_AGE (24 * 3600)
 #define REVISIONS_MAX 100000
 
@@ -916,6 +918,22 @@ out:
 	return NULL;
 }
 
+/* The next buffer from the archive thread. While it has none ready, the
+ * upload has time to spare: ask the server to write back what it holds, so
+ * that its disk works while the archive thread compresses, instead of in
+ * one flush at the end that waits for the whole revision (600 MB are more
+ * than a second of disk). An upload that keeps the queue full is never
+ * held up for it. */
+static struct qbuf *next_buffer(struct job *j, struct err *e)
+{
+	if (!queue_ready(j->q) && remote_unflushed(j->rf) >= FLUSH_EARLY &&
+	    remote_flush(j->rf, e) != RV_OK) {
+		queue_abort(j->q);
+		return NULL;
+	}
+	return queue_pop(j->q);
+}
+
 static void transfer_backup(struct job *j)
 {
 	struct err e = { 0 };
@@ -927,7 +945,7 @@ static void transfer_backup(struct job *j)
 		return;
 	}
 	j->side_started = true;
-	while ((b = queue_pop(j->q)) != NULL) {
+	while ((b = next_buffer(j, &e)) != NULL) {
 		int rc = remote_write(j->rf, b->data, b->len, &e);
 
 		atomic_fetch_add(&j->wire, b->len);

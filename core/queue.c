@@ -102,6 +102,16 @@ struct qbuf *queue_pop(struct queue *q)
 	return b;
 }
 
+bool queue_ready(struct queue *q)
+{
+	bool ready;
+
+	pthread_mutex_lock(&q->lock);
+	ready = q->full_head != NULL || q->closed || q->aborted;
+	pthread_mutex_unlock(&q->lock);
+	return ready;
+}
+
 void queue_release(struct queue *q, struct qbuf *b)
 {
 	pthread_mutex_lock(&q->lock);

@@ -30,6 +30,8 @@ void queue_close(struct queue *q);
 /* Consumer: the next full buffer (blocks), NULL at the end or on abort;
  * queue_aborted() tells which. Hand the buffer back with queue_release. */
 struct qbuf *queue_pop(struct queue *q);
+/* Consumer: whether queue_pop would return at once. */
+bool queue_ready(struct queue *q);
 void queue_release(struct queue *q, struct qbuf *b);
 
 /* Either side: stop, waking everyone. */

@@ -88,6 +88,8 @@ struct remote_file {
 	uint8_t *buf;
 	size_t start, end; /* unacknowledged (writing) or unread (reading) bytes */
 	bool eof;
+	uint64_t unflushed; /* bytes sent since the last fsync@openssh.com */
+	bool no_fsync;      /* the server answered OP_UNSUPPORTED */
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -1175,6 +1177,7 @@ static int push(struct remote_file *f, struct err *e)
 	if (n < 0)
 		return sftp_error(f->t, e, "write", f->path);
 	f->start += (size_t)n;
+	f->unflushed += (uint64_t)n;
 	if (f->start == f->end)
 		f->start = f->end = 0;
 	return RV_OK;
@@ -1233,6 +1236,36 @@ static int flush_error(struct transport *t, struct err *e, const char *what, con
 	return sftp_error(t, e, what, path);
 }
 
+uint64_t remote_unflushed(const struct remote_file *f)
+{
+	return f->no_fsync ? 0 : f->unflushed;
+}
+
+/* fsync@openssh.com with the longer bound: it waits for the server's disk
+ * to write back what it cached, which on a busy disk takes longer than any
+ * ordinary reply. Writes still in flight stay in flight: the server handles
+ * requests in order, so the flush covers what was sent before it. A server
+ * without the extension answers OP_UNSUPPORTED once; f stops asking. */
+int remote_flush(struct remote_file *f, struct err *e)
+{
+	struct transport *t = f->t;
+	int rc = RV_OK;
+
+	if (f->no_fsync)
+		return RV_OK;
+	libssh2_session_set_timeout(t->session, (long)flush_timeout(t) * 1000);
+	if (libssh2_sftp_fsync(f->h) != 0) {
+		if (sftp_status(t) == LIBSSH2_FX_OP_UNSUPPORTED)
+			f->no_fsync = true;
+		else
+			rc = flush_error(t, e, "flush", f->path);
+	}
+	if (t->session != NULL)
+		libssh2_session_set_timeout(t->session, (long)t->timeout * 1000);
+	f->unflushed = 0;
+	return rc;
+}
+
 int remote_commit(struct remote_file *f, struct err *e)
 {
 	struct transport *t = f->t;
@@ -1240,19 +1273,15 @@ int remote_commit(struct remote_file *f, struct err *e)
 
 	while (f->end > f->start && rc == RV_OK)
 		rc = push(f, e);
-	/* fsync waits for the server's disk to write back what it cached, which
-	 * for a large revision on a busy disk takes longer than any ordinary
-	 * reply: give the flush and the close a longer bound of their own. */
 	if (rc == RV_OK)
-		libssh2_session_set_timeout(t->session, (long)flush_timeout(t) * 1000);
-	if (rc == RV_OK && libssh2_sftp_fsync(f->h) != 0 && sftp_status(t) != LIBSSH2_FX_OP_UNSUPPORTED)
-		rc = flush_error(t, e, "flush", f->path);
+		rc = remote_flush(f, e);
 	if (rc == RV_OK) {
+		libssh2_session_set_timeout(t->session, (long)flush_timeout(t) * 1000);
 		if (libssh2_sftp_close_handle(f->h) != 0)
 			rc = flush_error(t, e, "close", f->path);
 		f->h = NULL;
+		libssh2_session_set_timeout(t->session, (long)t->timeout * 1000);
 	}
-	libssh2_session_set_timeout(t->session, (long)t->timeout * 1000);
 	file_free(f);
 	return rc;
 }

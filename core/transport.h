@@ -85,6 +85,12 @@ struct remote_file;
  * remote_abort closes without committing; the caller unlinks. */
 struct remote_file *transport_create(struct transport *t, const char *path, struct err *e);
 int remote_write(struct remote_file *f, const void *buf, size_t len, struct err *e);
+/* Bytes acknowledged since the last flush (0 when the server has no
+ * fsync@openssh.com), and a flush of them now: lets a caller with nothing
+ * to send have the server's disk write back early, so that the flush in
+ * remote_commit waits for less. */
+uint64_t remote_unflushed(const struct remote_file *f);
+int remote_flush(struct remote_file *f, struct err *e);
 int remote_commit(struct remote_file *f, struct err *e);
 void remote_abort(struct remote_file *f);
 
