@@ -2,11 +2,17 @@
  * through transport_create/remote_write and transport_open/remote_read,
  * and prints MB/s. tests/bench/transport runs it beside OpenSSH's sftp.
  *
+ * The upload's time includes remote_commit's fsync@openssh.com, which waits
+ * for the server's disk; "writes" is the rate until then, for comparison
+ * with an sftp put that does not flush.
+ *
  *   bench_transport sftp://127.0.0.1:PORT/DIR USER IDENTITY [MiB] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <sys/resource.h>
 
 #include <openssl/rand.h>
 
@@ -21,6 +27,16 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds this process has used, user + system. */
+static double cpu(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static int die(const struct err *e)
@@ -38,7 +54,7 @@ int main(int argc, char **argv)
 	uint8_t *piece;
 	size_t total, done;
 	char *path;
-	double t0, up, down;
+	double t0, tc, c0, up, writes, down, upcpu, downcpu;
 	long n;
 
 	if (argc < 4) {
@@ -63,16 +79,22 @@ int main(int argc, char **argv)
 	err_clear(&e);
 
 	t0 = now();
+	c0 = cpu();
 	if ((f = transport_create(t, path, &e)) == NULL)
 		return die(&e);
 	for (done = 0; done < total; done += PIECE)
 		if (remote_write(f, piece, PIECE, &e) != RV_OK)
 			return die(&e);
+	tc = now();
+	writes = (double)total / (tc - t0) / 1e6;
 	if (remote_commit(f, &e) != RV_OK)
 		return die(&e);
+	tc = now() - tc;
 	up = (double)total / (now() - t0) / 1e6;
+	upcpu = (cpu() - c0) / (now() - t0);
 
 	t0 = now();
+	c0 = cpu();
 	if ((f = transport_open(t, path, &e)) == NULL)
 		return die(&e);
 	done = 0;
@@ -82,8 +104,10 @@ int main(int argc, char **argv)
 		return die(&e);
 	remote_close(f);
 	down = (double)done / (now() - t0) / 1e6;
+	downcpu = (cpu() - c0) / (now() - t0);
 	transport_unlink(t, path, &e);
-	printf("revault transport: upload %.0f MB/s, download %.0f MB/s\n", up, down);
+	printf("upload %.0f writes %.0f download %.0f flush_s %.2f cpu_up %.0f cpu_down %.0f\n",
+	       up, writes, down, tc, upcpu * 100, downcpu * 100);
 	transport_free(t);
 	url_free(&u);
 	free(path);
