@@ -31,10 +31,12 @@
 
 /* Enough in flight to fill the channel (DESIGN.md §6): uploads keep
  * WRITE_WINDOW bytes unacknowledged, in a buffer of WRITE_BUF; downloads
- * ask for READ_CHUNK at once. */
+ * ask for READ_CHUNK at once, or read straight into a caller's buffer of
+ * DIRECT_READ or more. */
 #define WRITE_WINDOW (1024 * 1024)
 #define WRITE_BUF (4 * WRITE_WINDOW)
 #define READ_CHUNK (2 * 1024 * 1024)
+#define DIRECT_READ (256 * 1024)
 #define KEEPALIVE_INTERVAL 15
 #define DIR_MODE 0700
 #define FILE_MODE 0600
@@ -1306,6 +1308,16 @@ long remote_read(struct remote_file *f, void *buf, size_t len, struct err *e)
 			return 0;
 		if (atomic_load(&f->t->interrupted))
 			return cancelled(f->t, e), -1;
+		/* A large buffer is filled by libssh2 itself, which then asks
+		 * for four times its size ahead: one copy less than below. */
+		if (len >= DIRECT_READ) {
+			n = libssh2_sftp_read(f->h, (char *)buf, len);
+			if (n < 0)
+				return sftp_error(f->t, e, "read", f->path), -1;
+			if (n == 0)
+				f->eof = true;
+			return (long)n;
+		}
 		/* Big requests: libssh2 pipelines them into many reads in flight. */
 		n = libssh2_sftp_read(f->h, (char *)f->buf, READ_CHUNK);
 		if (n < 0)

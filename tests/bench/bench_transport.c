@@ -19,7 +19,7 @@
 #include "core/transport.h"
 #include "core/util.h"
 
-#define PIECE (256 * 1024)
+#define PIECE (512 * 1024) /* as the job's queue buffers */
 
 static double now(void)
 {
