@@ -617,7 +617,10 @@ int transport_connect(struct transport *t, struct err *e)
 		close_session(t);
 		return rc;
 	}
-	libssh2_keepalive_config(t->session, 0, KEEPALIVE_INTERVAL);
+	/* No keepalive configured while calls block: libssh2 1.10 then waits
+	 * only until the next keepalive is due and reports that as a timeout,
+	 * so any reply slower than KEEPALIVE_INTERVAL (a flush on a busy disk)
+	 * failed early. transport_keepalive turns it on for its own send. */
 	read_hostkey(t);
 	return RV_OK;
 }
@@ -916,8 +919,11 @@ void transport_keepalive(struct transport *t)
 {
 	int next = 0;
 
-	if (t->session != NULL && !atomic_load(&t->interrupted))
+	if (t->session != NULL && !atomic_load(&t->interrupted)) {
+		libssh2_keepalive_config(t->session, 0, KEEPALIVE_INTERVAL);
 		libssh2_keepalive_send(t->session, &next);
+		libssh2_keepalive_config(t->session, 0, 0);
+	}
 }
 
 /* ---- SFTP ----------------------------------------------------------- */

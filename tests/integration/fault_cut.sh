@@ -4,7 +4,8 @@
 # Every failure exits 1 with one line; the earlier revision stays listed and
 # verifies; no partial revision is ever listed; a failed restore leaves the
 # local files as they were; the next run succeeds and clears stale
-# temporaries. A stalled server is given up on after server.timeout.
+# temporaries. A stalled server is given up on after server.timeout; a
+# pause shorter than that is waited out.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
 set -e
@@ -172,5 +173,25 @@ expect_rc 1 "restore from a stalled server"
 expect_one_line "restore from a stalled server"
 [ "$elapsed" -le 30 ] && pass || fail "stalled restore gave up only after $elapsed s"
 [ "$(tree_sum "$src")" = "$local_sum" ] && pass || fail "stalled restore changed local files"
+
+# A slow server: a pause shorter than server.timeout is waited out, however
+# long it is next to the SSH keepalive interval (15 s).
+rv_ok "timeout 40" set server.timeout 40
+via_proxy
+proxy_start pause-up "$SSHD_PORT" --listen "127.0.0.1:$PP" --stall-after $((up_total / 2)) --stall 20 --stall-dir up
+printf 'pause\n' >"$src/data/version"
+start=$(date +%s)
+rv backup
+elapsed=$(($(date +%s) - start))
+proxy_stop
+expect_rc 0 "backup through a 20 s pause with server.timeout 40"
+[ "$elapsed" -ge 20 ] && pass || fail "the paused backup took only $elapsed s: the pause did not happen"
+proxy_start pause-down "$SSHD_PORT" --listen "127.0.0.1:$PP" --stall-after $((down_total / 2)) --stall 20 --stall-dir down
+rv restore latest --to "$T_TMP/pause-out"
+proxy_stop
+expect_rc 0 "restore through a 20 s pause with server.timeout 40"
+[ "$(cat "$T_TMP/pause-out$src/data/version" 2>/dev/null)" = pause ] && pass ||
+	fail "the paused restore did not bring back the paused backup"
+via_direct
 
 t_done
