@@ -30,8 +30,7 @@
 #define QUEUE_BUFS 6
 #define QUEUE_BUF_SIZE (512 * 1024)
 /* See next_buffer. */
-#define FLUSH_EARLY (8 * 1024 * 1024)
-#define FLUSH_EARLY_MAX (32 * 1024 * 1024)
+#define FLUSH_EARLY (16 * 1024 * 1024)
 #define STALE_TEMP_AGE (24 * 3600)
 #define REVISIONS_MAX 100000
 
@@ -96,7 +95,6 @@ struct job {
 	size_t nexclude;
 	char *rev_name, *tmp_path, *final_path;
 	struct remote_file *rf;
-	bool no_early_flush; /* see next_buffer */
 	struct queue *q;
 	struct err side_err;
 	unsigned pruned, kept;
@@ -745,7 +743,6 @@ static void prepare_backup(struct job *j)
 	j->final_path = xasprintf("%s/%s%s", j->remote_dir, j->rev_name, ext);
 	j->tmp_path = xasprintf("%s/.%s%s.tmp-%s", j->remote_dir, j->rev_name, ext, rhex);
 	j->rf = transport_create(j->t, j->tmp_path, &e);
-	j->no_early_flush = false;
 	if (j->rf == NULL) {
 		fail(j, e.code, "%s", e.msg);
 		return;
@@ -926,22 +923,10 @@ out:
  * that its disk works while the archive thread compresses, instead of in
  * one flush at the end that waits for the whole revision (600 MB are more
  * than a second of disk). An upload that keeps the queue full is never
- * held up for it.
- *
- * Each such flush stalls the upload while the server's disk writes, so it
- * is kept small enough (FLUSH_EARLY to FLUSH_EARLY_MAX, a few tens of
- * milliseconds of disk) for the queue to absorb. Once more than that went
- * unflushed (a stretch the upload was busy with, such as incompressible
- * data) the file gets no more early flushes: one would write all of it at
- * once while everything waits, which the server's own writeback does in the
- * background for free. The flush at the end then pays what is left. */
+ * held up for it. */
 static struct qbuf *next_buffer(struct job *j, struct err *e)
 {
-	uint64_t unflushed = remote_unflushed(j->rf);
-
-	if (unflushed > FLUSH_EARLY_MAX)
-		j->no_early_flush = true;
-	if (!j->no_early_flush && unflushed >= FLUSH_EARLY && !queue_ready(j->q) &&
+	if (!queue_ready(j->q) && remote_unflushed(j->rf) >= FLUSH_EARLY &&
 	    remote_flush(j->rf, e) != RV_OK) {
 		queue_abort(j->q);
 		return NULL;
