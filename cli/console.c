@@ -11,6 +11,8 @@
 #include "cli/console_parse.h"
 #include "cli/run.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -629,6 +631,11 @@ static bool remember(const char *line)
 	return !secret;
 }
 
+static void on_prompt_interrupt(int sig)
+{
+	(void)sig;
+}
+
 static char *read_line(struct console *c)
 {
 	const struct console_edit_ops ops = { edit_help, edit_complete, c };
@@ -647,6 +654,13 @@ static char *read_line(struct console *c)
 		fflush(stdout);
 	}
 	n = getline(&line, &cap, stdin);
+	if (n < 0 && errno == EINTR && c->terminal) {
+		/* Ctrl-C at the prompt drops the line, as the editor does. */
+		clearerr(stdin);
+		free(line);
+		fputc('\n', stdout);
+		return xstrdup("");
+	}
 	if (n < 0) {
 		free(line);
 		if (c->terminal)
@@ -677,6 +691,15 @@ static int exec_console(struct cli_ctx *ctx, int argc, char **argv, struct err *
 	c.terminal = isatty(STDIN_FILENO) != 0;
 	c.editor = c.terminal && isatty(STDOUT_FILENO) && !dumb_terminal();
 	console_edit_init(&c.ed, STDIN_FILENO, STDOUT_FILENO);
+	/* On a terminal without the editor, Ctrl-C at the prompt interrupts
+	 * the read (no SA_RESTART) instead of ending the console; during a job
+	 * cli_run_job's own handler cancels the job. */
+	if (c.terminal && !c.editor) {
+		struct sigaction drop = { .sa_handler = on_prompt_interrupt };
+
+		sigemptyset(&drop.sa_mask);
+		sigaction(SIGINT, &drop, NULL);
+	}
 	if (c.terminal)
 		printf("revault %s console. ? lists the commands, Tab completes, exit leaves.\n", REVAULT_VERSION);
 	while (!c.quit && (line = read_line(&c)) != NULL) {

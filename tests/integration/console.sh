@@ -221,12 +221,17 @@ expect_out '^backup.revisions +9$' "interactive revisions"
 expect_out '^server.url +sftp://other/dir$' "interactive url"
 grep -rqa -e typed-secret -e inline-secret "$T_TMP/conf" && fail "interactive password in clear" || pass
 
-# A dumb terminal: plain line input, still prompts and ? at the end of a line.
+# A dumb terminal: plain line input, still prompts and ? at the end of a
+# line, and Ctrl-C at the prompt drops the line as in the editor.
 tm kill-session -t rv
 tm new-session -d -s rv -x 80 -y 24 "env TERM=dumb '$REVAULT' -c '$cfg' console; echo console-exited-\$?; sleep 60"
 expect_last '^revault# ?$' "dumb terminal prompt"
 type 'show ?'; key Enter
 expect_screen '^  running-config ' "dumb terminal ?"
+# Ctrl-C at the prompt drops the line; the console goes on.
+type 'show running'; key C-c
+expect_last '^revault# ?$' "dumb terminal: Ctrl-C gives a fresh prompt"
+screen | grep -q 'console-exited' && fail "dumb terminal: Ctrl-C ended the console" || pass
 type 'exit'; key Enter
 expect_screen 'console-exited-0' "dumb terminal exit"
 tm kill-session -t rv
