@@ -118,14 +118,6 @@ bool job_finished(enum job_state s)
 	return s == JOB_DONE || s == JOB_FAILED;
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void logf_(struct job *j, int prio, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 static void logf_(struct job *j, int prio, const char *fmt, ...)
@@ -1388,7 +1380,7 @@ struct job *job_new(enum job_kind kind, const struct job_params *p)
 		fputs("revault: out of file descriptors\n", stderr);
 		abort();
 	}
-	j->last_sample = j->last_change = now_s();
+	j->last_sample = j->last_change = mono_now();
 	return j;
 }
 
@@ -1508,7 +1500,7 @@ size_t job_targets(const struct job *j, const char ***targets)
 
 void job_progress(struct job *j, struct job_progress *out)
 {
-	double t = now_s();
+	double t = mono_now();
 	uint64_t done;
 
 	memset(out, 0, sizeof(*out));

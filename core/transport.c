@@ -24,7 +24,6 @@
 #include <strings.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -382,14 +381,6 @@ static int need(struct transport *t, bool sftp, struct err *e)
 
 /* ---- connect -------------------------------------------------------- */
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void tune_socket(int fd)
 {
 	int on = 1, idle = 60, intvl = 15, cnt = 4;
@@ -407,7 +398,7 @@ static int wait_connected(struct transport *t, int fd, double deadline)
 {
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLOUT };
-		double left = deadline - now();
+		double left = deadline - mono_now();
 		int r, soerr = 0;
 		socklen_t sl = sizeof(soerr);
 
@@ -432,7 +423,7 @@ static int tcp_connect(struct transport *t, struct err *e)
 				  .ai_flags = AI_ADDRCONFIG };
 	struct addrinfo *res = NULL;
 	char port[16];
-	double deadline = now() + t->connect_timeout;
+	double deadline = mono_now() + t->connect_timeout;
 	int rc, last = 0, fd = -1;
 
 	snprintf(port, sizeof(port), "%u", t->port);

@@ -26,6 +26,9 @@ long hex_decode(const char *in, uint8_t *out, size_t cap);
 
 bool str_has_prefix(const char *s, const char *prefix);
 
+/* Seconds on the monotonic clock, for rates and timeouts. */
+double mono_now(void);
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif

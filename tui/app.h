@@ -68,8 +68,6 @@ int app_save(struct app *a);
 void app_reload(struct app *a);
 /* Refreshes a->key_id from master.key. */
 void app_refresh_key(struct app *a);
-/* Monotonic seconds. */
-double app_now(void);
 /* Milliseconds between progress redraws (4/s, or 1/s on a slow link). */
 int app_redraw_ms(const struct app *a);
 

@@ -173,7 +173,7 @@ static void *job_enter(struct app *a, void *arg)
 	js->job = job_new(req->kind, &p);
 	js->state = JOB_NEW;
 	js->result = -1;
-	progress_init(&js->bar, app_now());
+	progress_init(&js->bar, mono_now());
 	app_status(a, ROLE_NORMAL, "%s started", kind_name(req->kind));
 	return js;
 }
@@ -211,7 +211,7 @@ static int job_tick(struct app *a, void *st)
 		app_job_answer(a, js->job);
 		return SCR_REDRAW;
 	}
-	now = app_now();
+	now = mono_now();
 	job_progress(js->job, &js->jp);
 	progress_update(&js->bar, js->jp.bytes_done, js->jp.bytes_total, now);
 	if (job_finished(js->state)) {
@@ -271,7 +271,7 @@ static void job_draw(struct app *a, void *st)
 		snprintf(buf, sizeof(buf), "%llu   skipped %llu", (unsigned long long)js->jp.files_done,
 			 (unsigned long long)js->jp.skipped);
 	draw_line(8, "Files", buf);
-	progress_draw(stdscr, 10, 2, 76, &js->bar, app_now(), js->result < 0 ? "Esc/c cancel" : NULL);
+	progress_draw(stdscr, 10, 2, 76, &js->bar, mono_now(), js->result < 0 ? "Esc/c cancel" : NULL);
 	if (js->result >= 0)
 		draw_result(js);
 }
@@ -298,12 +298,12 @@ static int job_key(struct app *a, void *st, int ch)
 static void job_leave(struct app *a, void *st)
 {
 	struct jobscr *js = st;
-	double until = app_now() + LEAVE_WAIT_S;
+	double until = mono_now() + LEAVE_WAIT_S;
 
 	(void)a;
 	if (js->result < 0) {
 		job_cancel(js->job);
-		while (!job_finished(job_step(js->job, STEP_MS)) && app_now() < until)
+		while (!job_finished(job_step(js->job, STEP_MS)) && mono_now() < until)
 			;
 	}
 	job_free(js->job);

@@ -7,20 +7,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "core/util.h"
+
 #define PACKET (32 * 1024)
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static int fail(const char *what)
 {
@@ -41,24 +34,24 @@ int main(int argc, char **argv)
 		return fail("a size of 0 MiB");
 	if (c == NULL || EVP_CipherInit(c, EVP_aes_128_ctr(), key, iv, 1) != 1)
 		return fail("EVP_CipherInit");
-	t0 = now();
+	t0 = mono_now();
 	for (size_t done = 0; done < total; done += PACKET)
 		for (size_t i = 0; i < PACKET; i += 16) {
 			if (EVP_Cipher(c, block, packet + i, 16) < 0)
 				return fail("EVP_Cipher");
 			memcpy(packet + i, block, 16);
 		}
-	small = (double)total / (now() - t0) / 1e6;
-	t0 = now();
+	small = (double)total / (mono_now() - t0) / 1e6;
+	t0 = mono_now();
 	for (size_t done = 0; done < total; done += PACKET)
 		if (EVP_Cipher(c, packet, packet, PACKET) < 0)
 			return fail("EVP_Cipher");
-	bulk = (double)total / (now() - t0) / 1e6;
-	t0 = now();
+	bulk = (double)total / (mono_now() - t0) / 1e6;
+	t0 = mono_now();
 	for (size_t done = 0; done < total; done += PACKET)
 		if (HMAC(EVP_sha256(), key, sizeof(key), packet, PACKET, mac, &maclen) == NULL)
 			return fail("HMAC");
-	hmac = (double)total / (now() - t0) / 1e6;
+	hmac = (double)total / (mono_now() - t0) / 1e6;
 	printf("| AES-128-CTR, 16 bytes per call (libssh2 1.10) | %.0f MB/s |\n", small);
 	printf("| AES-128-CTR, 32 KiB per call | %.0f MB/s |\n", bulk);
 	printf("| HMAC-SHA256, 32 KiB packets | %.0f MB/s |\n", hmac);

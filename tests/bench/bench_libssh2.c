@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libssh2.h>
@@ -24,13 +23,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "core/util.h"
 
 static int fail(const char *what, LIBSSH2_SESSION *s)
 {
@@ -111,7 +104,7 @@ int main(int argc, char **argv)
 	for (size_t i = 1 << 20; i < total; i += 1 << 20)
 		memcpy(data + i, data, total - i < 1 << 20 ? total - i : 1 << 20);
 
-	t0 = now();
+	t0 = mono_now();
 	while (off < total) {
 		ssize_t n = libssh2_sftp_write(h, data + off, total - off < window ? total - off : window);
 
@@ -120,7 +113,7 @@ int main(int argc, char **argv)
 		off += (size_t)n;
 	}
 	printf("libssh2 %s upload %.0f MB/s (window %zu KiB, %s + %s)\n", LIBSSH2_VERSION,
-	       (double)total / (now() - t0) / 1e6, window >> 10,
+	       (double)total / (mono_now() - t0) / 1e6, window >> 10,
 	       libssh2_session_methods(s, LIBSSH2_METHOD_CRYPT_CS),
 	       libssh2_session_methods(s, LIBSSH2_METHOD_MAC_CS));
 	libssh2_sftp_close(h);

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <sys/resource.h>
 
@@ -20,14 +19,6 @@
 #include "core/util.h"
 
 #define PIECE (512 * 1024) /* as the job's queue buffers */
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* CPU seconds this process has used, user + system. */
 static double cpu(void)
@@ -78,22 +69,22 @@ int main(int argc, char **argv)
 	transport_unlink(t, path, &e);
 	err_clear(&e);
 
-	t0 = now();
+	t0 = mono_now();
 	c0 = cpu();
 	if ((f = transport_create(t, path, &e)) == NULL)
 		return die(&e);
 	for (done = 0; done < total; done += PIECE)
 		if (remote_write(f, piece, PIECE, &e) != RV_OK)
 			return die(&e);
-	tc = now();
+	tc = mono_now();
 	writes = (double)total / (tc - t0) / 1e6;
 	if (remote_commit(f, &e) != RV_OK)
 		return die(&e);
-	tc = now() - tc;
-	up = (double)total / (now() - t0) / 1e6;
-	upcpu = (cpu() - c0) / (now() - t0);
+	tc = mono_now() - tc;
+	up = (double)total / (mono_now() - t0) / 1e6;
+	upcpu = (cpu() - c0) / (mono_now() - t0);
 
-	t0 = now();
+	t0 = mono_now();
 	c0 = cpu();
 	if ((f = transport_open(t, path, &e)) == NULL)
 		return die(&e);
@@ -103,8 +94,8 @@ int main(int argc, char **argv)
 	if (n < 0)
 		return die(&e);
 	remote_close(f);
-	down = (double)done / (now() - t0) / 1e6;
-	downcpu = (cpu() - c0) / (now() - t0);
+	down = (double)done / (mono_now() - t0) / 1e6;
+	downcpu = (cpu() - c0) / (mono_now() - t0);
 	transport_unlink(t, path, &e);
 	printf("upload %.0f writes %.0f download %.0f flush_s %.2f cpu_up %.0f cpu_down %.0f\n",
 	       up, writes, down, tc, upcpu * 100, downcpu * 100);
