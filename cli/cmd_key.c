@@ -17,7 +17,7 @@
 
 static char *key_path(struct cli_ctx *ctx)
 {
-	return paths_beside(ctx->settings_path, "master.key");
+	return paths_beside(ctx->settings_path, PATHS_MASTER_KEY);
 }
 
 static void print_id(struct cli_ctx *ctx, const char *what, const struct master_key *k)

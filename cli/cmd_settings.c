@@ -11,7 +11,7 @@
 
 static int exec_show(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	char *keypath = paths_beside(ctx->settings_path, "master.key");
+	char *keypath = paths_beside(ctx->settings_path, PATHS_MASTER_KEY);
 	struct master_key k;
 	struct err ke = { 0 };
 	char id[2 * KEY_ID_LEN + 1];

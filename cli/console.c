@@ -146,7 +146,7 @@ static int run_knownhost_del(struct console *c, const struct console_cmd *pc, st
 
 static int run_keygen(struct console *c, const struct console_cmd *pc, struct err *e)
 {
-	char *path = paths_beside(c->ctx->settings_path, "master.key");
+	char *path = paths_beside(c->ctx->settings_path, PATHS_MASTER_KEY);
 	struct master_key k;
 	struct err ke = { 0 };
 	char id[2 * KEY_ID_LEN + 1];
@@ -261,7 +261,7 @@ static void print_server_line(FILE *out, const struct settings *s)
 
 static void print_master_key(FILE *out, const char *settings_path)
 {
-	char *path = paths_beside(settings_path, "master.key");
+	char *path = paths_beside(settings_path, PATHS_MASTER_KEY);
 	struct master_key k;
 	struct err e = { 0 };
 	char id[2 * KEY_ID_LEN + 1];

@@ -406,7 +406,7 @@ static int load_revisions(struct job *j, bool headers)
 
 static int load_key(struct job *j, bool required)
 {
-	char *path = paths_beside(j->p.settings_path, "master.key");
+	char *path = paths_beside(j->p.settings_path, PATHS_MASTER_KEY);
 	struct err e = { 0 };
 	int rc = RV_OK;
 
@@ -637,6 +637,10 @@ static void warn_cb(void *arg, const char *msg)
 	logf_(arg, LOG_WARNING, "%s", msg);
 }
 
+/* This machine's secret files (beside the settings): never backed up, and
+ * put back after an in-place restore of their folder. */
+static const char *const machine_secrets[] = { PATHS_MASTER_KEY, PATHS_SECRET_KEY };
+
 /* An exact path as an fnmatch pattern. */
 static char *pattern_of(const char *path)
 {
@@ -651,10 +655,11 @@ static char *pattern_of(const char *path)
 	return p;
 }
 
-static void exclude_add(struct job *j, const char *path)
+/* Adds an allocated pattern to the backup's excludes. */
+static void exclude_add(struct job *j, char *pattern)
 {
 	j->exclude = xrealloc(j->exclude, (j->nexclude + 1) * sizeof(*j->exclude));
-	j->exclude[j->nexclude++] = pattern_of(path);
+	j->exclude[j->nexclude++] = pattern;
 }
 
 /* The master key and the machine secret never go into a backup, even when
@@ -663,23 +668,20 @@ static void exclude_add(struct job *j, const char *path)
  * hold the key that opens it. Both the path as given and as resolved. */
 static void build_excludes(struct job *j)
 {
-	static const char *const secrets[] = { "master.key", "secret.key" };
 	const struct settings *s = j->p.settings;
 	char *real = realpath(j->p.settings_path, NULL);
 
-	for (size_t i = 0; i < s->backup.nexclude; i++) {
-		j->exclude = xrealloc(j->exclude, (j->nexclude + 1) * sizeof(*j->exclude));
-		j->exclude[j->nexclude++] = xstrdup(s->backup.exclude[i]);
-	}
-	for (size_t i = 0; i < ARRAY_LEN(secrets); i++) {
-		char *p = paths_beside(j->p.settings_path, secrets[i]);
+	for (size_t i = 0; i < s->backup.nexclude; i++)
+		exclude_add(j, xstrdup(s->backup.exclude[i]));
+	for (size_t i = 0; i < ARRAY_LEN(machine_secrets); i++) {
+		char *p = paths_beside(j->p.settings_path, machine_secrets[i]);
 
 		if (p[0] == '/')
-			exclude_add(j, p);
+			exclude_add(j, pattern_of(p));
 		free(p);
 		if (real != NULL) {
-			p = paths_beside(real, secrets[i]);
-			exclude_add(j, p);
+			p = paths_beside(real, machine_secrets[i]);
+			exclude_add(j, pattern_of(p));
 			free(p);
 		}
 	}
@@ -1197,14 +1199,12 @@ struct kept_secret {
 	ssize_t len;
 };
 
-static void keep_secrets(struct job *j, struct kept_secret kept[2])
+static void keep_secrets(struct job *j, struct kept_secret kept[])
 {
-	static const char *const names[] = { "master.key", "secret.key" };
-
-	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
+	for (size_t i = 0; i < ARRAY_LEN(machine_secrets); i++) {
 		int fd;
 
-		kept[i].path = paths_beside(j->p.settings_path, names[i]);
+		kept[i].path = paths_beside(j->p.settings_path, machine_secrets[i]);
 		kept[i].len = -1;
 		if (j->p.to_dir != NULL)
 			continue;
@@ -1216,9 +1216,9 @@ static void keep_secrets(struct job *j, struct kept_secret kept[2])
 	}
 }
 
-static void put_back_secrets(struct job *j, struct kept_secret kept[2])
+static void put_back_secrets(struct job *j, struct kept_secret kept[])
 {
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < ARRAY_LEN(machine_secrets); i++) {
 		struct err e = { 0 };
 
 		if (kept[i].len > 0 && (size_t)kept[i].len < sizeof(kept[i].data) && access(kept[i].path, F_OK) != 0 &&
@@ -1235,7 +1235,7 @@ static void put_back_secrets(struct job *j, struct kept_secret kept[2])
 
 static void st_commit(struct job *j)
 {
-	struct kept_secret kept[2];
+	struct kept_secret kept[ARRAY_LEN(machine_secrets)];
 	struct err e = { 0 };
 	int rc;
 	char in[32], wire[32];

@@ -9,6 +9,11 @@
 
 #include "core/err.h"
 
+/* The files beside the settings that hold this machine's secrets: the
+ * master key and the key that seals secrets inside the settings. */
+#define PATHS_MASTER_KEY "master.key"
+#define PATHS_SECRET_KEY "secret.key"
+
 /* Returns an allocated path, or NULL with e set when no home is known. */
 char *paths_settings(const char *override, struct err *e);
 /* A file in the settings file's directory; allocated. */

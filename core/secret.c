@@ -45,7 +45,7 @@ static int read_key(const char *path, uint8_t key[SKEY_LEN], struct err *e)
 /* Loads the machine secret, creating it when create is set and it is missing. */
 static int machine_key(const char *settings_path, bool create, uint8_t key[SKEY_LEN], struct err *e)
 {
-	char *path = paths_beside(settings_path, "secret.key");
+	char *path = paths_beside(settings_path, PATHS_SECRET_KEY);
 	int rc = RV_OK, r;
 
 	r = read_key(path, key, e);

@@ -279,7 +279,7 @@ int tui_main(const char *settings_path, const struct tui_options *opt)
 	memset(&a, 0, sizeof(a));
 	a.opt = *opt;
 	a.settings_path = xstrdup(settings_path);
-	a.key_path = paths_beside(settings_path, "master.key");
+	a.key_path = paths_beside(settings_path, PATHS_MASTER_KEY);
 	if (settings_load(&a.settings, settings_path, &e) != RV_OK) {
 		fprintf(stderr, "revault: %s\n", e.msg);
 		settings_free(&a.settings);
