@@ -1069,6 +1069,7 @@ static void transfer_restore(struct job *j)
 {
 	struct err e = { 0 };
 	uint8_t *ct = xmalloc(QUEUE_BUF_SIZE);
+	const struct err *cause;
 	bool side_first;
 	long n;
 
@@ -1100,8 +1101,8 @@ static void transfer_restore(struct job *j)
 		queue_release(j->q, j->fill);
 		j->fill = NULL;
 	}
-	/* Whoever stopped first holds the cause: the extraction thread (it
-	 * aborted the queue), or this one (a read, or the container). */
+	/* Who stopped first: the extraction thread (it aborted the queue), or
+	 * this one (a read, or the container). */
 	side_first = queue_aborted(j->q);
 	if (n < 0 || atomic_load(&j->cancel))
 		queue_abort(j->q);
@@ -1114,22 +1115,15 @@ static void transfer_restore(struct job *j)
 	j->rf = NULL;
 	if (cancelled(j))
 		return;
-	if (e.code != RV_OK && !side_first) {
-		if (e.code == RV_INTEGRITY)
-			fail(j, RV_INTEGRITY, "revision %s: %s", j->rev_name, e.msg);
-		else
-			fail(j, e.code, "%s", e.msg);
+	/* The cause is the error of whoever stopped first: the other side
+	 * only saw the stop. */
+	cause = e.code == RV_OK || (side_first && j->side_err.code != RV_OK) ? &j->side_err : &e;
+	if (cause->code == RV_INTEGRITY) {
+		fail(j, RV_INTEGRITY, "revision %s: %s", j->rev_name, cause->msg);
 		return;
 	}
-	if (j->side_err.code != RV_OK) {
-		if (j->side_err.code == RV_INTEGRITY)
-			fail(j, RV_INTEGRITY, "revision %s: %s", j->rev_name, j->side_err.msg);
-		else
-			fail(j, j->side_err.code, "%s", j->side_err.msg);
-		return;
-	}
-	if (e.code != RV_OK) {
-		fail(j, e.code, "%s", e.msg);
+	if (cause->code != RV_OK) {
+		fail(j, cause->code, "%s", cause->msg);
 		return;
 	}
 	set_state(j, JOB_COMMIT);
