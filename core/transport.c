@@ -1227,6 +1227,13 @@ static unsigned flush_timeout(const struct transport *t)
 	return t->timeout * 4 > FLUSH_TIMEOUT_MIN ? t->timeout * 4 : FLUSH_TIMEOUT_MIN;
 }
 
+/* Gives the calls that wait for the server's disk (fsync, the close after
+ * it) flush_timeout instead of server.timeout, and takes it back. */
+static void flush_bound(struct transport *t, bool on)
+{
+	libssh2_session_set_timeout(t->session, (long)(on ? flush_timeout(t) : t->timeout) * 1000);
+}
+
 static int flush_error(struct transport *t, struct err *e, const char *what, const char *path)
 {
 	if (!atomic_load(&t->interrupted) && t->session != NULL &&
@@ -1256,15 +1263,14 @@ int remote_flush(struct remote_file *f, struct err *e)
 
 	if (f->no_fsync)
 		return RV_OK;
-	libssh2_session_set_timeout(t->session, (long)flush_timeout(t) * 1000);
+	flush_bound(t, true);
 	if (libssh2_sftp_fsync(f->h) != 0) {
 		if (sftp_status(t) == LIBSSH2_FX_OP_UNSUPPORTED)
 			f->no_fsync = true;
 		else
 			rc = flush_error(t, e, "flush", f->path);
 	}
-	if (t->session != NULL)
-		libssh2_session_set_timeout(t->session, (long)t->timeout * 1000);
+	flush_bound(t, false);
 	f->unflushed = 0;
 	return rc;
 }
@@ -1279,11 +1285,11 @@ int remote_commit(struct remote_file *f, struct err *e)
 	if (rc == RV_OK)
 		rc = remote_flush(f, e);
 	if (rc == RV_OK) {
-		libssh2_session_set_timeout(t->session, (long)flush_timeout(t) * 1000);
+		flush_bound(t, true);
 		if (libssh2_sftp_close_handle(f->h) != 0)
 			rc = flush_error(t, e, "close", f->path);
 		f->h = NULL;
-		libssh2_session_set_timeout(t->session, (long)t->timeout * 1000);
+		flush_bound(t, false);
 	}
 	file_free(f);
 	return rc;
@@ -1298,6 +1304,10 @@ void remote_abort(struct remote_file *f)
 
 long remote_read(struct remote_file *f, void *buf, size_t len, struct err *e)
 {
+	/* A large buffer is filled by libssh2 itself, which then asks for four
+	 * times its size ahead: one copy less than through f->buf, whose big
+	 * requests libssh2 pipelines into many reads in flight. */
+	bool direct = len >= DIRECT_READ;
 	ssize_t n;
 
 	if (f->start == f->end) {
@@ -1305,24 +1315,13 @@ long remote_read(struct remote_file *f, void *buf, size_t len, struct err *e)
 			return 0;
 		if (atomic_load(&f->t->interrupted))
 			return cancelled(f->t, e), -1;
-		/* A large buffer is filled by libssh2 itself, which then asks
-		 * for four times its size ahead: one copy less than below. */
-		if (len >= DIRECT_READ) {
-			n = libssh2_sftp_read(f->h, (char *)buf, len);
-			if (n < 0)
-				return sftp_error(f->t, e, "read", f->path), -1;
-			if (n == 0)
-				f->eof = true;
-			return (long)n;
-		}
-		/* Big requests: libssh2 pipelines them into many reads in flight. */
-		n = libssh2_sftp_read(f->h, (char *)f->buf, READ_CHUNK);
+		n = libssh2_sftp_read(f->h, direct ? (char *)buf : (char *)f->buf, direct ? len : READ_CHUNK);
 		if (n < 0)
 			return sftp_error(f->t, e, "read", f->path), -1;
-		if (n == 0) {
+		if (n == 0)
 			f->eof = true;
-			return 0;
-		}
+		if (n == 0 || direct)
+			return (long)n;
 		f->start = 0;
 		f->end = (size_t)n;
 	}
