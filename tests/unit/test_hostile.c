@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/shell.h"
+
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -34,20 +36,6 @@ static bool ready;
 static char *revault, *cfg, *src, *srvroot, *devdir, *outside;
 static struct master_key key;
 static char out_text[8192], err_text[8192];
-
-static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void sh(const char *fmt, ...)
-{
-	char cmd[8192];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	if (system(cmd) != 0)
-		fail_msg("command failed: %s", cmd);
-}
 
 static void slurp(const char *path, char *buf, size_t cap)
 {

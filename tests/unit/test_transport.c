@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/unit/shell.h"
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
@@ -40,21 +42,6 @@ static char tmp[] = "/tmp/revault-transport-XXXXXX";
 static char sshd_sh[1024];
 static struct server srv, rsa_srv;
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : 1;
-}
-
 static void env_value(const char *line, const char *name, char *out, size_t cap)
 {
 	size_t n = strlen(name);
@@ -73,7 +60,7 @@ static int server_start(struct server *s, const char *name, const char *opts)
 	int rc;
 
 	snprintf(s->dir, sizeof(s->dir), "%s/%s", tmp, name);
-	rc = sh("bash '%s' start '%s' %s", sshd_sh, s->dir, opts);
+	rc = sh_status("bash '%s' start '%s' %s", sshd_sh, s->dir, opts);
 	if (rc != 0)
 		return rc;
 	snprintf(path, sizeof(path), "%s/env", s->dir);
@@ -100,7 +87,7 @@ static int server_start(struct server *s, const char *name, const char *opts)
 static void server_stop(struct server *s)
 {
 	if (s->up)
-		sh("bash '%s' stop '%s'", sshd_sh, s->dir);
+		sh_status("bash '%s' stop '%s'", sshd_sh, s->dir);
 	s->up = false;
 }
 
@@ -347,7 +334,7 @@ static void test_auth(void **state)
 	conn_free(&c);
 
 	snprintf(other, sizeof(other), "%s/other_ed25519", tmp);
-	assert_int_equal(sh("ssh-keygen -q -t ed25519 -N '' -f '%s' </dev/null >/dev/null", other), 0);
+	assert_int_equal(sh_status("ssh-keygen -q -t ed25519 -N '' -f '%s' </dev/null >/dev/null", other), 0);
 	conn_init(&c, "127.0.0.1", srv.port, srv.root);
 	c.cfg.identity = other;
 	c.t = transport_new(&c.cfg);
@@ -368,7 +355,7 @@ static void test_auth(void **state)
 	conn_free(&c);
 
 	/* Encrypted key with the right and the wrong passphrase. */
-	assert_int_equal(sh("cp '%s' '%s.enc' && ssh-keygen -q -p -N 'pass phrase' -f '%s.enc' >/dev/null",
+	assert_int_equal(sh_status("cp '%s' '%s.enc' && ssh-keygen -q -p -N 'pass phrase' -f '%s.enc' >/dev/null",
 			    srv.key, other, other), 0);
 	snprintf(other + strlen(other), sizeof(other) - strlen(other), ".enc");
 	conn_init(&c, "127.0.0.1", srv.port, srv.root);
@@ -396,7 +383,7 @@ static void test_auth_rsa_user_key(void **state)
 
 	(void)state;
 	snprintf(key, sizeof(key), "%s/user_rsa", tmp);
-	assert_int_equal(sh("ssh-keygen -q -t rsa -b 2048 -N '' -f '%s' </dev/null >/dev/null && "
+	assert_int_equal(sh_status("ssh-keygen -q -t rsa -b 2048 -N '' -f '%s' </dev/null >/dev/null && "
 			    "cat '%s.pub' >>'%s/authorized_keys'", key, key, srv.dir), 0);
 	conn_init(&c, "127.0.0.1", srv.port, srv.root);
 	c.cfg.identity = key;
@@ -440,7 +427,7 @@ static void test_auth_agent(void **state)
 	assert_non_null(strstr(shown(c.e.msg), "ssh-add"));
 	conn_free(&c);
 
-	assert_int_equal(sh("SSH_AUTH_SOCK='%s' ssh-add -q '%s' 2>/dev/null", sock, srv.key), 0);
+	assert_int_equal(sh_status("SSH_AUTH_SOCK='%s' ssh-add -q '%s' 2>/dev/null", sock, srv.key), 0);
 	conn_init(&c, "127.0.0.1", srv.port, srv.root);
 	c.cfg.auth = AUTH_AGENT;
 	c.t = transport_new(&c.cfg);
@@ -449,7 +436,7 @@ static void test_auth_agent(void **state)
 	assert_int_equal(transport_sftp(c.t, &c.e), RV_OK);
 	conn_free(&c);
 
-	sh("kill %d", atoi(pidline));
+	sh_status("kill %d", atoi(pidline));
 	if (saved != NULL)
 		setenv("SSH_AUTH_SOCK", saved, 1);
 	else
@@ -462,7 +449,7 @@ static void test_sftp_directory_checks(void **state)
 	char *file = srv_path("plainfile");
 
 	(void)state;
-	assert_int_equal(sh("touch '%s'", file), 0);
+	assert_int_equal(sh_status("touch '%s'", file), 0);
 	conn_ready(&c);
 	transport_free(c.t);
 	free(c.url.dir);
@@ -572,7 +559,7 @@ static void test_create_exclusive_and_abort(void **state)
 	assert_null(f);
 	assert_int_equal(e.code, RV_FAIL);
 	assert_non_null(strstr(shown(e.msg), "exists already"));
-	assert_int_equal(sh("[ \"$(cat '%s')\" = first ]", path), 0);
+	assert_int_equal(sh_status("[ \"$(cat '%s')\" = first ]", path), 0);
 
 	err_clear(&e);
 	assert_null(transport_open(c.t, gone, &e));
@@ -607,9 +594,9 @@ static void test_rename_never_overwrites(void **state)
 	put_file(c.t, b, "bbb", 3);
 	assert_int_equal(transport_rename(c.t, a, b, &e), RV_FAIL);
 	assert_non_null(strstr(shown(e.msg), "exists already"));
-	assert_int_equal(sh("[ \"$(cat '%s')\" = bbb ] && [ \"$(cat '%s')\" = aaa ]", b, a), 0);
+	assert_int_equal(sh_status("[ \"$(cat '%s')\" = bbb ] && [ \"$(cat '%s')\" = aaa ]", b, a), 0);
 	assert_int_equal(transport_rename(c.t, a, d, &c.e), RV_OK);
-	assert_int_equal(sh("[ \"$(cat '%s')\" = aaa ] && [ ! -e '%s' ]", d, a), 0);
+	assert_int_equal(sh_status("[ \"$(cat '%s')\" = aaa ] && [ ! -e '%s' ]", d, a), 0);
 	conn_free(&c);
 	free(a);
 	free(b);
@@ -628,7 +615,7 @@ static void test_disk_full(void **state)
 	int rc;
 
 	*state = small;
-	if (sh("mkdir -p '%s' && mount -t tmpfs -o size=1m,mode=0755 revault-test '%s' 2>/dev/null", small,
+	if (sh_status("mkdir -p '%s' && mount -t tmpfs -o size=1m,mode=0755 revault-test '%s' 2>/dev/null", small,
 	       small) != 0) {
 		free(path);
 		free(data);
@@ -655,7 +642,7 @@ static void test_disk_full(void **state)
 static int unmount_small(void **state)
 {
 	if (*state != NULL) {
-		sh("umount -l '%s' 2>/dev/null", (char *)*state);
+		sh_status("umount -l '%s' 2>/dev/null", (char *)*state);
 		free(*state);
 	}
 	return 0;
@@ -920,7 +907,7 @@ int main(void)
 	}
 	rc = server_start(&srv, "main", "");
 	if (rc != 0) {
-		sh("rm -rf '%s'", tmp);
+		sh_status("rm -rf '%s'", tmp);
 		if (rc == 77)
 			fprintf(stderr, "skipped: sshd cannot run here\n");
 		return rc == 77 ? 77 : 1;
@@ -930,6 +917,6 @@ int main(void)
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	server_stop(&rsa_srv);
 	server_stop(&srv);
-	sh("rm -rf '%s'", tmp);
+	sh_status("rm -rf '%s'", tmp);
 	return rc;
 }

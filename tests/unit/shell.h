@@ -1,0 +1,52 @@
+/* Shell commands from the unit tests: sh_status returns the command's exit
+ * status (1 when it did not exit), sh fails the test unless it is 0.
+ * Include after cmocka.h. */
+#ifndef REVAULT_TESTS_UNIT_SHELL_H
+#define REVAULT_TESTS_UNIT_SHELL_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+
+#define SHELL_CMD_MAX 8192
+
+static inline int shell_run(char cmd[SHELL_CMD_MAX], const char *fmt, va_list ap)
+{
+	int rc;
+
+	vsnprintf(cmd, SHELL_CMD_MAX, fmt, ap);
+	rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : 1;
+}
+
+static inline int sh_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static inline int sh_status(const char *fmt, ...)
+{
+	char cmd[SHELL_CMD_MAX];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = shell_run(cmd, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static inline void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static inline void sh(const char *fmt, ...)
+{
+	char cmd[SHELL_CMD_MAX];
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = shell_run(cmd, fmt, ap);
+	va_end(ap);
+	if (rc != 0)
+		fail_msg("command failed: %s", cmd);
+}
+
+#endif
