@@ -12,6 +12,9 @@
 #define SHELL_CMD_MAX 8192
 
 static inline int shell_run(char cmd[SHELL_CMD_MAX], const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static inline int shell_run(char cmd[SHELL_CMD_MAX], const char *fmt, va_list ap)
 {
 	int rc;
 
