@@ -6,15 +6,19 @@
 
 #include <stdarg.h>
 
-/* The command line's exit statuses (DESIGN.md §1); core uses them as its
- * error kinds so a failure keeps its meaning all the way out. */
+/* The command line's exit statuses (README.md, "Exit status"); core uses
+ * them as its error kinds so a failure keeps its meaning all the way out. */
 enum rv_status {
 	RV_OK = 0,
 	RV_FAIL = 1,      /* network, server, disk */
 	RV_USAGE = 2,     /* usage or settings error */
 	RV_HOSTKEY = 3,   /* host key unknown or changed */
 	RV_AUTH = 4,      /* authentication refused */
-	RV_INTEGRITY = 5, /* tampered, truncated, foreign key, unsigned while enforced */
+	RV_INTEGRITY = 5, /* tampered, truncated, foreign key, unsigned while enforced,
+			   * an entry that would land outside its source */
+	RV_INCOMPLETE = 6, /* done but incomplete: the revision is stored (or the
+			    * restore in place), yet entries were skipped or
+			    * changed while read, each one named in a warning */
 };
 
 #define ERR_MSG_MAX 1024

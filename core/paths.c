@@ -112,3 +112,37 @@ out:
 	free(tmp);
 	return rc;
 }
+
+char *paths_state_dir(struct err *e)
+{
+	const char *env = getenv("REVAULT_STATE_DIR");
+	const char *xdg = getenv("XDG_STATE_HOME");
+	const char *home = getenv("HOME");
+
+	if (env != NULL && env[0] == '/')
+		return xstrdup(env);
+	if (geteuid() == 0)
+		return xstrdup("/var/lib/revault");
+	if (xdg != NULL && xdg[0] == '/')
+		return xasprintf("%s/revault", xdg);
+	if (home != NULL && home[0] == '/')
+		return xasprintf("%s/.local/state/revault", home);
+	err_set(e, RV_USAGE, "cannot tell where revault keeps its state: set HOME or REVAULT_STATE_DIR");
+	return NULL;
+}
+
+char *paths_state_file(const char *name, struct err *e)
+{
+	char *dir = paths_state_dir(e), *file;
+
+	if (dir == NULL)
+		return NULL;
+	/* paths_ensure_dir makes the folder holding its argument. */
+	file = xasprintf("%s/%s", dir, name);
+	free(dir);
+	if (paths_ensure_dir(file, e) != RV_OK) {
+		free(file);
+		return NULL;
+	}
+	return file;
+}

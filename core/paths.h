@@ -27,4 +27,15 @@ void paths_sync_dir(const char *path);
  * that exists is never replaced (RV_USAGE). */
 int paths_write_new(const char *path, const void *data, size_t len, struct err *e);
 
+/* The state folder (docs/ARCHITECTURE.md, "Files on the machine"): the lock, the restore journal and the
+ * record of the last runs, in a place no restore replaces and no source
+ * may contain. $REVAULT_STATE_DIR, else /var/lib/revault for root, else
+ * $XDG_STATE_HOME/revault (~/.local/state/revault when unset). Allocated;
+ * NULL with e set (RV_USAGE) when no home is known. */
+char *paths_state_dir(struct err *e);
+/* Creates the state folder (mode 0700, parents 0755) when missing and
+ * returns a file's path inside it, allocated; NULL with e set (RV_FAIL)
+ * when it cannot be made. */
+char *paths_state_file(const char *name, struct err *e);
+
 #endif

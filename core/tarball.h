@@ -24,8 +24,16 @@ typedef ssize_t (*tarball_in)(void *arg, const void **buf, struct err *e);
 struct tarball_progress {
 	_Atomic uint64_t bytes;       /* file data bytes archived or extracted */
 	_Atomic uint64_t files;
-	_Atomic uint64_t skipped;     /* unreadable or refused entries */
+	_Atomic uint64_t skipped;     /* entries left out: unreadable, vanished, sockets */
+	_Atomic uint64_t changed;     /* files that changed while they were read */
 	char current[256];            /* last file name, for display (racy by design) */
+};
+
+/* A file by identity: the same file whatever path, symlink or bind mount
+ * reaches it. */
+struct tarball_file_id {
+	dev_t dev;
+	ino_t ino;
 };
 
 struct tarball_create_opts {
@@ -33,6 +41,10 @@ struct tarball_create_opts {
 	size_t nsources;
 	char *const *exclude;
 	size_t nexclude;
+	/* Never archived, nor descended into: the machine's secrets and the
+	 * state folder (docs/ARCHITECTURE.md, "Files on the machine"), matched by device and inode. */
+	const struct tarball_file_id *never;
+	size_t nnever;
 	unsigned level;            /* zstd level */
 	atomic_bool *cancel;
 	struct tarball_progress *progress;
@@ -48,32 +60,59 @@ int tarball_create(const struct tarball_create_opts *o, tarball_out out, void *a
 struct tarball_stage;
 
 struct tarball_extract_opts {
-	const char *to_dir;        /* NULL: in place */
-	const char *journal;       /* where the swap is recorded while it runs */
-	bool verify_only;          /* read everything, write nothing */
+	const char *to_dir;        /* NULL: in place; else under this directory (checked
+				    * with tarball_check_to, created 0700 when missing) */
+	const char *journal;       /* where the swap is recorded while it runs: in the
+				    * state folder, never inside a target */
+	bool verify_only;          /* read and check everything, write nothing */
+	/* In place: the sources this machine backs up. Only the revision's
+	 * sources among them are replaced; the others are named in a warning
+	 * and left alone. NULL: every source of the revision (--to DIR,
+	 * --all-sources). */
+	char *const *sources;
+	size_t nsources;
+	/* Files (absolute paths) that are never in a backup but live inside a
+	 * target: the machine's secrets. Each is carried into the staged tree
+	 * before the swap, so the swap never drops it. */
+	char *const *keep;
+	size_t nkeep;
 	atomic_bool *cancel;
 	struct tarball_progress *progress;
 	void (*warn)(void *arg, const char *msg);
 	void *warn_arg;
 };
 
-/* Reads the whole archive. In restore mode extracts into staging
- * directories and returns them in *stage; nothing is in place yet. On
- * failure the staging directories are already removed. */
+/* Checks a --to DIR before anything is read: an existing DIR must be a real
+ * directory (not a symlink), owned by the caller or root and not writable
+ * by others. RV_USAGE with the reason, else RV_OK. */
+int tarball_check_to(const char *dir, struct err *e);
+
+/* Reads the whole archive and checks every entry against the archive rules
+ * of docs/FORMAT.md (an entry outside its source, through a symlink, a
+ * duplicate, a bad hard link, a damaged header: RV_INTEGRITY naming the
+ * entry). In restore mode extracts into staging directories beside the
+ * targets, every path resolved beneath the stage's descriptor (core/fsat),
+ * and returns them in *stage; nothing is in place yet. On failure the
+ * staging directories (and a --to DIR it made) are already removed and the
+ * machine is as it was. */
 int tarball_extract(const struct tarball_extract_opts *o, tarball_in in, void *arg,
 		    struct tarball_stage **stage, struct err *e);
 /* The targets a stage would replace, for a confirmation question. */
 size_t tarball_stage_targets(const struct tarball_stage *st, const char ***targets);
-/* Swaps the staged trees into place: each target is renamed aside, the
- * staged tree renamed in, and only when all succeeded are the old trees
- * removed. On failure everything swapped so far is put back. */
+/* Swaps the staged trees into place: the stage is synced (syncfs), each
+ * target is renamed aside, the staged tree renamed in, and only when all
+ * succeeded are the old trees removed (an old tree that cannot be removed
+ * is a warning with the command that removes it). On failure everything
+ * swapped so far is put back. */
 int tarball_commit(struct tarball_stage *st, struct err *e);
 /* Removes the staging directories (restore abandoned). */
 void tarball_discard(struct tarball_stage *st);
 /* Finishes a swap that a killed run left half done, from its journal: every
  * target ends up restored (the staged trees were verified before the swap
  * began) and the old trees are removed. Returns RV_OK with *recovered set
- * when there was something to do; no journal is not an error. */
-int tarball_recover(const char *journal, bool *recovered, struct err *e);
+ * when there was something to do; no journal is not an error. warn (may be
+ * NULL) hears of leftovers that could not be removed. */
+int tarball_recover(const char *journal, bool *recovered, void (*warn)(void *arg, const char *msg),
+		    void *warn_arg, struct err *e);
 
 #endif

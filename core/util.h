@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <locale.h>
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
@@ -28,6 +29,14 @@ bool str_has_prefix(const char *s, const char *prefix);
 
 /* Seconds on the monotonic clock, for rates and timeouts. */
 double mono_now(void);
+
+/* Names in archives are UTF-8 in pax headers (or raw bytes, "hdrcharset=
+ * BINARY"), whatever the process's locale: libarchive converts them with
+ * the calling thread's locale, so archive work runs under C.UTF-8, which
+ * maps bytes to bytes. Sets it for the calling thread only and returns
+ * the locale to give back to util_utf8_end(). */
+locale_t util_utf8_begin(void);
+void util_utf8_end(locale_t old);
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 

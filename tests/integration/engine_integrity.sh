@@ -138,7 +138,7 @@ expect_rc 0 "unprotected backup"
 plainfile=$(ls "$devdir"/*.tar.zst 2>/dev/null | head -1)
 [ -n "$plainfile" ] && pass || fail "no .tar.zst on the server: $(ls -A "$devdir")"
 plain=$(basename "$plainfile" .tar.zst)
-if [ -n "$plainfile" ] && command -v zstd >/dev/null; then
+if [ -n "$plainfile" ] && want_cmd zstd zstd; then
 	zstd -dc "$plainfile" | tar -t >/dev/null 2>&1 && pass || fail "the unprotected backup is not a plain .tar.zst"
 fi
 src_sum=$(tree_sum "$src")
@@ -164,6 +164,10 @@ expect_rc 0 "unprotected restore confirmed with --yes, not enforced"
 mutate "$plainfile" half
 rv restore "$plain" --to "$T_TMP/target2" --yes
 [ "$RC" != 0 ] && pass || fail "a truncated unprotected backup restored"
+# The warning that it is unprotected comes first (warnings always reach
+# stderr); then the failure, one line.
+grep -q 'is not protected' <<<"$ERR" && pass || fail "no warning that the revision is unprotected: $ERR"
+ERR=$(grep -v 'is not protected' <<<"$ERR")
 expect_one_line "truncated unprotected backup"
 [ ! -e "$T_TMP/target2$src" ] && pass || fail "a truncated unprotected backup left files in place"
 

@@ -5,7 +5,7 @@
 # the real revisions and flags or ignores the rest, `restore latest` and
 # `verify` pick a real revision or fail with one clear line, nothing
 # crashes. (Hostile archives inside correctly sealed containers are in
-# tests/unit/test_hostile.c.)
+# tests/integration/test_hostile.c.)
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
 set -e
@@ -48,6 +48,7 @@ ln -s 20991230T000000Z.revault "$devdir/20991230T000000Z.revault" # a symlink lo
 ln -s /nonexistent "$devdir/20991229T000000Z.revault"  # dangling
 : >"$devdir/20991228T000000Z.revault"                  # empty
 head -c 70000 /dev/urandom >"$devdir/20991227T000000Z.revault" # random bytes
+mkfifo "$devdir/20991226T000000Z.revault"            # a FIFO: opening it would block
 printf 'junk\n' >"$devdir/.hidden"
 printf 'junk\n' >"$devdir/$(printf 'y%.0s' $(seq 1 255))"
 

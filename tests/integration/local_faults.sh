@@ -58,10 +58,14 @@ if $ROOT && mkdir -p "$T_TMP/full" && mount -t tmpfs -o size=1m,mode=755 tmpfs "
 	expect_err '[Ss]pace|full' "full filesystem: the line says there is no space"
 	[ "$(tree_sum "$T_TMP/full")" = "$before" ] && pass || fail "full filesystem: the target changed"
 	no_leftovers "$T_TMP/full" "full filesystem"
-	[ ! -e "$cfg/restore.journal" ] && pass || fail "full filesystem: a restore journal was left"
+	[ ! -e "$REVAULT_STATE_DIR/restore.journal" ] && pass || fail "full filesystem: a restore journal was left"
 	umount "$T_TMP/full"
 else
-	echo "note: not root or no tmpfs: the full-filesystem restore was not run" >&2
+	if $ROOT; then
+		skip_part "the full-filesystem restore: cannot mount a tmpfs here"
+	else
+		skip_part "the full-filesystem restore needs root (mount)"
+	fi
 fi
 
 # ---- 2. staging directory not creatable -----------------------------------
@@ -84,7 +88,7 @@ if $made_ro; then
 	[ "$(tree_sum "$ro")" = "$before" ] && pass || fail "staging not creatable: the target changed"
 	$ROOT && umount "$ro"
 else
-	echo "note: could not make a read-only folder: staging case not run" >&2
+	skip_part "the staging case: cannot mount a read-only folder here"
 fi
 
 # ---- 3. settings folder not writable --------------------------------------
@@ -108,7 +112,7 @@ if $ro_cfg; then
 	ls -A "$cfg" | grep -qvE '^(revault\.yaml|master\.key|secret\.key|revault\.lock)$' &&
 		fail "read-only settings: temporaries beside the settings: $(ls -A "$cfg")" || pass
 else
-	echo "note: could not make the settings folder read-only" >&2
+	skip_part "the read-only settings case: cannot mount a read-only folder here"
 fi
 rv_ok "set once writable" set backup.revisions 7
 
@@ -367,7 +371,7 @@ $(diff <(tree_describe "$T_TMP/swap-old") <(tree_describe "$sw") | grep -v '^[<>
 	if [ "$2" = ".revault-old-*" ] && [ "$KILLED" = yes ]; then
 		[ "$state" = new ] && pass || fail "$what: killed during the swap, the tree is $state, expected the restored one"
 	fi
-	[ ! -e "$scfg/restore.journal" ] && pass || fail "$what: the journal is still there"
+	[ ! -e "$REVAULT_STATE_DIR/restore.journal" ] && pass || fail "$what: the journal is still there"
 	no_leftovers "$sw" "$what"
 	rv restore "$srev" --yes
 	expect_rc 0 "$what: restore again"
