@@ -1,26 +1,28 @@
-/* cmd_settings: show, set, sources, excludes and the stored password. */
+/* cmd_settings: show, set and unset, sources, excludes and the stored password. */
 #include "cli/cli.h"
 
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/keystore.h"
 #include "core/paths.h"
 #include "core/secret.h"
+#include "core/sources.h"
 #include "core/util.h"
 
 static int exec_show(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	char *keypath = paths_beside(ctx->settings_path, PATHS_MASTER_KEY);
+	char *keypath;
 	struct master_key k;
 	struct err ke = { 0 };
 	char id[2 * KEY_ID_LEN + 1];
 
 	(void)argv;
-	if (argc != 0) {
-		free(keypath);
+	if (argc != 0)
 		return err_set(e, RV_USAGE, "usage: revault show");
-	}
+	keypath = paths_beside(ctx->settings_path, PATHS_MASTER_KEY);
 	fprintf(ctx->out, "%-28s %s\n", "settings", ctx->settings_path);
 	settings_print(&ctx->settings, ctx->out);
 	if (!keystore_exists(keypath)) {
@@ -57,6 +59,17 @@ static int exec_set(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	return cli_save(ctx, e);
 }
 
+static int exec_unset(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	int rc;
+
+	if (argc != 1)
+		return cli_usage(ctx->cmd, e);
+	if ((rc = settings_unset(&ctx->settings, argv[0], e)) != RV_OK)
+		return rc;
+	return cli_save(ctx, e);
+}
+
 static int exec_source_add(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
 	int rc;
@@ -65,7 +78,15 @@ static int exec_source_add(struct cli_ctx *ctx, int argc, char **argv, struct er
 		return err_set(e, RV_USAGE, "usage: revault source add PATH");
 	if ((rc = settings_source_add(&ctx->settings, argv[0], e)) != RV_OK)
 		return rc;
-	return cli_save(ctx, e);
+	if ((rc = cli_save(ctx, e)) == RV_OK) {
+		char note[PATH_MAX + 512];
+
+		/* The one just added, in its one spelling: the list's last. */
+		if (sources_symlink_note(ctx->settings.backup.sources[ctx->settings.backup.nsources - 1], note,
+					 sizeof(note)))
+			fprintf(stderr, "revault: warning: %s\n", note);
+	}
+	return rc;
 }
 
 static int exec_source_remove(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
@@ -168,6 +189,8 @@ const struct cli_cmd cli_settings_cmds[] = {
 	  .needs_settings = true, .exec = exec_show },
 	{ .name = "set", .usage = "KEY VALUE", .help = "change a setting (revault set --help lists the keys)",
 	  .needs_settings = true, .exec = exec_set },
+	{ .name = "unset", .usage = "KEY", .help = "clear a setting that may be absent (user name, device, ...)",
+	  .needs_settings = true, .exec = exec_unset },
 	{ .name = "source add", .usage = "PATH", .help = "back up this file or directory",
 	  .needs_settings = true, .exec = exec_source_add },
 	{ .name = "source remove", .usage = "PATH", .help = "stop backing up PATH",

@@ -22,6 +22,7 @@
 #include "core/keystore.h"
 #include "core/paths.h"
 #include "core/secret.h"
+#include "core/url.h"
 #include "core/util.h"
 
 #define MASK "********"
@@ -111,7 +112,7 @@ static int run_knownhost_add(struct console *c, const struct console_cmd *pc, st
 
 	if (type == NULL)
 		return e->code;
-	if ((rc = console_split_host(pc->slot[S_HOST], &host, &port, e)) != RV_OK)
+	if ((rc = url_parse_hostport(pc->slot[S_HOST], &host, &port, URL_DEFAULT_PORT, e)) != RV_OK)
 		return rc;
 	if ((rc = fingerprint_parse(pc->slot[S_FINGERPRINT], &sha, &md5, e)) == RV_OK) {
 		/* A pin replaces whatever the host had for that type, in either form. */
@@ -132,7 +133,7 @@ static int run_knownhost_del(struct console *c, const struct console_cmd *pc, st
 	size_t n;
 	int rc;
 
-	if ((rc = console_split_host(pc->slot[S_HOST], &host, &port, e)) != RV_OK)
+	if ((rc = url_parse_hostport(pc->slot[S_HOST], &host, &port, URL_DEFAULT_PORT, e)) != RV_OK)
 		return rc;
 	n = settings_known_host_remove(&c->ctx->settings, host, port, NULL);
 	if (n == 0)
@@ -226,17 +227,6 @@ static int run_show_backup(struct console *c, const struct console_cmd *pc, stru
 	return cli_run_job(c->ctx, JOB_LIST, &p, false, e);
 }
 
-/* host, host:port or [v6]:port, as the console reads it back. */
-static void host_text(const struct known_host *k, char *buf, size_t cap)
-{
-	bool v6 = strchr(k->host, ':') != NULL;
-
-	if (k->port == 22)
-		snprintf(buf, cap, "%s", k->host);
-	else
-		snprintf(buf, cap, v6 ? "[%s]:%u" : "%s:%u", k->host, k->port);
-}
-
 /* The appliance wrote MD5 fingerprints bare. */
 static const char *fingerprint_text(const struct known_host *k)
 {
@@ -282,7 +272,7 @@ static int run_show_running(struct console *c, const struct console_cmd *pc, str
 {
 	const struct settings *s = &c->ctx->settings;
 	FILE *out = c->ctx->out;
-	char host[300];
+	char host[URL_HOSTPORT_MAX];
 
 	(void)pc;
 	(void)e;
@@ -294,7 +284,7 @@ static int run_show_running(struct console *c, const struct console_cmd *pc, str
 	for (size_t i = 0; i < s->nknown_hosts; i++) {
 		const struct known_host *k = &s->known_hosts[i];
 
-		host_text(k, host, sizeof(host));
+		url_format_hostport(k->host, k->port, URL_DEFAULT_PORT, host, sizeof(host));
 		fprintf(out, "security ssh knownhost %s %s %s\n", host, k->type, fingerprint_text(k));
 	}
 	fputs("!\n! set with revault set / source add / exclude add:\n", out);
@@ -318,7 +308,7 @@ static int run_show_knownhost(struct console *c, const struct console_cmd *pc, s
 	const struct settings *s = &c->ctx->settings;
 	FILE *out = c->ctx->out;
 	int hw = 4, tw = 4;
-	char host[300];
+	char host[URL_HOSTPORT_MAX];
 
 	(void)pc;
 	(void)e;
@@ -329,7 +319,8 @@ static int run_show_knownhost(struct console *c, const struct console_cmd *pc, s
 	}
 	/* Columns as wide as their longest entry: a fingerprint fills a line. */
 	for (size_t i = 0; i < s->nknown_hosts; i++) {
-		host_text(&s->known_hosts[i], host, sizeof(host));
+		url_format_hostport(s->known_hosts[i].host, s->known_hosts[i].port, URL_DEFAULT_PORT, host,
+				    sizeof(host));
 		hw = (int)strlen(host) > hw ? (int)strlen(host) : hw;
 		tw = (int)strlen(s->known_hosts[i].type) > tw ? (int)strlen(s->known_hosts[i].type) : tw;
 	}
@@ -337,7 +328,7 @@ static int run_show_knownhost(struct console *c, const struct console_cmd *pc, s
 	for (size_t i = 0; i < s->nknown_hosts; i++) {
 		const struct known_host *k = &s->known_hosts[i];
 
-		host_text(k, host, sizeof(host));
+		url_format_hostport(k->host, k->port, URL_DEFAULT_PORT, host, sizeof(host));
 		fprintf(out, "%-*s %-*s %s\n", hw, host, tw, k->type, fingerprint_text(k));
 	}
 	return RV_OK;
@@ -400,27 +391,18 @@ static const struct command_entry commands[C_COUNT] = {
 
 /* ---- lines ---- */
 
-/* Word i is the value of a secret ("password X"). */
-static bool word_is_secret(const struct console_words *w, size_t i)
-{
-	struct console_words one = { .n = i > 0 ? 2 : 0 };
-
-	if (i == 0)
-		return false;
-	one.text[0] = w->text[i - 1];
-	one.text[1] = w->text[i];
-	return console_has_secret(console_tree(true), &one);
-}
-
 /* The line as echoed in a script's log: words joined by one blank, secrets
- * masked; cols gets each word's column in it. */
+ * masked (console_secret_words decides, from the whole line); cols gets
+ * each word's column in it. */
 static void display_line(const struct console_words *w, char *buf, size_t cap, size_t *cols)
 {
+	bool secret[CONSOLE_WORDS_MAX];
 	size_t used = 0;
 
 	buf[0] = '\0';
+	console_secret_words(console_tree(true), w, secret);
 	for (size_t i = 0; i < w->n; i++) {
-		const char *t = word_is_secret(w, i) ? MASK : w->text[i];
+		const char *t = secret[i] ? MASK : w->text[i];
 		bool quote = strpbrk(t, " \t") != NULL || t[0] == '\0';
 		int r;
 
@@ -518,8 +500,10 @@ static int execute(struct console *c, const struct console_cmd *pc)
 
 	rc = commands[pc->cmd].run(c, pc, &e);
 	fflush(c->ctx->out);
-	if (rc == RV_OK)
-		return RV_OK;
+	/* Done with warnings: the summary already says so; the script's
+	 * status keeps the 6. */
+	if (rc == RV_OK || rc == RV_INCOMPLETE)
+		return rc;
 	printf("%% %s\n", e.msg[0] != '\0' ? e.msg : "failed");
 	if (commands[pc->cmd].changes_settings) {
 		/* What is in memory must be what is on disk: nothing half done. */

@@ -10,6 +10,7 @@
 
 #include "core/fingerprint.h"
 #include "core/settings.h"
+#include "core/url.h"
 #include "core/util.h"
 
 /* ---- argument checks ---- */
@@ -55,49 +56,12 @@ static int check_secret(const char *v, struct err *e)
 	return RV_OK;
 }
 
-/* HOST, HOST:PORT, [IPv6] or [IPv6]:PORT; a bare IPv6 address has port 22. */
-int console_split_host(const char *v, char **host, unsigned *port, struct err *e)
-{
-	const char *colon = NULL, *hend;
-	size_t hlen;
-
-	*port = 22;
-	if (v[0] == '[') {
-		hend = strchr(v, ']');
-		if (hend == NULL || hend == v + 1)
-			return err_set(e, RV_USAGE, "\"%s\" is not a host: an IPv6 address goes in [brackets]", v);
-		if (hend[1] == ':')
-			colon = hend + 1;
-		else if (hend[1] != '\0')
-			return err_set(e, RV_USAGE, "\"%s\" is not a host: write [ADDRESS]:PORT", v);
-		v++;
-		hlen = (size_t)(hend - v);
-	} else {
-		colon = strchr(v, ':');
-		if (colon != NULL && strchr(colon + 1, ':') != NULL)
-			colon = NULL; /* a bare IPv6 address */
-		hlen = colon != NULL ? (size_t)(colon - v) : strlen(v);
-	}
-	if (hlen == 0 || strcspn(v, "/@ \t\"") < hlen)
-		return err_set(e, RV_USAGE, "\"%s\" is not a host name or address", v);
-	if (colon != NULL) {
-		char *end;
-		long p = strtol(colon + 1, &end, 10);
-
-		if (colon[1] < '0' || colon[1] > '9' || *end != '\0' || p < 1 || p > 65535)
-			return err_set(e, RV_USAGE, "the port of \"%s\" must be a number from 1 to 65535", v);
-		*port = (unsigned)p;
-	}
-	if (host != NULL)
-		*host = xstrndup(v, hlen);
-	return RV_OK;
-}
-
+/* The same reading `revault knownhost add` makes (core/url.h). */
 static int check_host(const char *v, struct err *e)
 {
 	unsigned port;
 
-	return console_split_host(v, NULL, &port, e);
+	return url_parse_hostport(v, NULL, &port, URL_DEFAULT_PORT, e);
 }
 
 static int check_type(const char *v, struct err *e)

@@ -51,8 +51,4 @@ enum console_command {
 
 const struct console_node *console_tree(bool config);
 
-/* HOST, HOST:PORT, [IPv6] or [IPv6]:PORT (port 22 when absent). *host is
- * allocated; pass NULL to check only. */
-int console_split_host(const char *v, char **host, unsigned *port, struct err *e);
-
 #endif

@@ -204,7 +204,7 @@ static int walk(const struct console_node *tree, const struct console_words *w, 
 				return RV_USAGE;
 			}
 			if (node->secret && out != NULL)
-				out->secret = true;
+				out->secret = out->secret_word[i] = true;
 		}
 		if (node->slot > 0 && node->slot < CONSOLE_SLOTS && out != NULL)
 			out->slot[node->slot] = node->kind == CN_ARG ? word : node->word;
@@ -315,7 +315,9 @@ int console_complete(const struct console_node *tree, const struct console_words
 	return keywords;
 }
 
-/* A keyword anywhere in tree that a secret argument follows. */
+/* A keyword anywhere in tree that a secret argument follows, which word
+ * could abbreviate: the grammar takes one letter when it is unique at its
+ * level, so any non-empty prefix counts. */
 static bool secret_keyword(const struct console_node *tree, const char *word, int depth)
 {
 	if (tree == NULL || depth > 16)
@@ -323,7 +325,7 @@ static bool secret_keyword(const struct console_node *tree, const char *word, in
 	for (const struct console_node *n = tree; n->word != NULL; n++) {
 		const struct console_node *a = find_arg(n->next);
 
-		if (n->kind == CN_KEYWORD && a != NULL && a->secret && strlen(word) >= 2 && word_matches(word, n))
+		if (n->kind == CN_KEYWORD && a != NULL && a->secret && word[0] != '\0' && word_matches(word, n))
 			return true;
 		if (secret_keyword(n->next, word, depth + 1))
 			return true;
@@ -331,15 +333,31 @@ static bool secret_keyword(const struct console_node *tree, const char *word, in
 	return false;
 }
 
-bool console_has_secret(const struct console_node *tree, const struct console_words *w)
+void console_secret_words(const struct console_node *tree, const struct console_words *w, bool *mask)
 {
 	struct console_cmd cmd;
 	struct console_error ce;
+	bool after = false;
 
-	if (console_parse(tree, w, &cmd, &ce) == RV_OK && cmd.secret)
-		return true;
-	for (size_t i = 0; i + 1 < w->n; i++)
-		if (secret_keyword(tree, w->text[i], 0))
+	if (console_parse(tree, w, &cmd, &ce) == RV_OK) {
+		for (size_t i = 0; i < w->n; i++)
+			mask[i] = cmd.secret_word[i];
+		return;
+	}
+	for (size_t i = 0; i < w->n; i++) {
+		mask[i] = after;
+		if (!after && secret_keyword(tree, w->text[i], 0))
+			after = true;
+	}
+}
+
+bool console_has_secret(const struct console_node *tree, const struct console_words *w)
+{
+	bool mask[CONSOLE_WORDS_MAX];
+
+	console_secret_words(tree, w, mask);
+	for (size_t i = 0; i < w->n; i++)
+		if (mask[i])
 			return true;
 	return false;
 }

@@ -60,6 +60,7 @@ struct console_cmd {
 	int cmd;                          /* 0: an empty line */
 	const char *slot[CONSOLE_SLOTS];  /* point into the words */
 	bool secret;                      /* a secret value was on the line */
+	bool secret_word[CONSOLE_WORDS_MAX]; /* word i is that value */
 };
 
 /* Splits a line into blank-separated words; "double quotes" keep blanks in
@@ -91,8 +92,16 @@ int console_next(const struct console_node *tree, const struct console_words *w,
 int console_complete(const struct console_node *tree, const struct console_words *w, char *buf,
 		     size_t cap);
 
-/* True when the words carry a secret: a secret argument, or a word after
- * one that could be the keyword "password". Such lines stay out of history. */
+/* Which words of a line are secrets, for its echo (mask[i] for word i).
+ * A line that parses marks exactly the words its parse put in a secret
+ * argument, however its keywords were abbreviated or cased (`p`, `PASSW`).
+ * A line that does not parse cannot say which word is what, so every word
+ * after one that could abbreviate a keyword a secret follows (any prefix
+ * of "password", one letter included) is marked. */
+void console_secret_words(const struct console_node *tree, const struct console_words *w, bool *mask);
+
+/* True when console_secret_words marks any word. Such lines stay out of
+ * history. */
 bool console_has_secret(const struct console_node *tree, const struct console_words *w);
 
 #endif

@@ -10,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include "core/transport.h"
 #include "core/util.h"
 
 #define SHA256_LEN 32
@@ -113,4 +114,24 @@ int fingerprint_parse(const char *in, char **sha256, char **md5, struct err *e)
 	return err_set(e, RV_USAGE,
 		       "fingerprint \"%.100s\" is not valid: expected SHA256: and 43 base64 characters, "
 		       "or 16 colon-separated hex bytes (aa:bb:...), as `ssh-keygen -l` prints them", in);
+}
+
+/* OpenSSH asks the same way (a new key needs the word, or the fingerprint
+ * it shows); nothing is trimmed or folded, so only a deliberate answer
+ * trusts, and a fingerprint the library could not compute (an empty
+ * string) can never be matched by an empty answer. */
+bool fingerprint_answer_trusts(const struct hostkey *k, const char *answer)
+{
+	const char *hex;
+
+	if (k == NULL || answer == NULL)
+		return false;
+	if (strcmp(answer, "yes") == 0)
+		return true;
+	if (strncmp(k->sha256, "SHA256:", 7) == 0 && k->sha256[7] != '\0' && strcmp(answer, k->sha256) == 0)
+		return true;
+	if (strncmp(k->md5, "MD5:", 4) != 0 || strlen(k->md5 + 4) != 3 * MD5_LEN - 1)
+		return false;
+	hex = strncasecmp(answer, "MD5:", 4) == 0 ? answer + 4 : answer;
+	return strlen(hex) == 3 * MD5_LEN - 1 && strcasecmp(hex, k->md5 + 4) == 0;
 }

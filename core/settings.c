@@ -18,6 +18,8 @@
 
 #include "core/fingerprint.h"
 #include "core/paths.h"
+#include "core/exclude.h"
+#include "core/sources.h"
 #include "core/url.h"
 #include "core/util.h"
 
@@ -322,8 +324,11 @@ static int check_duplicates(struct loader *l, yaml_node_t *map)
 	return RV_OK;
 }
 
+/* A list of strings; with paths, each must be absolute and is kept in its
+ * one spelling (a hand-edited `//etc/revault/` is /etc/revault), so that
+ * every later comparison between sources is a comparison of names. */
 static int load_list(struct loader *l, yaml_node_t *n, const char *name, char ***out, size_t *count,
-		     bool absolute)
+		     bool paths)
 {
 	if (n->type == YAML_SCALAR_NODE && is_null(n))
 		return RV_OK;
@@ -334,12 +339,12 @@ static int load_list(struct loader *l, yaml_node_t *n, const char *name, char **
 
 		if (v->type != YAML_SCALAR_NODE || scalar(v)[0] == '\0')
 			return fail_at(l, v, "each entry of %s must be a non-empty string", name);
-		if (absolute && scalar(v)[0] != '/')
+		if (paths && scalar(v)[0] != '/')
 			return fail_at(l, v, "%s entries must be absolute paths, not \"%s\"", name, scalar(v));
 		if (*count >= LIST_MAX)
 			return fail_at(l, v, "%s has more than %d entries", name, LIST_MAX);
 		*out = xrealloc(*out, (*count + 1) * sizeof(**out));
-		(*out)[(*count)++] = xstrdup(scalar(v));
+		(*out)[(*count)++] = paths ? sources_normalise(scalar(v), l->e) : xstrdup(scalar(v));
 	}
 	return RV_OK;
 }
@@ -783,10 +788,11 @@ fail:
 
 /* ---- edits ---- */
 
-int settings_set(struct settings *s, const char *key, const char *value, struct err *e)
+/* The entry of a key `revault set` may change, or NULL with e set. */
+static const struct keydef *settable_keydef(const char *key, struct err *e)
 {
 	const char *dot = strchr(key, '.');
-	char section[32], why[ERR_MSG_MAX / 2];
+	char section[32];
 	const struct keydef *d = NULL;
 
 	if (dot != NULL && (size_t)(dot - key) < sizeof(section)) {
@@ -794,14 +800,54 @@ int settings_set(struct settings *s, const char *key, const char *value, struct 
 		section[dot - key] = '\0';
 		d = keydef_find(section, dot + 1);
 	}
+	if (d == NULL) {
+		err_set(e, RV_USAGE, "unknown setting \"%s\": `revault set --help` lists them", key);
+		return NULL;
+	}
+	if (!d->settable) {
+		err_set(e, RV_USAGE, "%s is not set this way: %s", key, d->help);
+		return NULL;
+	}
+	return d;
+}
+
+/* Keys whose absence means something (no URL yet, the URL's user, the
+ * host name as device); the others always hold a value. */
+static bool clearable(const struct keydef *d)
+{
+	return d->kind == K_STR || d->kind == K_URL || d->kind == K_PATH || d->kind == K_DEVICE;
+}
+
+int settings_set(struct settings *s, const char *key, const char *value, struct err *e)
+{
+	const struct keydef *d = settable_keydef(key, e);
+	char why[ERR_MSG_MAX / 2];
+
 	if (d == NULL)
-		return err_set(e, RV_USAGE, "unknown setting \"%s\": `revault set --help` lists them", key);
-	if (!d->settable)
-		return err_set(e, RV_USAGE, "%s is not set this way: %s", key, d->help);
-	if ((d->kind == K_UINT || d->kind == K_BOOL || d->kind == K_AUTH || d->kind == K_THEME) && *value == '\0')
-		return err_set(e, RV_USAGE, "%s needs a value: %s", key, d->help);
+		return e->code;
+	/* An empty value is a mistake (an unset shell variable, a stray ""),
+	 * not a wish for the default: clearing is asked for by name. */
+	if (*value == '\0')
+		return clearable(d) ? err_set(e, RV_USAGE, "%s needs a value (%s); `revault unset %s` clears it",
+					      key, d->help, key)
+				    : err_set(e, RV_USAGE, "%s needs a value: %s", key, d->help);
 	if (keydef_store(s, d, value, why, sizeof(why)) != 0)
 		return err_set(e, RV_USAGE, "%s", why);
+	return RV_OK;
+}
+
+int settings_unset(struct settings *s, const char *key, struct err *e)
+{
+	const struct keydef *d = settable_keydef(key, e);
+	char **str;
+
+	if (d == NULL)
+		return e->code;
+	if (!clearable(d))
+		return err_set(e, RV_USAGE, "%s always has a value: set another one (%s)", key, d->help);
+	str = (char **)(void *)((char *)s + d->off);
+	free(*str);
+	*str = NULL;
 	return RV_OK;
 }
 
@@ -871,36 +917,34 @@ static int list_remove(char **v, size_t *n, const char *item)
 	return -1;
 }
 
+/* Nested sources and the state folder are refused here, the one way in
+ * for the command line and the text interface alike. */
 int settings_source_add(struct settings *s, const char *path, struct err *e)
 {
-	char *clean;
-	size_t n;
+	struct err se = { 0 };
+	char *clean = sources_normalise(path, e), *state;
+	int rc;
 
-	if (path[0] != '/')
-		return err_set(e, RV_USAGE, "a source must be an absolute path, not \"%s\"", path);
-	clean = xstrdup(path);
-	for (n = strlen(clean); n > 1 && clean[n - 1] == '/'; n--)
-		clean[n - 1] = '\0';
-	if (strcmp(clean, "/") == 0 || strstr(clean, "/../") != NULL || strstr(clean, "/./") != NULL ||
-	    (n >= 3 && strcmp(clean + n - 3, "/..") == 0)) {
-		free(clean);
-		return err_set(e, RV_USAGE, "%s cannot be a source: name the directories to back up, without . or ..", path);
-	}
-	if (list_add(&s->backup.sources, &s->backup.nsources, clean) != 0) {
-		free(clean);
-		return err_set(e, RV_USAGE, "%s is already a source", path);
-	}
+	if (clean == NULL)
+		return e->code;
+	/* Without a home there is no state folder to protect, and the job,
+	 * which keeps its lock there, says so itself. */
+	state = paths_state_dir(&se);
+	rc = sources_check_add(s->backup.sources, s->backup.nsources, clean, state, e);
+	if (rc == RV_OK)
+		list_add(&s->backup.sources, &s->backup.nsources, clean);
+	free(state);
 	free(clean);
-	return RV_OK;
+	return rc;
 }
 
 int settings_source_remove(struct settings *s, const char *path, struct err *e)
 {
-	char *clean = xstrdup(path);
+	char *clean = sources_normalise(path, e);
 	int rc = RV_OK;
 
-	for (size_t n = strlen(clean); n > 1 && clean[n - 1] == '/'; n--)
-		clean[n - 1] = '\0';
+	if (clean == NULL)
+		return e->code;
 	if (list_remove(s->backup.sources, &s->backup.nsources, clean) != 0)
 		rc = err_set(e, RV_USAGE, "%s is not a source (`revault show` lists them)", path);
 	free(clean);
@@ -909,8 +953,8 @@ int settings_source_remove(struct settings *s, const char *path, struct err *e)
 
 int settings_exclude_add(struct settings *s, const char *pattern, struct err *e)
 {
-	if (*pattern == '\0')
-		return err_set(e, RV_USAGE, "an exclude pattern cannot be empty");
+	if (exclude_check(pattern, s->backup.sources, s->backup.nsources, e) != RV_OK)
+		return e->code;
 	if (list_add(&s->backup.exclude, &s->backup.nexclude, pattern) != 0)
 		return err_set(e, RV_USAGE, "\"%s\" is already excluded", pattern);
 	return RV_OK;
@@ -937,8 +981,10 @@ void settings_known_host_add(struct settings *s, const char *host, unsigned port
 	k.host = xstrdup(host);
 	k.port = port;
 	k.type = xstrdup(type);
-	k.sha256 = sha256 != NULL ? xstrdup(sha256) : NULL;
-	k.md5 = md5 != NULL ? xstrdup(md5) : NULL;
+	/* A fingerprint the SSH library could not compute arrives empty: it is
+	 * not on record, rather than on record as "" (which no load accepts). */
+	k.sha256 = sha256 != NULL && sha256[0] != '\0' ? xstrdup(sha256) : NULL;
+	k.md5 = md5 != NULL && md5[0] != '\0' ? xstrdup(md5) : NULL;
 	k.added = xstrdup(added);
 	s->known_hosts = xrealloc(s->known_hosts, (s->nknown_hosts + 1) * sizeof(k));
 	s->known_hosts[s->nknown_hosts++] = k;

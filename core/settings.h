@@ -40,7 +40,7 @@ struct settings {
 	} server;
 	struct {
 		unsigned revisions;   /* 1..1000 */
-		char **sources;       /* absolute paths */
+		char **sources;       /* absolute, normalised (core/sources.h) */
 		size_t nsources;
 		char **exclude;       /* glob patterns */
 		size_t nexclude;
@@ -74,17 +74,28 @@ int settings_save(const struct settings *s, const char *path, struct err *e);
  * false past the last one. */
 bool settings_key_at(size_t i, char *name, size_t cap, const char **help);
 
-/* Validates and sets one key; RV_USAGE with a message on bad input. */
+/* Validates and sets one key; RV_USAGE with a message on bad input. An
+ * empty value is refused, never taken as "the default". */
 int settings_set(struct settings *s, const char *key, const char *value, struct err *e);
+/* Clears a key whose absence has a meaning (server.url, server.username,
+ * server.identity, backup.device: not set, the URL's user, no key file,
+ * the host name); RV_USAGE for a key that always holds a value. */
+int settings_unset(struct settings *s, const char *key, struct err *e);
 /* Prints every setting, secrets masked, as "key: value" lines. */
 void settings_print(const struct settings *s, FILE *out);
 
+/* Sources are kept normalised (core/sources.h): a relative path is taken
+ * from the current directory. Adding refuses (RV_USAGE, one line naming
+ * both paths) a source already listed in any spelling, one inside or
+ * holding another source, and one holding or inside the state folder.
+ * Removing accepts any spelling of a listed source. */
 int settings_source_add(struct settings *s, const char *path, struct err *e);
 int settings_source_remove(struct settings *s, const char *path, struct err *e);
 int settings_exclude_add(struct settings *s, const char *pattern, struct err *e);
 int settings_exclude_remove(struct settings *s, const char *pattern, struct err *e);
 
-/* Known hosts. Adding replaces an entry with the same host, port and type. */
+/* Known hosts. Adding replaces an entry with the same host, port and type;
+ * an empty fingerprint (NULL or "") is not put on record. */
 void settings_known_host_add(struct settings *s, const char *host, unsigned port,
 			     const char *type, const char *sha256, const char *md5);
 /* Removes entries for host:port (all types when type is NULL); returns the count. */

@@ -1,8 +1,9 @@
 /* transport: SFTP over libssh2 in blocking mode, every call bounded by the
  * session timeout. A cancel from another thread shuts the socket down, so
  * whatever libssh2 is waiting on returns at once; a flag tells that apart
- * from a network failure. Written for libssh2 1.10 (DESIGN.md §6) and built
- * so that a newer one's extra host key types are used when present. */
+ * from a network failure. Written for libssh2 1.10 (docs/ARCHITECTURE.md,
+ * "Living with libssh2 1.10") and built so that a newer one's extra host
+ * key types are used when present. */
 #include "core/transport.h"
 
 #include <errno.h>
@@ -26,10 +27,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/url.h"
 #include "core/util.h"
 
-/* Enough in flight to fill the channel (DESIGN.md §6): uploads keep
- * WRITE_WINDOW bytes unacknowledged, in a buffer of WRITE_BUF; downloads
+/* Enough in flight to fill the channel (docs/ARCHITECTURE.md, "Living with
+ * libssh2 1.10"): uploads keep WRITE_WINDOW bytes unacknowledged, in a buffer of WRITE_BUF; downloads
  * ask for READ_CHUNK at once, or read straight into a caller's buffer of
  * DIRECT_READ or more. */
 #define WRITE_WINDOW (1024 * 1024)
@@ -37,6 +39,17 @@
 #define READ_CHUNK (2 * 1024 * 1024)
 #define DIRECT_READ (256 * 1024)
 #define KEEPALIVE_INTERVAL 15
+/* A folder listing is the one reply whose size the server alone decides:
+ * one that answers readdir forever would grow memory without end while
+ * every single call stays within server.timeout. Past these bounds (or
+ * past server.timeout for the whole listing) it is refused. A revision's
+ * name is short; longer names are skipped, not kept. The name buffer holds
+ * the largest SFTP packet libssh2 accepts, so no name it parses is too
+ * long for it. */
+#define LIST_MAX_ENTRIES 100000
+#define LIST_MAX_NAME 255
+#define LIST_MAX_NAME_BYTES (64 * 1024 * 1024)
+#define LIST_NAME_BUF (256 * 1024)
 #define DIR_MODE 0700
 #define FILE_MODE 0600
 
@@ -63,6 +76,7 @@ static const char cipher_methods[] =
 struct transport {
 	char *host;
 	unsigned port;
+	char where[URL_HOSTPORT_MAX]; /* host and port for messages and hints */
 	char *dir;
 	char *user;
 	enum auth_method auth;
@@ -179,7 +193,10 @@ struct transport *transport_new(const struct transport_config *c)
 
 	pthread_once(&init_once, init_libssh2);
 	t->host = xstrdup(c->url->host);
-	t->port = c->url->port ? c->url->port : 22;
+	t->port = c->url->port ? c->url->port : URL_DEFAULT_PORT;
+	/* With the port always written: "[::1]:22" is read back by
+	 * `revault knownhost`, where "::1:22" would be one address. */
+	url_format_hostport(t->host, t->port, 0, t->where, sizeof(t->where));
 	t->dir = xstrdup(c->url->dir != NULL ? c->url->dir : ".");
 	if (c->username != NULL && c->username[0] != '\0')
 		t->user = xstrdup(c->username);
@@ -260,9 +277,10 @@ static const char *last_error(const struct transport *t)
 	return msg != NULL && msg[0] != '\0' ? msg : "unknown error";
 }
 
-static int cancelled(const struct transport *t, struct err *e)
+/* The error of a call that transport_interrupt cut short (a cancel). */
+static int interrupted_error(const struct transport *t, struct err *e)
 {
-	return err_set(e, RV_FAIL, "cancelled: the connection to %s:%u was closed", t->host, t->port);
+	return err_set(e, RV_FAIL, "cancelled: the connection to %s was closed", t->where);
 }
 
 /* A failed session-level call: cancel, timeout or a lost connection. */
@@ -283,23 +301,23 @@ static int session_error(struct transport *t, struct err *e, const char *what)
 	int rc = t->session != NULL ? libssh2_session_last_errno(t->session) : 0;
 
 	if (atomic_load(&t->interrupted))
-		return cancelled(t, e);
+		return interrupted_error(t, e);
 	if (t->dead)
-		return err_set(e, RV_FAIL, "%s: the connection to %s:%u is lost; try again", what,
-			       t->host, t->port);
+		return err_set(e, RV_FAIL, "%s: the connection to %s is lost; try again", what,
+			       t->where);
 	if (rc == LIBSSH2_ERROR_TIMEOUT) {
 		mark_dead(t);
-		return err_set(e, RV_FAIL, "%s: %s:%u did not answer within %u s (server.timeout)", what,
-			       t->host, t->port, t->timeout);
+		return err_set(e, RV_FAIL, "%s: %s did not answer within %u s (server.timeout)", what,
+			       t->where, t->timeout);
 	}
 	if (rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_SOCKET_SEND ||
 	    rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_CHANNEL_CLOSED ||
 	    rc == LIBSSH2_ERROR_BAD_SOCKET || rc == LIBSSH2_ERROR_SOCKET_TIMEOUT) {
 		mark_dead(t);
-		return err_set(e, RV_FAIL, "%s: lost the connection to %s:%u (%s); try again", what,
-			       t->host, t->port, last_error(t));
+		return err_set(e, RV_FAIL, "%s: lost the connection to %s (%s); try again", what,
+			       t->where, last_error(t));
 	}
-	return err_set(e, RV_FAIL, "%s on %s:%u: %s", what, t->host, t->port, last_error(t));
+	return err_set(e, RV_FAIL, "%s on %s: %s", what, t->where, last_error(t));
 }
 
 static const char *sftp_status_text(unsigned long st)
@@ -351,7 +369,7 @@ static int sftp_error(struct transport *t, struct err *e, const char *what, cons
 	const char *text = sftp_status_text(st);
 
 	if (atomic_load(&t->interrupted))
-		return cancelled(t, e);
+		return interrupted_error(t, e);
 	if (st == LIBSSH2_FX_FAILURE && (strcmp(what, "write") == 0 || strcmp(what, "flush") == 0 ||
 					 strcmp(what, "close") == 0))
 		return err_set(e, RV_FAIL, "cannot %s %s on %s: the server could not store the data; is "
@@ -371,11 +389,11 @@ static int sftp_error(struct transport *t, struct err *e, const char *what, cons
 static int need(struct transport *t, bool sftp, struct err *e)
 {
 	if (atomic_load(&t->interrupted))
-		return cancelled(t, e);
+		return interrupted_error(t, e);
 	if (t->dead)
-		return err_set(e, RV_FAIL, "the connection to %s:%u is lost; try again", t->host, t->port);
+		return err_set(e, RV_FAIL, "the connection to %s is lost; try again", t->where);
 	if (t->session == NULL || (sftp && t->sftp == NULL))
-		return err_set(e, RV_FAIL, "internal error: not connected to %s:%u", t->host, t->port);
+		return err_set(e, RV_FAIL, "internal error: not connected to %s", t->where);
 	return RV_OK;
 }
 
@@ -462,15 +480,15 @@ static int tcp_connect(struct transport *t, struct err *e)
 		return RV_OK;
 	}
 	if (last == ECANCELED || atomic_load(&t->interrupted))
-		return cancelled(t, e);
+		return interrupted_error(t, e);
 	if (last == ETIMEDOUT)
-		return err_set(e, RV_FAIL, "timed out connecting to %s:%u after %u s: check the address, "
-			       "the port and any firewall (server.connect_timeout)", t->host, t->port,
+		return err_set(e, RV_FAIL, "timed out connecting to %s after %u s: check the address, "
+			       "the port and any firewall (server.connect_timeout)", t->where,
 			       t->connect_timeout);
 	if (last == ECONNREFUSED)
-		return err_set(e, RV_FAIL, "connection refused by %s:%u: check that the SSH server runs "
-			       "and listens on that port", t->host, t->port);
-	return err_set(e, RV_FAIL, "cannot connect to %s:%u: %s", t->host, t->port, strerror(last));
+		return err_set(e, RV_FAIL, "connection refused by %s: check that the SSH server runs "
+			       "and listens on that port", t->where);
+	return err_set(e, RV_FAIL, "cannot connect to %s: %s", t->where, strerror(last));
 }
 
 static int handshake_error(struct transport *t, struct err *e)
@@ -478,32 +496,32 @@ static int handshake_error(struct transport *t, struct err *e)
 	int rc = libssh2_session_last_errno(t->session);
 
 	if (atomic_load(&t->interrupted))
-		return cancelled(t, e);
+		return interrupted_error(t, e);
 	if (rc == LIBSSH2_ERROR_TIMEOUT)
-		return err_set(e, RV_FAIL, "timed out connecting to %s:%u: no SSH answer within %u s "
-			       "(server.timeout); is it an SSH server?", t->host, t->port, t->timeout);
+		return err_set(e, RV_FAIL, "timed out connecting to %s: no SSH answer within %u s "
+			       "(server.timeout); is it an SSH server?", t->where, t->timeout);
 	if (rc == LIBSSH2_ERROR_KEX_FAILURE || rc == LIBSSH2_ERROR_METHOD_NOT_SUPPORTED ||
 	    rc == LIBSSH2_ERROR_KEY_EXCHANGE_FAILURE) {
 		if (t->pinned_types != NULL && strstr(t->pinned_types, "ssh-rsa") != NULL)
-			return err_set(e, RV_HOSTKEY, "%s:%u: the pinned host key type is ssh-rsa, which "
+			return err_set(e, RV_HOSTKEY, "%s: the pinned host key type is ssh-rsa, which "
 				       "libssh2 %s cannot verify (no rsa-sha2 signatures): pin the server's "
 				       "ed25519 or ecdsa key instead (ssh-keygen -l -f "
 				       "/etc/ssh/ssh_host_ed25519_key.pub on the server)",
-				       t->host, t->port, LIBSSH2_VERSION);
+				       t->where, LIBSSH2_VERSION);
 		if (t->pinned_types != NULL)
-			return err_set(e, RV_HOSTKEY, "%s:%u does not offer a host key of the pinned type "
+			return err_set(e, RV_HOSTKEY, "%s does not offer a host key of the pinned type "
 				       "(%s): if its key changed, remove the old one with `revault knownhost "
-				       "remove %s:%u` and authenticate again", t->host, t->port,
-				       t->pinned_types, t->host, t->port);
+				       "remove %s` and authenticate again", t->where,
+				       t->pinned_types, t->where);
 		/* With the default list, what a stock OpenSSH can lack is a key
 		 * type other than RSA: the server has only an RSA key. */
-		return err_set(e, RV_HOSTKEY, "cannot agree on a host key with %s:%u: it seems to have "
+		return err_set(e, RV_HOSTKEY, "cannot agree on a host key with %s: it seems to have "
 			       "only an RSA key, and libssh2 %s cannot verify rsa-sha2 signatures; give "
-			       "the server an ed25519 or ecdsa host key and pin that one", t->host, t->port,
+			       "the server an ed25519 or ecdsa host key and pin that one", t->where,
 			       LIBSSH2_VERSION);
 	}
-	return err_set(e, RV_FAIL, "%s:%u is not an SSH server (%s): check the port in server.url",
-		       t->host, t->port, last_error(t));
+	return err_set(e, RV_FAIL, "%s is not an SSH server (%s): check the port in server.url",
+		       t->where, last_error(t));
 }
 
 static void read_hostkey(struct transport *t)
@@ -575,7 +593,7 @@ int transport_connect(struct transport *t, struct err *e)
 	if (init_rc != 0)
 		return err_set(e, RV_FAIL, "libssh2 could not initialise its crypto library");
 	if (atomic_load(&t->interrupted))
-		return cancelled(t, e);
+		return interrupted_error(t, e);
 	close_session(t);
 	t->have_hostkey = false;
 	rc = tcp_connect(t, e);
@@ -592,9 +610,9 @@ int transport_connect(struct transport *t, struct err *e)
 	 * its default in force: refuse instead. */
 	if (t->hostkey_methods != NULL) {
 		if (!prefer(t->session, LIBSSH2_METHOD_HOSTKEY, t->hostkey_methods)) {
-			rc = err_set(e, RV_HOSTKEY, "the host key type pinned for %s:%u (%s) is not supported "
+			rc = err_set(e, RV_HOSTKEY, "the host key type pinned for %s (%s) is not supported "
 				     "by libssh2 %s: pin the server's ed25519 or ecdsa key instead",
-				     t->host, t->port, t->pinned_types, LIBSSH2_VERSION);
+				     t->where, t->pinned_types, LIBSSH2_VERSION);
 			close_session(t);
 			return rc;
 		}
@@ -647,7 +665,7 @@ enum hostkey_verdict transport_check_hostkey(const struct transport *t, const st
 	const struct hostkey *hk = transport_hostkey(t);
 
 	if (hk == NULL) {
-		err_set(e, RV_HOSTKEY, "internal error: no host key from %s:%u yet", t->host, t->port);
+		err_set(e, RV_HOSTKEY, "internal error: no host key from %s yet", t->where);
 		return HOSTKEY_CHANGED;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -663,18 +681,18 @@ enum hostkey_verdict transport_check_hostkey(const struct transport *t, const st
 		expected = &k[i];
 	}
 	if (expected == NULL) {
-		err_set(e, RV_HOSTKEY, "the host key of %s:%u is not known (%s %s): run `revault "
+		err_set(e, RV_HOSTKEY, "the host key of %s is not known (%s %s): run `revault "
 			"authenticate` to check and accept it, or pin it with `revault knownhost add "
-			"%s:%u TYPE FINGERPRINT`", t->host, t->port, hk->type, hk->sha256, t->host, t->port);
+			"%s TYPE FINGERPRINT`", t->where, hk->type, hk->sha256, t->where);
 		return HOSTKEY_UNKNOWN;
 	}
-	err_set(e, RV_HOSTKEY, "WARNING: the host key of %s:%u has changed — someone may be "
+	err_set(e, RV_HOSTKEY, "WARNING: the host key of %s has changed — someone may be "
 		"intercepting the connection (or the server was reinstalled): expected %s %s, offered "
-		"%s %s — if this is expected, remove the old key with `revault knownhost remove %s:%u` "
-		"and authenticate again", t->host, t->port, expected->type,
+		"%s %s — if this is expected, remove the old key with `revault knownhost remove %s` "
+		"and authenticate again", t->where, expected->type,
 		expected->sha256 != NULL ? expected->sha256 : (expected->md5 != NULL ? expected->md5 : "?"),
 		hk->type, expected->sha256 != NULL || expected->md5 == NULL ? hk->sha256 : hk->md5,
-		t->host, t->port);
+		t->where);
 	return HOSTKEY_CHANGED;
 }
 
@@ -939,8 +957,8 @@ int transport_sftp(struct transport *t, struct err *e)
 
 			if (rc == LIBSSH2_ERROR_CHANNEL_FAILURE || rc == LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED ||
 			    rc == LIBSSH2_ERROR_CHANNEL_CLOSED)
-				return err_set(e, RV_FAIL, "%s:%u does not offer SFTP (%s): enable the sftp "
-					       "subsystem in its sshd_config", t->host, t->port, last_error(t));
+				return err_set(e, RV_FAIL, "%s does not offer SFTP (%s): enable the sftp "
+					       "subsystem in its sshd_config", t->where, last_error(t));
 			return session_error(t, e, "cannot start SFTP");
 		}
 	}
@@ -1022,13 +1040,26 @@ void remote_entries_free(struct remote_entry *v, size_t n)
 	free(v);
 }
 
+/* Refuses a listing past its bounds. Nothing more is asked of that
+ * server: the session ends here, so closing the handle and the rest of the
+ * job do not each wait on it again. */
+static int list_refused(struct transport *t, struct err *e, const char *dir, const char *why)
+{
+	mark_dead(t);
+	return err_set(e, RV_FAIL,
+		       "the server's folder listing of %s on %s is too large or too slow (%s): "
+		       "check that folder on the server",
+		       dir, t->where, why);
+}
+
 int transport_list(struct transport *t, const char *dir, struct remote_entry **out, size_t *n,
 		   struct err *e)
 {
 	LIBSSH2_SFTP_HANDLE *h;
 	struct remote_entry *v = NULL;
-	size_t count = 0, cap = 0;
-	char name[4096];
+	size_t count = 0, cap = 0, seen = 0, bytes = 0;
+	double deadline = mono_now() + t->timeout;
+	char *name, why[96];
 	int rc = RV_OK;
 
 	*out = NULL;
@@ -1038,16 +1069,52 @@ int transport_list(struct transport *t, const char *dir, struct remote_entry **o
 	h = libssh2_sftp_open_ex(t->sftp, dir, (unsigned)strlen(dir), 0, 0, LIBSSH2_SFTP_OPENDIR);
 	if (h == NULL)
 		return sftp_error(t, e, "list the directory", dir);
+	name = xmalloc(LIST_NAME_BUF);
 	for (;;) {
 		LIBSSH2_SFTP_ATTRIBUTES a;
-		int len = libssh2_sftp_readdir_ex(h, name, sizeof(name) - 1, NULL, 0, &a);
+		double left = deadline - mono_now();
+		int len;
 
-		if (len == 0)
-			break;
-		if (len < 0) {
-			rc = sftp_error(t, e, "list the directory", dir);
+		if (left <= 0) {
+			snprintf(why, sizeof(why), "not done within %u s, server.timeout", t->timeout);
+			rc = list_refused(t, e, dir, why);
 			break;
 		}
+		/* Each call may take only what is left of the listing's time.
+		 * libssh2 counts whole seconds of time() and gives up once the
+		 * count reaches its bound, up to a second early: so the bound is
+		 * what is left, rounded up, plus a second. The listing never
+		 * ends early, and at most two seconds late. */
+		libssh2_session_set_timeout(t->session, ((long)(left + 0.999) + 1) * 1000);
+		len = libssh2_sftp_readdir_ex(h, name, LIST_NAME_BUF, NULL, 0, &a);
+		libssh2_session_set_timeout(t->session, (long)t->timeout * 1000);
+		if (len == 0)
+			break;
+		if (len < 0 && len != LIBSSH2_ERROR_BUFFER_TOO_SMALL) {
+			if (!atomic_load(&t->interrupted) &&
+			    libssh2_session_last_errno(t->session) == LIBSSH2_ERROR_TIMEOUT) {
+				snprintf(why, sizeof(why), "not done within %u s, server.timeout", t->timeout);
+				rc = list_refused(t, e, dir, why);
+			} else {
+				rc = sftp_error(t, e, "list the directory", dir);
+			}
+			break;
+		}
+		/* Every entry counts, kept or not: a server cannot make the
+		 * loop endless with names that are all skipped. */
+		bytes += len > 0 ? (size_t)len : LIST_NAME_BUF;
+		if (++seen > LIST_MAX_ENTRIES) {
+			snprintf(why, sizeof(why), "more than %d entries", LIST_MAX_ENTRIES);
+			rc = list_refused(t, e, dir, why);
+			break;
+		}
+		if (bytes > LIST_MAX_NAME_BYTES) {
+			snprintf(why, sizeof(why), "more than %d MiB of names", LIST_MAX_NAME_BYTES >> 20);
+			rc = list_refused(t, e, dir, why);
+			break;
+		}
+		if (len < 0 || len > LIST_MAX_NAME)
+			continue;
 		name[len] = '\0';
 		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 			continue;
@@ -1060,9 +1127,12 @@ int transport_list(struct transport *t, const char *dir, struct remote_entry **o
 			.size = (a.flags & LIBSSH2_SFTP_ATTR_SIZE) ? a.filesize : 0,
 			.mtime = (a.flags & LIBSSH2_SFTP_ATTR_ACMODTIME) ? (int64_t)a.mtime : 0,
 			.is_dir = (a.flags & LIBSSH2_SFTP_ATTR_PERMISSIONS) && LIBSSH2_SFTP_S_ISDIR(a.permissions),
+			.is_other = (a.flags & LIBSSH2_SFTP_ATTR_PERMISSIONS) && !LIBSSH2_SFTP_S_ISDIR(a.permissions) &&
+				    !LIBSSH2_SFTP_S_ISREG(a.permissions) && !LIBSSH2_SFTP_S_ISLNK(a.permissions),
 		};
 		count++;
 	}
+	free(name);
 	libssh2_sftp_close_handle(h);
 	if (rc != RV_OK) {
 		remote_entries_free(v, count);
@@ -1178,7 +1248,7 @@ static int push(struct remote_file *f, struct err *e)
 	ssize_t n;
 
 	if (atomic_load(&f->t->interrupted))
-		return cancelled(f->t, e);
+		return interrupted_error(f->t, e);
 	n = libssh2_sftp_write(f->h, (const char *)f->buf + f->start,
 			       f->end - f->start < WRITE_WINDOW ? f->end - f->start : WRITE_WINDOW);
 	if (n < 0)
@@ -1239,8 +1309,8 @@ static int flush_error(struct transport *t, struct err *e, const char *what, con
 	if (!atomic_load(&t->interrupted) && t->session != NULL &&
 	    libssh2_session_last_errno(t->session) == LIBSSH2_ERROR_TIMEOUT) {
 		mark_dead(t);
-		return err_set(e, RV_FAIL, "cannot %s %s: %s:%u did not confirm it within %u s; "
-			       "is the server's disk overloaded?", what, path, t->host, t->port,
+		return err_set(e, RV_FAIL, "cannot %s %s: %s did not confirm it within %u s; "
+			       "is the server's disk overloaded?", what, path, t->where,
 			       flush_timeout(t));
 	}
 	return sftp_error(t, e, what, path);
@@ -1314,7 +1384,7 @@ long remote_read(struct remote_file *f, void *buf, size_t len, struct err *e)
 		if (f->eof || len == 0)
 			return 0;
 		if (atomic_load(&f->t->interrupted))
-			return cancelled(f->t, e), -1;
+			return interrupted_error(f->t, e), -1;
 		n = libssh2_sftp_read(f->h, direct ? (char *)buf : (char *)f->buf, direct ? len : READ_CHUNK);
 		if (n < 0)
 			return sftp_error(f->t, e, "read", f->path), -1;

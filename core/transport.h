@@ -67,10 +67,17 @@ struct remote_entry {
 	uint64_t size;
 	int64_t mtime;
 	bool is_dir;
+	bool is_other;     /* neither a file nor a folder: a FIFO, a device, a socket (a
+			    * symlink shows as what it points to) */
 };
 
 /* Paths are absolute on the server. */
 int transport_mkdirs(struct transport *t, const char *path, struct err *e);
+/* The entries of dir, without . and .. and without names longer than 255
+ * bytes (skipped); *out is allocated (remote_entries_free). A listing of
+ * more than 100,000 entries or 64 MiB of names, or not done within
+ * server.timeout as a whole, is refused: RV_FAIL with one line naming
+ * dir, and the session ends (a server that does that is not asked again). */
 int transport_list(struct transport *t, const char *dir, struct remote_entry **out, size_t *n,
 		   struct err *e);
 void remote_entries_free(struct remote_entry *v, size_t n);

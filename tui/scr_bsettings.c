@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/sources.h"
 #include "core/util.h"
 #include "widgets/dialog.h"
 #include "widgets/frame.h"
@@ -118,6 +119,12 @@ static void add(struct app *a, bool source)
 		return;
 	rc = source ? settings_source_add(&a->settings, v, &e) : settings_exclude_add(&a->settings, v, &e);
 	after(a, rc, &e, source ? "Source added" : "Exclude added");
+	if (rc == RV_OK && source) {
+		char note[1024];
+
+		if (sources_symlink_note(a->settings.backup.sources[a->settings.backup.nsources - 1], note, sizeof(note)))
+			dialog_message("Only the link", note, ROLE_WARNING);
+	}
 }
 
 static void edit(struct app *a, struct bsettings *b)
@@ -142,7 +149,10 @@ static void edit(struct app *a, struct bsettings *b)
 		v[0] = '\0';
 	if (!dialog_input("Backup settings", prompts[k], v, sizeof(v), false))
 		return;
-	after(a, settings_set(&a->settings, names[k], v, &e), &e, "Changed");
+	/* An empty device name is the host name (the prompt says so). */
+	after(a, k == R_DEVICE && v[0] == '\0' ? settings_unset(&a->settings, names[k], &e)
+						 : settings_set(&a->settings, names[k], v, &e),
+	      &e, "Changed");
 }
 
 static void remove_sel(struct app *a, struct bsettings *b)

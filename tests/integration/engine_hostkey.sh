@@ -115,6 +115,59 @@ rv authenticate </dev/null
 [ "$RC" != 0 ] && pass || fail "authenticate without a terminal or --yes trusted the key"
 rv knownhost list
 grep -qF "$SSHD_HOSTKEY_ED25519_SHA256" <<<"$OUT" && fail "an unconfirmed key was stored" || pass
+
+# On a terminal only `yes` or a whole fingerprint trusts. An empty answer
+# once trusted the key when the SSH library gave no MD5 fingerprint (FIPS
+# mode): a preloaded shim takes MD5 away to show it no longer does.
+if want_cmd script bsdutils && want_cmd cc build-essential; then
+	cat >"$T_TMP/nomd5.c" <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <libssh2.h>
+const char *libssh2_hostkey_hash(LIBSSH2_SESSION *s, int type)
+{
+	const char *(*real)(LIBSSH2_SESSION *, int) =
+		(const char *(*)(LIBSSH2_SESSION *, int))dlsym(RTLD_NEXT, "libssh2_hostkey_hash");
+	return type == LIBSSH2_HOSTKEY_HASH_MD5 ? NULL : real(s, type);
+}
+EOF
+	cc -shared -fPIC -o "$T_TMP/nomd5.so" "$T_TMP/nomd5.c" -ldl
+	# answer TEXT [PRELOAD]: `revault authenticate` on a terminal (script
+	# gives it one), TEXT typed at the prompt; the transcript in $OUT.
+	answer() {
+		local env="" asan=${ASAN_OPTIONS:-}
+		[ -z "${2:-}" ] || env="LD_PRELOAD=$2 ASAN_OPTIONS=${asan:+$asan:}verify_asan_link_order=0"
+		printf '%s\n' "$1" >"$T_TMP/answer"
+		run timeout -k 5 60 script -qec "env $env '$REVAULT' authenticate" /dev/null <"$T_TMP/answer"
+	}
+	# refuses TEXT WHAT [PRELOAD]: the answer does not trust the key.
+	refuses() {
+		answer "$1" "${3:-}"
+		expect_rc 3 "terminal answer $2"
+		grep -q 'Type yes' <<<"$OUT" && pass || fail "terminal answer $2: no prompt: $OUT"
+		"$REVAULT" knownhost list 2>/dev/null | grep -qF "$SSHD_HOSTKEY_ED25519_SHA256" &&
+			fail "terminal answer $2 trusted the key" || pass
+	}
+	refuses "" "empty"
+	refuses "" "empty, no MD5 from the library" "$T_TMP/nomd5.so"
+	grep -q 'MD5: *(not available)' <<<"$OUT" && pass || fail "a missing MD5 is not said: $OUT"
+	refuses " " "blank, no MD5 from the library" "$T_TMP/nomd5.so"
+	refuses "MD5:" "MD5: alone, no MD5 from the library" "$T_TMP/nomd5.so"
+	refuses "y" "y"
+	refuses "YES" "YES"
+	refuses "yes " "yes and a blank"
+	refuses "${SSHD_HOSTKEY_ED25519_SHA256:0:20}" "a prefix of the fingerprint"
+	refuses "${SSHD_HOSTKEY_ED25519_MD5:0:30}" "a prefix of the MD5 fingerprint"
+	answer "${SSHD_HOSTKEY_ED25519_MD5#MD5:}"
+	expect_rc 0 "terminal answer: the bare MD5 fingerprint trusts"
+	rv knownhost remove "$hp"
+	answer "$SSHD_HOSTKEY_ED25519_SHA256" "$T_TMP/nomd5.so"
+	expect_rc 0 "terminal answer: the SHA256 fingerprint trusts without MD5"
+	rv knownhost list
+	expect_rc 0 "the settings load after trusting a key without MD5"
+	expect_out "$(re "$SSHD_HOSTKEY_ED25519_SHA256")" "the key trusted without MD5 is on record"
+	rv knownhost remove "$hp"
+fi
 rv_trust
 rv backup
 expect_rc 0 "backup after re-authenticating"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The test servers themselves, with OpenSSH's own sftp client: both accept
-# an SFTP session with the throwaway key (put, ls, rename, get), and, as
-# root, with the password users (askpass from the 0600 file, never argv).
+# The test servers themselves, with OpenSSH's own sftp client: OpenSSH,
+# ProFTPD and AsyncSSH accept an SFTP session with the throwaway key (put,
+# ls, rename, get), and, as root, with the password users (askpass from the
+# 0600 file, never argv).
 # Every other transport test stands on these servers.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
@@ -45,11 +46,19 @@ session "OpenSSH, key" "$SSHD_PORT" "$SSHD_USER" "$SSHD_ROOT" "$SSHD_KEY"
 if [ "$(id -u)" = 0 ]; then
 	session "OpenSSH, password" "$SSHD_PORT" "$SSHD_PW_USER" "$SSHD_PW_ROOT" "@$SSHD_PW_FILE"
 else
-	echo "note: not root: the password user of OpenSSH is not created, not checked" >&2
+	skip_part "the password user of OpenSSH needs root"
 fi
 
 if srv_try proftpd "$T_TMP/proftpd"; then
 	session "ProFTPD, key" "$PROFTPD_PORT" "$PROFTPD_USER" "$PROFTPD_ROOT" "$PROFTPD_KEY"
 	session "ProFTPD, password" "$PROFTPD_PORT" "$PROFTPD_PW_USER" "$PROFTPD_PW_ROOT" "@$PROFTPD_PW_FILE"
+fi
+
+# AsyncSSH, the base of the hostile server: with nothing made hostile it is
+# an ordinary SFTP server (any password is accepted).
+if srv_try asyncssh "$T_TMP/asyncssh"; then
+	session "AsyncSSH, key" "$ASYNCSSH_PORT" "$ASYNCSSH_USER" "$ASYNCSSH_ROOT" "$ASYNCSSH_KEY"
+	(umask 077 && printf 'any\n' >"$T_TMP/asyncssh-pw")
+	session "AsyncSSH, password" "$ASYNCSSH_PORT" "$ASYNCSSH_USER" "$ASYNCSSH_ROOT" "@$T_TMP/asyncssh-pw"
 fi
 t_done

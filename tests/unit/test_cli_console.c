@@ -200,33 +200,6 @@ static void test_knownhost(void **state)
 	expect_fault(true, "security ssh knownhost h ssh-rsa", CF_INCOMPLETE, 33);
 }
 
-static void test_split_host(void **state)
-{
-	struct err e = { 0 };
-	char *host = NULL;
-	unsigned port = 0;
-
-	(void)state;
-	assert_int_equal(console_split_host("files.example.com", &host, &port, &e), RV_OK);
-	assert_string_equal(host, "files.example.com");
-	assert_int_equal(port, 22);
-	free(host);
-	assert_int_equal(console_split_host("h:2222", &host, &port, &e), RV_OK);
-	assert_string_equal(host, "h");
-	assert_int_equal(port, 2222);
-	free(host);
-	assert_int_equal(console_split_host("[fe80::1]:2200", &host, &port, &e), RV_OK);
-	assert_string_equal(host, "fe80::1");
-	assert_int_equal(port, 2200);
-	free(host);
-	assert_int_equal(console_split_host("::1", &host, &port, &e), RV_OK);
-	assert_string_equal(host, "::1");
-	assert_int_equal(port, 22);
-	free(host);
-	assert_int_equal(console_split_host("h:0", NULL, &port, &e), RV_USAGE);
-	assert_int_equal(console_split_host("", NULL, &port, &e), RV_USAGE);
-}
-
 /* The words of ? after line, joined by blanks. */
 static void choices(bool config, const char *line, char *out, size_t cap)
 {
@@ -329,12 +302,79 @@ static void test_secret(void **state)
 	assert_false(secret("show running-config"));
 }
 
+/* The line with each word console_secret_words marks replaced by "*". */
+static void masked(const char *line, char *out, size_t cap)
+{
+	struct console_words w;
+	struct console_error ce;
+	bool mask[CONSOLE_WORDS_MAX];
+	size_t used = 0;
+
+	assert_int_equal(console_split(line, &w, &ce), RV_OK);
+	console_secret_words(console_tree(true), &w, mask);
+	out[0] = '\0';
+	for (size_t i = 0; i < w.n; i++)
+		used += (size_t)snprintf(out + used, cap - used, "%s%s", i > 0 ? " " : "", mask[i] ? "*" : w.text[i]);
+	console_words_free(&w);
+}
+
+/* The echo masks by what the parse says is secret, whatever abbreviation
+ * or case named the keyword; a line that does not parse masks every word
+ * after any prefix of "password". */
+static void test_secret_words(void **state)
+{
+	static const struct {
+		const char *line, *echo;
+	} cases[] = {
+		{ "backup server p hunter2", "backup server p *" },
+		{ "backup server pa hunter2", "backup server pa *" },
+		{ "backup server passw hunter2", "backup server passw *" },
+		{ "backup server password hunter2", "backup server password *" },
+		{ "backup server PASSWORD hunter2", "backup server PASSWORD *" },
+		{ "backup server P hunter2", "backup server P *" },
+		{ "b s p hunter2", "b s p *" }, /* "s" is ambiguous (server, security): an error */
+		{ "b ser p hunter2", "b ser p *" },
+		{ "BACKUP SERVER Pass \"two words\"", "BACKUP SERVER Pass *" },
+		{ "backup server url sftp://h/d username admin p hunter2", "backup server url sftp://h/d username admin p *" },
+		{ "backup server url sftp://h/d u admin passw hunter2", "backup server url sftp://h/d u admin passw *" },
+		/* parsed: a user name that looks like a prefix of password is not a secret */
+		{ "backup server username p", "backup server username p" },
+		{ "backup server username p password hunter2", "backup server username p password *" },
+		{ "backup server username pass p hunter2", "backup server username pass p *" },
+		{ "backup server password", "backup server password" },
+		{ "show running-config", "show running-config" },
+		{ "backup revisions 5", "backup revisions 5" },
+		/* not parsed: everything after a possible "password" */
+		{ "backup server p hunter2 extra", "backup server p * *" },
+		{ "backup server password hunter2 username admin", "backup server password * * *" },
+		{ "backup server url ftp://bad p hunter2", "backup server url ftp://bad p *" },
+		{ "backup server url ftp://bad PA hunter2", "backup server url ftp://bad PA *" },
+		{ "backup server username admin url x p hunter2", "backup server username admin url x p *" },
+		{ "backup server url ftp://bad password", "backup server url ftp://bad password" },
+		{ "frobnicate p hunter2", "frobnicate p *" },
+	};
+	char got[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		masked(cases[i].line, got, sizeof(got));
+		if (strcmp(got, cases[i].echo) != 0)
+			fail_msg("\"%s\" echoed as \"%s\", expected \"%s\"", cases[i].line, got, cases[i].echo);
+	}
+	/* and such lines stay out of history */
+	assert_true(secret("backup server p hunter2"));
+	assert_true(secret("backup server p hunter2 extra"));
+	assert_true(secret("backup server url ftp://bad p hunter2"));
+	assert_false(secret("backup server username p"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split),      cmocka_unit_test(test_prefixes), cmocka_unit_test(test_server),
-		cmocka_unit_test(test_faults),     cmocka_unit_test(test_knownhost), cmocka_unit_test(test_split_host),
+		cmocka_unit_test(test_faults),     cmocka_unit_test(test_knownhost),
 		cmocka_unit_test(test_help),       cmocka_unit_test(test_complete), cmocka_unit_test(test_secret),
+		cmocka_unit_test(test_secret_words),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

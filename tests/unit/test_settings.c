@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/lib/shell.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +24,7 @@
 #include "core/url.h"
 #include "core/util.h"
 
-static char tmpdir[] = "/tmp/revault-settings-XXXXXX";
+static char tmpdir[TEST_TMPDIR_MAX];
 
 static char *path_in(const char *name)
 {
@@ -112,6 +114,26 @@ static void test_round_trip(void **state)
 	assert_string_equal(t.server.password, "sealed:v1:AAAA");
 	settings_free(&s);
 	settings_free(&t);
+	free(p);
+}
+
+/* A hand-edited file: each source comes back in its one spelling; a
+ * nested pair is kept as written (the backup refuses it, naming both). */
+static void test_sources_normalised_on_load(void **state)
+{
+	struct settings s;
+	struct err e = { 0 };
+	char *p = path_in("sources.yaml");
+
+	(void)state;
+	write_file(p, "backup:\n  sources: [\"//etc/revault\", \"/srv//data/./x/..\", \"/var/\", \"/var/lib\"]\n");
+	assert_int_equal(settings_load(&s, p, &e), RV_OK);
+	assert_int_equal(s.backup.nsources, 4);
+	assert_string_equal(s.backup.sources[0], "/etc/revault");
+	assert_string_equal(s.backup.sources[1], "/srv/data");
+	assert_string_equal(s.backup.sources[2], "/var");
+	assert_string_equal(s.backup.sources[3], "/var/lib");
+	settings_free(&s);
 	free(p);
 }
 
@@ -325,7 +347,7 @@ static int setup(void **state)
 {
 	(void)state;
 	umask(022);
-	return mkdtemp(tmpdir) == NULL ? -1 : 0;
+	return test_tmpdir(tmpdir, "revault-settings");
 }
 
 static int teardown(void **state)
@@ -344,6 +366,7 @@ int main(void)
 		cmocka_unit_test(test_defaults_when_missing),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_empty_string_stays_string),
+		cmocka_unit_test(test_sources_normalised_on_load),
 		cmocka_unit_test(test_malformed_refused_and_untouched),
 		cmocka_unit_test(test_set_validation),
 		cmocka_unit_test(test_url_parse),
