@@ -4,7 +4,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/paths.h"
 #include "core/util.h"
@@ -60,7 +59,7 @@ static const struct cli_cmd *find_cmd(int argc, char **argv, int *consumed)
 static void print_usage(FILE *f)
 {
 	fputs("usage: revault [-c FILE] [--mono] [--ascii] [--slow-link]    (text interface)\n"
-	      "       revault [-c FILE] COMMAND [ARGS]\n\n"
+	      "       revault [-c FILE] [-q] COMMAND [ARGS]\n\n"
 	      "Keeps encrypted, signed revisions of this machine's files on an SFTP server.\n\n"
 	      "Commands:\n", f);
 	for (const struct cli_cmd *const *t = tables(); *t != NULL; t++)
@@ -73,6 +72,7 @@ static void print_usage(FILE *f)
 	fputs("\nOptions:\n"
 	      "  -c, --config FILE   settings file (default: $REVAULT_CONFIG, /etc/revault/revault.yaml\n"
 	      "                      as root, else $XDG_CONFIG_HOME/revault/revault.yaml)\n"
+	      "  -q, --quiet         errors and the summary only on stderr (warnings still go to syslog)\n"
 	      "  -h, --help          this help;  -V, --version  the version\n\n"
 	      "Exit status: 0 done; 1 failed (network, server, disk); 2 usage or settings;\n"
 	      "3 host key unknown or changed; 4 authentication refused; 5 integrity.\n", f);
@@ -143,14 +143,54 @@ int cli_parse_opts(const struct cli_cmd *cmd, int *argc, char **argv, const stru
 	return RV_OK;
 }
 
+/* The command argv names (help included), with the settings loaded when
+ * it needs them; a failure is said on stderr in one line. */
+static int run_command(struct cli_ctx *ctx, int argc, char **argv)
+{
+	const struct cli_cmd *cmd;
+	struct err e = { 0 };
+	int consumed, rc = RV_OK;
+
+	if (strcmp(argv[0], "help") == 0) {
+		print_usage(stdout);
+		return RV_OK;
+	}
+	cmd = find_cmd(argc, argv, &consumed);
+	if (cmd == NULL) {
+		fprintf(stderr, "revault: unknown command \"%s\" (see revault --help)\n", argv[0]);
+		return RV_USAGE;
+	}
+	for (int j = consumed; j < argc; j++) {
+		if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0) {
+			printf("usage: revault %s %s\n  %s\n", cmd->name, cmd->usage ? cmd->usage : "", cmd->help);
+			return RV_OK;
+		}
+	}
+	settings_init(&ctx->settings);
+	if (cmd->needs_settings) {
+		settings_free(&ctx->settings);
+		rc = settings_load(&ctx->settings, ctx->settings_path, &e);
+	}
+	if (rc == RV_OK) {
+		ctx->cmd = cmd;
+		rc = cmd->exec(ctx, argc - consumed, argv + consumed, &e);
+	}
+	fflush(stdout);
+	/* Done but incomplete (exit 6) is no failure: its warnings and the
+	 * summary said everything. */
+	if (rc != RV_OK && rc != RV_INCOMPLETE)
+		fprintf(stderr, "revault: %s\n", e.msg[0] != '\0' ? e.msg : "failed");
+	settings_free(&ctx->settings);
+	return rc;
+}
+
 int cli_main(int argc, char **argv)
 {
 	struct cli_ctx ctx = { .out = stdout };
 	struct tui_options topt = { 0 };
 	const char *config = NULL;
-	const struct cli_cmd *cmd;
 	struct err e = { 0 };
-	int i, consumed, rc;
+	int i, rc;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
@@ -175,6 +215,8 @@ int cli_main(int argc, char **argv)
 			topt.ascii = true;
 		} else if (strcmp(a, "--slow-link") == 0) {
 			topt.slow_link = true;
+		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+			ctx.quiet = true;
 		} else {
 			fprintf(stderr, "revault: unknown option %s (see revault --help)\n", a);
 			return RV_USAGE;
@@ -185,49 +227,8 @@ int cli_main(int argc, char **argv)
 		fprintf(stderr, "revault: %s\n", e.msg);
 		return e.code;
 	}
-	if (i == argc) {
-		if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-			fputs("revault: the text interface needs a terminal; for scripts use the commands (revault --help)\n",
-			      stderr);
-			free(ctx.settings_path);
-			return RV_USAGE;
-		}
-		rc = tui_main(ctx.settings_path, &topt);
-		free(ctx.settings_path);
-		return rc;
-	}
-	if (strcmp(argv[i], "help") == 0) {
-		print_usage(stdout);
-		free(ctx.settings_path);
-		return RV_OK;
-	}
-	cmd = find_cmd(argc - i, argv + i, &consumed);
-	if (cmd == NULL) {
-		fprintf(stderr, "revault: unknown command \"%s\" (see revault --help)\n", argv[i]);
-		free(ctx.settings_path);
-		return RV_USAGE;
-	}
-	for (int j = i + consumed; j < argc; j++) {
-		if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0) {
-			printf("usage: revault %s %s\n  %s\n", cmd->name, cmd->usage ? cmd->usage : "", cmd->help);
-			free(ctx.settings_path);
-			return RV_OK;
-		}
-	}
-	settings_init(&ctx.settings);
-	if (cmd->needs_settings) {
-		settings_free(&ctx.settings);
-		rc = settings_load(&ctx.settings, ctx.settings_path, &e);
-		if (rc != RV_OK)
-			goto out;
-	}
-	ctx.cmd = cmd;
-	rc = cmd->exec(&ctx, argc - i - consumed, argv + i + consumed, &e);
-out:
-	fflush(stdout);
-	if (rc != RV_OK)
-		fprintf(stderr, "revault: %s\n", e.msg[0] != '\0' ? e.msg : "failed");
-	settings_free(&ctx.settings);
+	/* No command: the text interface, which refuses itself without a terminal. */
+	rc = i == argc ? tui_main(ctx.settings_path, &topt) : run_command(&ctx, argc - i, argv + i);
 	free(ctx.settings_path);
 	return rc;
 }

@@ -15,6 +15,7 @@ struct cli_ctx {
 	struct settings settings; /* loaded before exec when the entry asks for it */
 	const struct cli_cmd *cmd; /* the command being run */
 	FILE *out;
+	bool quiet;                /* -q: warnings to syslog only, not to stderr */
 };
 
 struct cli_cmd {

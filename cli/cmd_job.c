@@ -12,7 +12,8 @@
 #include <unistd.h>
 
 #include "core/job.h"
-#include "core/url.h"
+#include "core/trust.h"
+#include "core/units.h"
 #include "core/util.h"
 
 struct run {
@@ -27,8 +28,10 @@ static void log_line(void *arg, int prio, const char *msg)
 
 	if (prio <= LOG_INFO)
 		syslog(prio, "%s", msg);
-	if (r->tty_err && prio <= LOG_WARNING && prio != LOG_ERR)
-		fprintf(stderr, "\r\033[Krevault: %s\n", msg);
+	/* Warnings reach stderr also when it is not a terminal: cron mails
+	 * it (unless -q). On a terminal the progress line is cleared first. */
+	if (prio <= LOG_WARNING && prio != LOG_ERR && !r->ctx->quiet)
+		fprintf(stderr, "%srevault: %s\n", r->tty_err ? "\r\033[K" : "", msg);
 }
 
 /* SIGTERM, SIGINT and SIGHUP cancel the job, which then cleans up (the
@@ -60,38 +63,29 @@ static char *ask_line(const char *prompt)
 	return line;
 }
 
+/* Shows the new key and puts the answer (the terminal's, or yes with
+ * --yes) to core/trust, which decides and saves. */
 static bool answer_hostkey(struct run *r, struct job *j, bool yes)
 {
 	const struct hostkey *k = job_hostkey(j);
-	const struct settings *s = &r->ctx->settings;
-	struct sftp_url u;
+	const struct sftp_url *u = job_server(j);
 	struct err e = { 0 };
-	bool ok = yes;
-	char *line;
+	char *line = NULL;
+	int rc;
 
-	if (url_parse(s->server.url, &u, &e) != RV_OK)
-		return false;
 	fprintf(stderr,
 		"The authenticity of host %s port %u can't be established.\n"
 		"  key type: %s\n  SHA256:   %s\n  MD5:      %s\n"
 		"Compare with the server's own: ssh-keygen -l -E sha256 -f /etc/ssh/ssh_host_%s_key.pub\n",
-		u.host, u.port, k->type, k->sha256, k->md5,
+		u->host, u->port, k->type, k->sha256, k->md5[0] != '\0' ? k->md5 : "(not available)",
 		strstr(k->type, "ed25519") ? "ed25519" : strstr(k->type, "ecdsa") ? "ecdsa" : "rsa");
-	if (!ok) {
+	if (!yes)
 		line = ask_line("Type yes (or paste the fingerprint) to trust this key: ");
-		ok = line != NULL && (strcmp(line, "yes") == 0 || strcmp(line, k->sha256) == 0 ||
-				      strcasecmp(line, k->md5) == 0 || strcasecmp(line, k->md5 + 4) == 0);
-		free(line);
-	}
-	if (ok) {
-		settings_known_host_add(&r->ctx->settings, u.host, u.port, k->type, k->sha256, k->md5);
-		if (cli_save(r->ctx, &e) != RV_OK) {
-			fprintf(stderr, "revault: %s\n", e.msg);
-			ok = false;
-		}
-	}
-	url_free(&u);
-	return ok;
+	rc = trust_hostkey(&r->ctx->settings, r->ctx->settings_path, u->host, u->port, k, yes ? "yes" : line, &e);
+	free(line);
+	if (rc != RV_OK && rc != RV_HOSTKEY)
+		fprintf(stderr, "revault: %s\n", e.msg);
+	return rc == RV_OK;
 }
 
 static void show_progress(struct run *r, struct job *j, time_t *last)
@@ -108,19 +102,15 @@ static void show_progress(struct run *r, struct job *j, time_t *last)
 		fprintf(stderr, "\r\033[K%s...", p.phase);
 		return;
 	}
-	if (p.bytes_total > 0) {
-		int pct = (int)(100.0 * (double)p.bytes_done / (double)p.bytes_total);
-
-		snprintf(line, sizeof(line), "%s %3d%%  %.1f / %.1f MB  %.1f MB/s", p.phase, pct > 100 ? 100 : pct,
-			 (double)p.bytes_done / 1e6, (double)p.bytes_total / 1e6, p.rate / 1e6);
-	} else {
-		snprintf(line, sizeof(line), "%s  %.1f MB  %.1f MB/s", p.phase, (double)p.bytes_done / 1e6, p.rate / 1e6);
-	}
-	if (p.stalled > 5)
+	if (p.percent >= 0)
+		snprintf(line, sizeof(line), "%s %3d%%  %s / %s  %s", p.phase, p.percent, p.done_text, p.total_text,
+			 p.rate_text);
+	else
+		snprintf(line, sizeof(line), "%s  %s  %s", p.phase, p.done_text, p.rate_text);
+	if (p.stalled)
 		strncat(line, "  - stalled -", sizeof(line) - strlen(line) - 1);
 	else if (p.eta >= 0)
-		snprintf(line + strlen(line), sizeof(line) - strlen(line), "  ETA %d:%02d", (int)p.eta / 60,
-			 (int)p.eta % 60);
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), "  ETA %s", p.eta_text);
 	fprintf(stderr, "\r\033[K%s", line);
 }
 
@@ -201,11 +191,11 @@ int cli_run_job(struct cli_ctx *ctx, enum job_kind kind, struct job_params *p, b
 
 		fprintf(ctx->out, "%-20s %10s  %-10s %s\n", "REVISION", "SIZE", "KIND", "KEY");
 		for (size_t i = 0; i < n; i++) {
-			char size[32];
+			char size[UNITS_MAX];
 			const char *key = "-";
 			char keybuf[40];
 
-			snprintf(size, sizeof(size), "%.1f MB", (double)v[i].size / 1e6);
+			units_bytes(v[i].size, size, sizeof(size));
 			if (v[i].protected_ && v[i].header_ok) {
 				snprintf(keybuf, sizeof(keybuf), "%s %s", v[i].key_id, v[i].key_match ? "(ours)" : "(other key)");
 				key = keybuf;
@@ -217,7 +207,7 @@ int cli_run_job(struct cli_ctx *ctx, enum job_kind kind, struct job_params *p, b
 		}
 	}
 	if (job_summary(j)[0] != '\0')
-		fprintf(rc == RV_OK ? ctx->out : stderr, "%s\n", job_summary(j));
+		fprintf(rc == RV_OK || rc == RV_INCOMPLETE ? ctx->out : stderr, "%s\n", job_summary(j));
 	job_free(j);
 	closelog();
 	return rc;
@@ -266,7 +256,7 @@ static int exec_restore(struct cli_ctx *ctx, int argc, char **argv, struct err *
 	bool yes = false;
 	struct cli_opt opts[] = {
 		{ "--device", NULL, &p.device }, { "--to", NULL, &p.to_dir }, { "--yes", &yes, NULL },
-		{ NULL, NULL, NULL },
+		{ "--all-sources", &p.all_sources, NULL }, { NULL, NULL, NULL },
 	};
 	char *abs = NULL;
 	int rc;
@@ -325,7 +315,7 @@ const struct cli_cmd cli_job_cmds[] = {
 	{ .name = "verify", .usage = "REV|latest [--device NAME]",
 	  .help = "download and check a revision without restoring it", .needs_settings = true,
 	  .exec = exec_verify },
-	{ .name = "restore", .usage = "REV|latest [--to DIR] [--device NAME] [--yes]",
+	{ .name = "restore", .usage = "REV|latest [--to DIR] [--device NAME] [--yes] [--all-sources]",
 	  .help = "restore a revision in place, or under DIR", .needs_settings = true, .exec = exec_restore },
 	{ .name = NULL },
 };

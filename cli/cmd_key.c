@@ -190,8 +190,7 @@ static int exec_import(struct cli_ctx *ctx, int argc, char **argv, struct err *e
 	if (keystore_exists(path) && !force) {
 		rc = err_set(e, RV_USAGE, "a master key already exists at %s: use --force to replace it "
 			     "(the old key is kept beside it)", path);
-		free(path);
-		return rc;
+		goto out;
 	}
 	if (paper) {
 		secret = read_paper(argc == 1 ? argv[0] : NULL, e);
@@ -206,6 +205,7 @@ static int exec_import(struct cli_ctx *ctx, int argc, char **argv, struct err *e
 	if (rc == RV_OK)
 		print_id(ctx, "master key installed", &k);
 	keystore_clear(&k);
+out:
 	free(path);
 	return rc;
 }

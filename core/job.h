@@ -16,6 +16,8 @@
 #include "core/err.h"
 #include "core/settings.h"
 #include "core/transport.h"
+#include "core/units.h"
+#include "core/url.h"
 
 enum job_kind {
 	JOB_BACKUP,
@@ -54,6 +56,8 @@ struct job_params {
 	const char *to_dir;    /* restore: under this directory instead of in place */
 	bool ask_hostkey;      /* an unknown host becomes a question, not a refusal */
 	bool assume_yes;       /* answer JOB_Q_UNSIGNED and JOB_Q_REPLACE with yes */
+	bool all_sources;      /* restore in place: the revision's sources that this
+				* machine does not back up too (else they are skipped) */
 	/* Log lines (transitions at debug level, warnings, the summary). */
 	void (*log)(void *arg, int priority, const char *msg);
 	void *log_arg;
@@ -68,10 +72,28 @@ struct job_progress {
 	uint64_t files_total;
 	uint64_t wire_bytes;      /* bytes sent or received over SFTP */
 	uint64_t skipped;         /* unreadable or refused entries */
+	/* How fast it goes, decided here for every front end (core/meter.h). */
 	double rate;              /* bytes per second, smoothed */
 	double eta;               /* seconds, < 0 when unknown */
-	double stalled;           /* seconds since the last progress */
+	int percent;              /* of bytes_total, < 0 when that is not known */
+	bool stalled;             /* no progress for a while: say so instead of an ETA */
+	/* The same numbers written for people (core/units.h). */
+	char done_text[UNITS_MAX];   /* bytes_done: "1.5 MiB" */
+	char total_text[UNITS_MAX];  /* bytes_total, "" when not known */
+	char rate_text[UNITS_MAX];   /* "1.5 MiB/s" */
+	char eta_text[UNITS_MAX];    /* "02:03", "--:--" when unknown */
 	char current[256];        /* the file being worked on */
+};
+
+/* Why a job failed, for a front end to switch on (the message says the
+ * same in words). */
+enum job_verdict {
+	JOB_VERDICT_NONE,            /* not failed, or failed for another reason */
+	JOB_VERDICT_HOSTKEY_UNKNOWN, /* the server's key is not trusted, and no one was asked */
+	JOB_VERDICT_HOSTKEY_CHANGED, /* the server's key is not the one trusted */
+	JOB_VERDICT_HOSTKEY_TYPE,    /* the server offers no key of the trusted type, or
+				      * none that can be checked (only RSA) */
+	JOB_VERDICT_HOSTKEY_REFUSED, /* the operator did not trust the new key */
 };
 
 /* A revision on the server, as `list` reports it. */
@@ -104,6 +126,9 @@ enum job_question job_question(const struct job *j);
 void job_answer(struct job *j, bool yes);
 /* The server's host key (valid from JOB_HOSTKEY on). */
 const struct hostkey *job_hostkey(const struct job *j);
+/* The server the job talks to, from the settings' URL (valid from
+ * JOB_CONNECT on, so while a host key question is asked). */
+const struct sftp_url *job_server(const struct job *j);
 /* For JOB_Q_REPLACE: the paths a restore would replace. */
 size_t job_targets(const struct job *j, const char ***targets);
 
@@ -111,6 +136,9 @@ void job_progress(struct job *j, struct job_progress *out);
 /* The outcome once JOB_DONE or JOB_FAILED: an exit status, and e with the
  * message on failure. */
 int job_result(const struct job *j, struct err *e);
+/* Once JOB_FAILED: what kind of failure, where a front end shows one
+ * differently (a changed host key as a warning with no way to accept it). */
+enum job_verdict job_verdict(const struct job *j);
 /* One line for the operator: what was done. */
 const char *job_summary(const struct job *j);
 /* JOB_LIST: the revisions, newest first. */

@@ -1,15 +1,23 @@
-/* url: parsing sftp://[user@]host[:port]/dir. Percent escapes are decoded
- * in the user and the path; "/~/dir" means a directory relative to the
- * login directory, as curl and OpenSSH's sftp take it. */
+/* url: parsing sftp://[user@]host[:port]/dir, and host[:port] alone.
+ * Percent escapes are decoded in the user and the path; "/~/dir" means a
+ * directory relative to the login directory, as curl and OpenSSH's sftp
+ * take it. The host and port are read by one function for both forms. */
 #include "core/url.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/util.h"
 
 #define URL_HELP "expected sftp://[user@]host[:port]/directory"
+#define HOSTPORT_HELP "expected HOST, HOST:PORT, [IPv6-ADDRESS]:PORT or a bare IPv6 address"
+#define HOST_MAX 253
 
 static int hexval(char c)
 {
@@ -45,7 +53,7 @@ static char *decode(const char *s, size_t n)
 
 static bool valid_hostname(const char *h, size_t n)
 {
-	if (n == 0 || n > 253)
+	if (n == 0 || n > HOST_MAX)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)h[i];
@@ -58,21 +66,164 @@ static bool valid_hostname(const char *h, size_t n)
 
 static bool valid_ipv6(const char *h, size_t n)
 {
-	if (n < 2 || n > 45)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)h[i];
+	char buf[64];
+	unsigned char addr[16];
 
-		if (!isxdigit(c) && c != ':' && c != '.')
-			return false;
+	if (n == 0 || n >= sizeof(buf))
+		return false;
+	memcpy(buf, h, n);
+	buf[n] = '\0';
+	return inet_pton(AF_INET6, buf, addr) == 1;
+}
+
+/* What split_hostport found wrong, for the caller to put in its own words. */
+struct why {
+	char text[ERR_MSG_MAX / 2];
+};
+
+static int why_set(struct why *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int why_set(struct why *w, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(w->text, sizeof(w->text), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* "22" → 22; digits only, 1-65535. */
+static int parse_port(const char *s, size_t n, unsigned *port, struct why *w)
+{
+	unsigned long v = 0;
+
+	if (n == 0)
+		return why_set(w, "the port after ':' is empty");
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return why_set(w, "the port must be a number from 1 to 65535, not \"%.*s\"", (int)n, s);
+		if (v <= 65535)
+			v = v * 10 + (unsigned long)(s[i] - '0');
 	}
-	return memchr(h, ':', n) != NULL;
+	if (v < 1 || v > 65535)
+		return why_set(w, "the port must be a number from 1 to 65535, not \"%.*s\"", (int)n, s);
+	*port = (unsigned)v;
+	return 0;
+}
+
+/* The host check both forms share: a name, or an IPv6 address where v6. */
+static int check_host(const char *h, size_t n, bool v6, struct why *w)
+{
+	const char *pct = memchr(h, '%', n);
+
+	if (n == 0)
+		return why_set(w, "the host is empty");
+	if (v6 && pct != NULL)
+		return why_set(w, "a zone index (\"%.*s\") is not supported: use the server's name or a "
+			       "global address", (int)(n - (size_t)(pct - h)), pct);
+	if (v6 ? !valid_ipv6(h, n) : !valid_hostname(h, n))
+		return why_set(w, v6 ? "\"%.*s\" is not an IPv6 address"
+				     : "\"%.*s\" is not a host name or address (letters, digits, '-', '.', '_')",
+			       (int)n, h);
+	return 0;
+}
+
+/* Reads s[0..n) as host[:port] (see url.h). in_url: IPv6 only in brackets
+ * and only IPv6 in brackets, as RFC 3986 has it; otherwise a bare IPv6
+ * address stands for itself and a name may be bracketed, as OpenSSH's
+ * known_hosts has it. */
+static int split_hostport(const char *s, size_t n, bool in_url, char **host, unsigned *port,
+			  unsigned default_port, struct why *w)
+{
+	const char *end = s + n, *h, *colon = NULL;
+	size_t hlen;
+	bool v6;
+
+	*host = NULL;
+	*port = default_port;
+	if (n == 0)
+		return why_set(w, "no host is given");
+	if (s[0] == '[') {
+		const char *close = memchr(s, ']', n);
+
+		if (close == NULL)
+			return why_set(w, "'[' has no closing ']'");
+		h = s + 1;
+		hlen = (size_t)(close - h);
+		if (hlen == 0)
+			return why_set(w, "there is no address between '[' and ']'");
+		if (close + 1 < end) {
+			if (close[1] != ':')
+				return why_set(w, "\"%.*s\" after ']' (a port is written [ADDRESS]:PORT)",
+					       (int)(end - close - 1), close + 1);
+			colon = close + 1;
+		}
+		/* A bracketed name is OpenSSH's known_hosts form; a URL keeps
+		 * brackets for IPv6. */
+		v6 = in_url || memchr(h, ':', hlen) != NULL;
+	} else {
+		const char *first = memchr(s, ':', n);
+
+		h = s;
+		if (first != NULL && memchr(first + 1, ':', (size_t)(end - first - 1)) != NULL) {
+			if (in_url)
+				return why_set(w, "an IPv6 address is written in brackets, [ADDRESS]");
+			v6 = true; /* a bare IPv6 address: no port */
+		} else {
+			colon = first;
+			v6 = false;
+		}
+		hlen = colon != NULL ? (size_t)(colon - s) : n;
+		if (hlen == 0)
+			return why_set(w, "the host before ':' is empty");
+	}
+	if (memchr(h, '@', hlen) != NULL && !in_url)
+		return why_set(w, "a host key is pinned for a host, not a user: leave out \"%.*s\"",
+			       (int)((const char *)memchr(h, '@', hlen) - h + 1), h);
+	if (check_host(h, hlen, v6, w) != 0)
+		return -1;
+	if (colon != NULL && parse_port(colon + 1, (size_t)(end - colon - 1), port, w) != 0)
+		return -1;
+	*host = xstrndup(h, hlen);
+	return 0;
+}
+
+int url_parse_hostport(const char *text, char **host, unsigned *port, unsigned default_port,
+		       struct err *e)
+{
+	struct why w;
+	char *h = NULL;
+	int rc;
+
+	if (host != NULL)
+		*host = NULL;
+	rc = split_hostport(text, strlen(text), false, &h, port, default_port, &w);
+	if (rc != 0)
+		return err_set(e, RV_USAGE, "\"%s\" is not a host: %s; " HOSTPORT_HELP, text, w.text);
+	if (host != NULL)
+		*host = h;
+	else
+		free(h);
+	return RV_OK;
+}
+
+const char *url_format_hostport(const char *host, unsigned port, unsigned default_port, char *buf,
+				size_t cap)
+{
+	bool v6 = strchr(host, ':') != NULL;
+
+	if (port == default_port)
+		snprintf(buf, cap, "%s", host);
+	else
+		snprintf(buf, cap, v6 ? "[%s]:%u" : "%s:%u", host, port);
+	return buf;
 }
 
 int url_parse(const char *s, struct sftp_url *u, struct err *e)
 {
-	const char *p, *at, *host, *hend, *slash;
-	size_t hlen;
+	const char *p, *at, *slash;
+	struct why w;
 
 	memset(u, 0, sizeof(*u));
 	if (strncasecmp(s, "sftp://", 7) != 0)
@@ -81,8 +232,12 @@ int url_parse(const char *s, struct sftp_url *u, struct err *e)
 	slash = strchr(p, '/');
 	if (slash == NULL)
 		return err_set(e, RV_USAGE, "server URL \"%s\" has no directory: " URL_HELP, s);
-	at = memchr(p, '@', (size_t)(slash - p));
-	/* The last '@' before the path separates the user: a user may hold '@' only escaped. */
+	/* The last '@' before the path ends the user, as OpenSSH's parse_uri()
+	 * splits it: a user may hold '@', a host never does. */
+	at = NULL;
+	for (const char *q = p; q < slash; q++)
+		if (*q == '@')
+			at = q;
 	if (at != NULL) {
 		if (at == p)
 			return err_set(e, RV_USAGE, "server URL \"%s\" has an empty user name before '@': " URL_HELP, s);
@@ -93,46 +248,10 @@ int url_parse(const char *s, struct sftp_url *u, struct err *e)
 			goto bad;
 		p = at + 1;
 	}
-	host = p;
-	if (*host == '[') {
-		hend = memchr(host, ']', (size_t)(slash - host));
-		if (hend == NULL)
-			return url_free(u), err_set(e, RV_USAGE, "server URL \"%s\": IPv6 address lacks its closing ']'", s);
-		if (!valid_ipv6(host + 1, (size_t)(hend - host - 1)))
-			return url_free(u), err_set(e, RV_USAGE, "server URL \"%s\": \"%.*s\" is not an IPv6 address", s,
-						   (int)(hend - host - 1), host + 1);
-		u->host = xstrndup(host + 1, (size_t)(hend - host - 1));
-		p = hend + 1;
-	} else {
-		hend = host;
-		while (hend < slash && *hend != ':')
-			hend++;
-		hlen = (size_t)(hend - host);
-		if (hlen == 0)
-			return url_free(u), err_set(e, RV_USAGE, "server URL \"%s\" has no host: " URL_HELP, s);
-		if (!valid_hostname(host, hlen))
-			return url_free(u), err_set(e, RV_USAGE, "server URL \"%s\": \"%.*s\" is not a host name or address",
-						   s, (int)hlen, host);
-		u->host = xstrndup(host, hlen);
-		p = hend;
+	if (split_hostport(p, (size_t)(slash - p), true, &u->host, &u->port, URL_DEFAULT_PORT, &w) != 0) {
+		url_free(u);
+		return err_set(e, RV_USAGE, "server URL \"%s\": %s: " URL_HELP, s, w.text);
 	}
-	u->port = 22;
-	if (*p == ':') {
-		char *end;
-		long port;
-
-		p++;
-		if (!isdigit((unsigned char)*p))
-			return url_free(u), err_set(e, RV_USAGE, "server URL \"%s\": the port must be a number from 1 to 65535", s);
-		port = strtol(p, &end, 10);
-		if (end != slash || port < 1 || port > 65535)
-			return url_free(u), err_set(e, RV_USAGE, "server URL \"%s\": the port must be a number from 1 to 65535", s);
-		u->port = (unsigned)port;
-		p = end;
-	}
-	if (p != slash)
-		return url_free(u), err_set(e, RV_USAGE, "server URL \"%s\": unexpected \"%.*s\" after the host: " URL_HELP,
-					   s, (int)(slash - p), p);
 	if (strchr(slash, '?') != NULL || strchr(slash, '#') != NULL)
 		return url_free(u), err_set(e, RV_USAGE, "server URL \"%s\": a directory cannot hold '?' or '#' (write them as %%3F, %%23)", s);
 	if (strncmp(slash, "/~", 2) == 0 && (slash[2] == '/' || slash[2] == '\0')) {

@@ -270,6 +270,7 @@ int tui_main(const char *settings_path, const struct tui_options *opt)
 {
 	struct app a;
 	struct err e = { 0 };
+	int rc = RV_OK;
 
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
 		fputs("revault: the text interface needs a terminal; for scripts use the commands (revault --help)\n",
@@ -282,10 +283,8 @@ int tui_main(const char *settings_path, const struct tui_options *opt)
 	a.key_path = paths_beside(settings_path, PATHS_MASTER_KEY);
 	if (settings_load(&a.settings, settings_path, &e) != RV_OK) {
 		fprintf(stderr, "revault: %s\n", e.msg);
-		settings_free(&a.settings);
-		free(a.settings_path);
-		free(a.key_path);
-		return e.code;
+		rc = e.code;
+		goto out;
 	}
 	a.opt.slow_link = a.opt.slow_link || a.settings.ui.slow_link;
 	setlocale(LC_ALL, "");
@@ -295,8 +294,9 @@ int tui_main(const char *settings_path, const struct tui_options *opt)
 	app_push(&a, &screen_main, NULL);
 	loop(&a);
 	restore_terminal();
+out:
 	settings_free(&a.settings);
 	free(a.settings_path);
 	free(a.key_path);
-	return RV_OK;
+	return rc;
 }

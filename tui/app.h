@@ -79,13 +79,30 @@ struct job_request {
 	const char *to_dir;
 };
 
+/* tui/jobrun.c: how a screen drives a job, written once. */
+/* A job a screen runs, and the question last answered (each is asked once). */
+struct app_job {
+	struct job *job;
+	enum job_question answered;
+	bool running;        /* started and not yet seen to end */
+};
+
 /* Fills the parameters every job needs from the app. */
 void app_job_params(struct app *a, struct job_params *p);
-/* Answers the question a parked job asks (fingerprint dialog, unsigned
- * backup, paths to replace) and lets it go on. */
-void app_job_answer(struct app *a, struct job *j);
-/* Shows a failed job's message: a changed host key as a red warning that
- * offers no way to accept it. */
+/* Starts a job in r (stopping the one it held first). */
+void app_job_start(struct app_job *r, enum job_kind kind, const struct job_params *p);
+/* Steps r's job for up to a tick (~100 ms); a question it asks for the
+ * first time is answered through the dialogs (fingerprint, unsigned backup,
+ * paths to replace), and then *asked is true. Returns the state. */
+enum job_state app_job_step(struct app *a, struct app_job *r, bool *asked);
+/* Cancels r's job if it still runs, steps it until it ends (20 s at most)
+ * and frees it. */
+void app_job_stop(struct app_job *r);
+/* True when a failed job's server key was refused by revault (changed,
+ * unknown, or of another type), not by the operator: shown as a warning
+ * that offers no way to accept it. */
+bool app_job_key_warning(const struct job *j);
+/* Shows a failed job's message in a dialog, such a key as that warning. */
 void app_job_failed(struct app *a, struct job *j, const char *what);
 
 /* The screens. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/fingerprint.h"
+#include "core/url.h"
 #include "core/util.h"
 #include "widgets/dialog.h"
 #include "widgets/frame.h"
@@ -77,74 +78,43 @@ static void *hosts_enter(struct app *a, void *arg)
 	return h;
 }
 
-/* "host", "host:port", "[v6]:port" */
-static bool parse_hostport(const char *s, char *host, size_t cap, unsigned *port)
-{
-	const char *colon;
-	char *end;
-	size_t n;
-
-	*port = 22;
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
-
-		if (close == NULL)
-			return false;
-		n = (size_t)(close - s - 1);
-		colon = close[1] == ':' ? close + 1 : NULL;
-		s++;
-	} else {
-		colon = strrchr(s, ':');
-		n = colon ? (size_t)(colon - s) : strlen(s);
-	}
-	if (n == 0 || n >= cap)
-		return false;
-	memcpy(host, s, n);
-	host[n] = '\0';
-	if (colon) {
-		unsigned long v = strtoul(colon + 1, &end, 10);
-
-		if (*end != '\0' || v == 0 || v > 65535)
-			return false;
-		*port = (unsigned)v;
-	}
-	return true;
-}
-
 static int add(struct app *a)
 {
-	char hp[300] = "", host[256], type[64] = "ssh-ed25519", fp[200] = "";
-	char *sha256 = NULL, *md5 = NULL;
+	char hp[300] = "", type[64] = "ssh-ed25519", fp[200] = "", where[URL_HOSTPORT_MAX];
+	char *host = NULL, *sha256 = NULL, *md5 = NULL;
 	const char *canon;
 	struct err e = { 0 };
 	unsigned port;
 
-	if (!dialog_input("Add a server key", "Host, or host:port (port 22 when left out):", hp, sizeof(hp), false))
+	if (!dialog_input("Add a server key", "Host, or host:port (port 22 when left out; IPv6 as [::1]:2222):", hp,
+			  sizeof(hp), false))
 		return SCR_REDRAW;
-	if (!parse_hostport(hp, host, sizeof(host), &port)) {
-		dialog_message("Add a server key", "Write the host as name, name:port or [v6-address]:port.", ROLE_ERROR);
+	if (url_parse_hostport(hp, &host, &port, URL_DEFAULT_PORT, &e) != RV_OK) {
+		dialog_message("Add a server key", e.msg, ROLE_ERROR);
 		return SCR_REDRAW;
 	}
 	if (!dialog_input("Add a server key", "Key type (ssh-ed25519, ecdsa-sha2-nistp256, ...):", type, sizeof(type),
 			  false))
-		return SCR_REDRAW;
+		goto out;
 	if ((canon = fingerprint_type(type, &e)) == NULL) {
 		dialog_message("Add a server key", e.msg, ROLE_ERROR);
-		return SCR_REDRAW;
+		goto out;
 	}
 	if (!dialog_input("Add a server key",
 			  "Fingerprint as `ssh-keygen -l -f KEY.pub` prints it (SHA256:... or MD5 aa:bb:...):", fp,
 			  sizeof(fp), false))
-		return SCR_REDRAW;
+		goto out;
 	if (fingerprint_parse(fp, &sha256, &md5, &e) != RV_OK) {
 		dialog_message("Add a server key", e.msg, ROLE_ERROR);
-		return SCR_REDRAW;
+		goto out;
 	}
 	settings_known_host_add(&a->settings, host, port, canon, sha256, md5);
 	free(sha256);
 	free(md5);
 	if (app_save(a) == RV_OK)
-		app_status(a, ROLE_OK, "Pinned %s %s:%u", canon, host, port);
+		app_status(a, ROLE_OK, "Pinned %s %s", canon, url_format_hostport(host, port, 0, where, sizeof(where)));
+out:
+	free(host);
 	return SCR_REDRAW;
 }
 
@@ -166,7 +136,7 @@ static int remove_sel(struct app *a, struct hosts *h)
 		return SCR_REDRAW;
 	settings_known_host_remove(&a->settings, host, port, type);
 	if (app_save(a) == RV_OK)
-		app_status(a, ROLE_OK, "Removed %s %s:%u", type, host, port);
+		app_status(a, ROLE_OK, "Removed %s %s", type, url_format_hostport(host, port, 0, q, sizeof(q)));
 	return SCR_REDRAW;
 }
 

@@ -8,13 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/units.h"
 #include "core/util.h"
 #include "widgets/dialog.h"
 #include "widgets/frame.h"
 #include "widgets/list.h"
-#include "widgets/progress.h"
-
-#define STEP_MS 100
 
 enum { R_RESTORE = 1, R_VERIFY, R_DEVICE, R_RELOAD, R_BACK };
 
@@ -42,9 +40,7 @@ static const struct list_column cols[] = {
 };
 
 struct restore {
-	struct job *job;
-	enum job_question answered;
-	bool listing;
+	struct app_job list_job;  /* running while the revisions are listed */
 	const struct revision *revs;
 	size_t nrevs;
 	struct list list;
@@ -66,7 +62,7 @@ static void cell(void *arg, int row, int col, char *buf, size_t cap)
 			snprintf(buf, cap, "%.4s-%.2s-%.2s %.2s:%.2s:%.2s", n, n + 4, n + 6, n + 9, n + 11, n + 13);
 		break;
 	case 2:
-		progress_bytes(r->size, buf, cap);
+		units_bytes(r->size, buf, cap);
 		break;
 	case 3:
 		snprintf(buf, cap, "%s", r->protected_ ? (r->header_ok ? "protected" : "damaged") : "UNSIGNED");
@@ -86,8 +82,6 @@ static void start_list(struct app *a, struct restore *r)
 {
 	struct job_params p;
 
-	if (r->job)
-		job_free(r->job);
 	r->revs = NULL;
 	r->nrevs = 0;
 	r->error[0] = '\0';
@@ -95,9 +89,7 @@ static void start_list(struct app *a, struct restore *r)
 	r->list.sel = r->list.top = 0;
 	app_job_params(a, &p);
 	p.device = r->device[0] ? r->device : NULL;
-	r->job = job_new(JOB_LIST, &p);
-	r->answered = JOB_Q_NONE;
-	r->listing = true;
+	app_job_start(&r->list_job, JOB_LIST, &p);
 	app_status(a, ROLE_NORMAL, "Listing revisions on the server...");
 }
 
@@ -123,30 +115,26 @@ static void list_done(struct app *a, struct restore *r)
 {
 	struct err e = { 0 };
 
-	r->listing = false;
-	if (job_result(r->job, &e) != RV_OK) {
+	if (job_result(r->list_job.job, &e) != RV_OK) {
 		snprintf(r->error, sizeof(r->error), "%s", e.msg);
 		app_status(a, ROLE_ERROR, "Listing failed");
-		app_job_failed(a, r->job, "Listing");
+		app_job_failed(a, r->list_job.job, "Listing");
 		return;
 	}
-	r->nrevs = job_revisions(r->job, &r->revs);
+	r->nrevs = job_revisions(r->list_job.job, &r->revs);
 	r->list.nrows = (int)r->nrevs;
-	app_status(a, ROLE_OK, "%zu revision%s in %s", r->nrevs, r->nrevs == 1 ? "" : "s", job_remote_dir(r->job));
+	app_status(a, ROLE_OK, "%zu revision%s in %s", r->nrevs, r->nrevs == 1 ? "" : "s",
+		   job_remote_dir(r->list_job.job));
 }
 
 static int restore_tick(struct app *a, void *st)
 {
 	struct restore *r = st;
-	enum job_state s = job_step(r->job, STEP_MS);
+	bool asked;
+	enum job_state s = app_job_step(a, &r->list_job, &asked);
 
-	if (s != JOB_WAITING) {
-		r->answered = JOB_Q_NONE;
-	} else if (job_question(r->job) != JOB_Q_NONE && job_question(r->job) != r->answered) {
-		r->answered = job_question(r->job);
-		app_job_answer(a, r->job);
+	if (asked)
 		return SCR_REDRAW;
-	}
 	if (job_finished(s)) {
 		list_done(a, r);
 		return SCR_REDRAW;
@@ -157,7 +145,7 @@ static int restore_tick(struct app *a, void *st)
 static bool restore_busy(struct app *a, void *st)
 {
 	(void)a;
-	return ((struct restore *)st)->listing;
+	return ((struct restore *)st)->list_job.running;
 }
 
 static void run(struct app *a, struct restore *r, enum job_kind kind)
@@ -166,7 +154,7 @@ static void run(struct app *a, struct restore *r, enum job_kind kind)
 	char dir[512] = "", q[700];
 	const char *name;
 
-	if (r->listing || r->nrevs == 0 || r->list.sel < 0) {
+	if (r->list_job.running || r->nrevs == 0 || r->list.sel < 0) {
 		app_status(a, ROLE_WARNING, "No revision to pick");
 		return;
 	}
@@ -204,12 +192,12 @@ static int restore_key(struct app *a, void *st, int ch)
 		if (dialog_input("Other device", "Device folder on the server (empty: this machine's):", dev,
 				 sizeof(dev), false)) {
 			snprintf(r->device, sizeof(r->device), "%s", dev);
-			if (!r->listing && a->settings.server.url)
+			if (!r->list_job.running && a->settings.server.url)
 				start_list(a, r);
 		}
 		return SCR_REDRAW;
 	case R_RELOAD:
-		if (!r->listing && a->settings.server.url)
+		if (!r->list_job.running && a->settings.server.url)
 			start_list(a, r);
 		return SCR_REDRAW;
 	case R_BACK:
@@ -227,10 +215,10 @@ static void restore_draw(struct app *a, void *st)
 	(void)a;
 	snprintf(buf, sizeof(buf), "Revisions of %s, newest first", r->device[0] ? r->device : "this machine");
 	frame_text(stdscr, 2, 2, 76, buf, ROLE_TITLE, 0);
-	if (r->listing) {
+	if (r->list_job.running) {
 		struct job_progress p;
 
-		job_progress(r->job, &p);
+		job_progress(r->list_job.job, &p);
 		snprintf(buf, sizeof(buf), "Listing: %s...", p.phase ? p.phase : job_state_name(p.state));
 		frame_text(stdscr, 4, 2, 76, buf, ROLE_NORMAL, 0);
 		return;
@@ -249,14 +237,7 @@ static void restore_leave(struct app *a, void *st)
 	struct restore *r = st;
 
 	(void)a;
-	if (r->job) {
-		if (r->listing) {
-			job_cancel(r->job);
-			for (int i = 0; i < 200 && !job_finished(job_step(r->job, STEP_MS)); i++)
-				;
-		}
-		job_free(r->job);
-	}
+	app_job_stop(&r->list_job);
 	free(r);
 }
 

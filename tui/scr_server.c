@@ -90,16 +90,21 @@ static void *server_enter(struct app *a, void *arg)
 	return sv;
 }
 
-/* Checks one field into the settings; secrets are only checked at save. */
+/* Checks one field into the settings; secrets are only checked at save.
+ * An empty field is the form's way to clear a setting (see hints). */
 static bool check_field(struct app *a, struct server *sv, int i)
 {
 	struct form_field *fl = &sv->f[i];
+	const char *v = form_choice(fl);
 	struct err e = { 0 };
+	int rc;
 
 	fl->error[0] = '\0';
 	if (i == F_PASSWORD || i == F_PASSPHRASE)
 		return true;
-	if (settings_set(&a->settings, keys_of[i], form_choice(fl), &e) != RV_OK) {
+	rc = v[0] == '\0' ? settings_unset(&a->settings, keys_of[i], &e)
+			  : settings_set(&a->settings, keys_of[i], v, &e);
+	if (rc != RV_OK) {
 		snprintf(fl->error, sizeof(fl->error), "%.*s", (int)sizeof(fl->error) - 1, e.msg);
 		return false;
 	}

@@ -1,42 +1,25 @@
-/* progress: a bar with percent, bytes, a smoothed rate, the ETA, and
- * "- stalled -" after 5 s without progress, like OpenSSH's meter. The
- * caller feeds it the byte count and the time; the widget does the maths. */
+/* progress: a bar with the percent, then the bytes, the rate, and the ETA
+ * or "- stalled -", like OpenSSH's meter. It only draws: the caller gives
+ * the numbers already smoothed and the sizes already written out (core's
+ * job_progress does both). */
 #ifndef REVAULT_WIDGETS_PROGRESS_H
 #define REVAULT_WIDGETS_PROGRESS_H
 
 #include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <curses.h>
 
-#define PROGRESS_STALL_SECONDS 5.0
-
-struct progress {
-	uint64_t done;
-	uint64_t total;      /* 0 when unknown */
-	double rate;         /* bytes/s, exponentially smoothed */
-	double last_change;  /* when done last grew */
-	double last_sample;
-	uint64_t sample_done;
-	double t0;           /* when it started */
-	bool started;
+struct progress_view {
+	int percent;        /* 0 to 100; < 0 when the total is not known */
+	const char *done;   /* "1.5 MiB" */
+	const char *total;  /* "4.0 MiB"; NULL or "" when not known (no ETA then) */
+	const char *rate;   /* "1.5 MiB/s" */
+	const char *eta;    /* "02:03" */
+	bool stalled;       /* "- stalled -" instead of the ETA */
 };
-
-void progress_init(struct progress *p, double now);
-void progress_update(struct progress *p, uint64_t done, uint64_t total, double now);
-bool progress_stalled(const struct progress *p, double now);
-/* Seconds left, < 0 when unknown. */
-double progress_eta(const struct progress *p);
-int progress_percent(const struct progress *p);
-
-/* "1.5 MiB", "734 B" */
-void progress_bytes(uint64_t n, char *buf, size_t cap);
-/* "1:02:03", "02:03", "--:--" */
-void progress_time(double seconds, char *buf, size_t cap);
 
 /* Two rows at y: the bar with the percent, then bytes, rate, ETA (or
  * stalled) and the cancel hint on the right. */
-void progress_draw(WINDOW *w, int y, int x, int width, const struct progress *p, double now,
+void progress_draw(WINDOW *w, int y, int x, int width, const struct progress_view *v,
 		   const char *cancel_hint);
 
 #endif

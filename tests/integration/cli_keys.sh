@@ -78,4 +78,27 @@ rv knownhost remove nowhere;               expect_rc 2 "remove unknown"
 [ "$(sha256sum "$cfg")" = "$before" ] && pass || fail "refusals changed the settings"
 rv knownhost remove server.example.com;    expect_rc 0 "remove"
 rv knownhost list;        grep -q server.example.com <<<"$OUT" && fail "removed host still listed" || pass
+
+# HOST[:PORT] as OpenSSH reads it (core/url.h): a bare IPv6 address is all
+# address and takes port 22; in brackets it may have a port.
+ed=SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8
+rv knownhost add ::1 ssh-ed25519 "$ed";    expect_rc 0 "pin bare ::1"; expect_out 'for \[::1\]:22$' "bare ::1 is port 22"
+rv knownhost add fe80::1 ssh-ed25519 "$ed"; expect_rc 0 "pin bare fe80::1"
+rv knownhost add '[::1]:2200' ssh-ed25519 "$ed"; expect_rc 0 "pin [::1]:2200"
+rv knownhost list
+expect_out '^::1 +22 +ssh-ed25519 ' "list: host ::1 on the default port"
+expect_out '^fe80::1 +22 +ssh-ed25519 ' "list: host fe80::1 on the default port"
+expect_out '^::1 +2200 +ssh-ed25519 ' "list: host ::1 on port 2200"
+grep -qE '^(:|::) +1 ' <<<"$OUT" && fail "::1 read as a host and a port" || pass
+before=$(sha256sum "$cfg")
+for bad in 'host:' ':22' '[::1' '[::1]x' '[::1]:' '[]' 'h:0' 'h:65536' 'h:22x' 'h:22:33' 'fe80::1%eth0' \
+	'admin@h' ''; do
+	rv knownhost add "$bad" ssh-ed25519 "$ed"
+	expect_rc 2 "refuse \"$bad\""; expect_one_line "refuse \"$bad\""
+	expect_err 'expected HOST, HOST:PORT, \[IPv6-ADDRESS\]:PORT' "\"$bad\" gives the expected forms"
+done
+[ "$(sha256sum "$cfg")" = "$before" ] && pass || fail "refused hosts changed the settings"
+rv knownhost remove ::1;  expect_rc 0 "remove bare ::1"; expect_out 'for \[::1\]:22$' "removed port 22 only"
+rv knownhost list;        expect_out '^::1 +2200 ' "[::1]:2200 kept"
+grep -qE '^::1 +22 ' <<<"$OUT" && fail "::1 port 22 still listed" || pass
 t_done

@@ -1,7 +1,7 @@
 /* The widgets and themes on a curses screen of their own (vt100, output to
  * /dev/null), read back from the window: masked entry, form focus and
- * validation events, dialog defaults, key tables, list columns, the
- * progress maths, and the theme decisions. */
+ * validation events, dialog defaults, key tables, list columns, what the
+ * progress bar draws, and the theme decisions. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -254,39 +254,36 @@ static void test_menu_hotkeys(void **state)
 	assert_int_equal(used, 0);
 }
 
-static void test_progress_maths(void **state)
+/* The bar draws what it is given (core/meter and core/units compute and
+ * write it: tests/unit/test_units.c). */
+static void test_progress_draw(void **state)
 {
-	struct progress p;
-	char buf[32];
+	const struct progress_view half = {
+		.percent = 50, .done = "488.3 KiB", .total = "976.6 KiB", .rate = "12.8 KiB/s",
+		.eta = "00:38", .stalled = true,
+	};
+	const struct progress_view going = {
+		.percent = 25, .done = "244.1 KiB", .total = "976.6 KiB", .rate = "244.1 KiB/s",
+		.eta = "00:03", .stalled = false,
+	};
+	const struct progress_view unknown = { .percent = -1, .done = "1.5 MiB", .rate = "1.5 MiB/s", .eta = "--:--" };
 
 	(void)state;
-	progress_init(&p, 100.0);
-	progress_update(&p, 0, 1000000, 100.0);
-	progress_update(&p, 250000, 1000000, 101.0);
-	assert_int_equal(progress_percent(&p), 25);
-	assert_true(p.rate > 200000 && p.rate < 300000);
-	assert_true(progress_eta(&p) > 2.5 && progress_eta(&p) < 3.5);
-	assert_false(progress_stalled(&p, 105.9));
-	assert_true(progress_stalled(&p, 106.1));
-	progress_update(&p, 1000000, 1000000, 110.0);
-	assert_int_equal(progress_percent(&p), 100);
-	assert_false(progress_stalled(&p, 200.0));
-	progress_bytes(512, buf, sizeof(buf));
-	assert_string_equal(buf, "512 B");
-	progress_bytes(3 * 1024 * 1024 / 2, buf, sizeof(buf));
-	assert_string_equal(buf, "1.5 MiB");
-	progress_time(3723, buf, sizeof(buf));
-	assert_string_equal(buf, "1:02:03");
-	progress_time(65, buf, sizeof(buf));
-	assert_string_equal(buf, "01:05");
-	progress_time(-1, buf, sizeof(buf));
-	assert_string_equal(buf, "--:--");
 	werase(stdscr);
-	progress_update(&p, 500000, 1000000, 120.0);
-	progress_draw(stdscr, 0, 0, 76, &p, 130.0, "Esc/c cancel");
+	progress_draw(stdscr, 0, 0, 76, &half, "Esc/c cancel");
 	assert_true(screen_has(" 50%"));
 	assert_true(screen_has("- stalled -"));
 	assert_true(screen_has("Esc/c cancel"));
+	werase(stdscr);
+	progress_draw(stdscr, 0, 0, 76, &going, NULL);
+	assert_true(screen_has(" 25%"));
+	assert_true(screen_has("244.1 KiB of 976.6 KiB  244.1 KiB/s  ETA 00:03"));
+	assert_false(screen_has("- stalled -"));
+	werase(stdscr);
+	progress_draw(stdscr, 0, 0, 76, &unknown, NULL);
+	assert_true(screen_has("  ---"));
+	assert_true(screen_has("1.5 MiB  1.5 MiB/s"));
+	assert_false(screen_has("ETA"));
 }
 
 static void test_theme_choice(void **state)
@@ -326,7 +323,7 @@ int main(void)
 		cmocka_unit_test(test_input_masked),
 		cmocka_unit_test(test_list_columns_and_scroll),
 		cmocka_unit_test(test_menu_hotkeys),
-		cmocka_unit_test(test_progress_maths),
+		cmocka_unit_test(test_progress_draw),
 		cmocka_unit_test(test_theme_choice),
 		cmocka_unit_test(test_too_small),
 	};

@@ -1,0 +1,382 @@
+/* job_backup: the backup job. The archive thread walks the sources (tar +
+ * zstd, core/tarball.c) and seals the stream (core/container.c) into the
+ * queue; the worker thread uploads it to a hidden temporary, flushes it,
+ * renames it into place, then prunes revisions beyond backup.revisions
+ * (docs/OPERATOR.md, "Revisions on the server"). */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/job_int.h"
+#include "core/paths.h"
+#include "core/sources.h"
+#include "core/units.h"
+#include "core/util.h"
+
+/* See next_buffer. */
+#define FLUSH_EARLY (16 * 1024 * 1024)
+
+/* What a backup never holds, by identity (device and inode), whatever the
+ * spelling of a source, a symlink or a bind mount: the machine's secrets,
+ * the settings' own (the master key inside an unprotected backup would be
+ * in clear; inside a protected one, the key to open it) and the state
+ * folder with the lock and the restore journal. */
+static void build_never(struct job *j)
+{
+	char **files, *state = paths_state_dir(NULL);
+	size_t n = job_secret_files(j, &files);
+	struct stat sb;
+
+	j->never = xcalloc(n + 1, sizeof(*j->never));
+	for (size_t i = 0; i < n; i++)
+		if (lstat(files[i], &sb) == 0)
+			j->never[j->nnever++] = (struct tarball_file_id){ sb.st_dev, sb.st_ino };
+	if (state != NULL && lstat(state, &sb) == 0)
+		j->never[j->nnever++] = (struct tarball_file_id){ sb.st_dev, sb.st_ino };
+	free(state);
+	job_free_strings(files, n);
+}
+
+/* Before connecting: something to back up, the sources sound (one
+ * spelling, none inside another or holding the state folder), and the
+ * master key when backups are protected. */
+static void backup_start(struct job *j)
+{
+	const struct settings *s = j->p.settings;
+	struct err e = { 0 };
+	char *state;
+
+	if (s->backup.nsources == 0) {
+		job_fail(j, RV_USAGE, "nothing to back up: add a source with `revault source add PATH`");
+		return;
+	}
+	state = paths_state_dir(&e);
+	if (state == NULL || sources_check(s->backup.sources, s->backup.nsources, state, &e) != RV_OK) {
+		free(state);
+		job_fail(j, e.code, "%s", e.msg);
+		return;
+	}
+	free(state);
+	for (size_t i = 0; i < s->backup.nsources; i++) {
+		char note[PATH_MAX + 512];
+
+		if (sources_symlink_note(s->backup.sources[i], note, sizeof(note)))
+			job_log(j, LOG_WARNING, "%s", note);
+		if (access(s->backup.sources[i], F_OK) != 0) {
+			job_fail(j, RV_USAGE, "source %s does not exist: create it or `revault source remove %s`",
+				 s->backup.sources[i], s->backup.sources[i]);
+			return;
+		}
+	}
+	if (s->security.protected_)
+		job_load_key(j, true);
+}
+
+static void backup_prepare(struct job *j)
+{
+	const struct settings *s = j->p.settings;
+	struct tarball_create_opts o = {
+		.sources = s->backup.sources, .nsources = s->backup.nsources,
+		.exclude = s->backup.exclude, .nexclude = s->backup.nexclude,
+		.cancel = &j->cancel,
+	};
+	struct err e = { 0 };
+	char stamp[32], rnd[8], rhex[17];
+	time_t now = time(NULL);
+	struct tm tm;
+	const char *ext = s->security.protected_ ? REVISION_EXT_PROTECTED : REVISION_EXT_PLAIN;
+
+	build_never(j);
+	o.never = j->never;
+	o.nnever = j->nnever;
+	if (transport_mkdirs(j->t, j->remote_dir, &e) != RV_OK) {
+		job_fail(j, e.code, "%s", e.msg);
+		return;
+	}
+	revisions_remove_stale(j);
+	if (revisions_load(j, false) != RV_OK)
+		return;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	j->rev_name = revisions_next_name(stamp, j->revs, j->nrevs);
+	if (tarball_scan(&o, &j->files_total, &j->bytes_total, &e) != RV_OK) {
+		job_fail(j, e.code, "%s", e.msg);
+		return;
+	}
+	transport_keepalive(j->t);
+	if (RAND_bytes((unsigned char *)rnd, sizeof(rnd)) != 1)
+		memset(rnd, 0, sizeof(rnd));
+	hex_encode((const uint8_t *)rnd, sizeof(rnd), rhex);
+	j->final_path = xasprintf("%s/%s%s", j->remote_dir, j->rev_name, ext);
+	j->tmp_path = xasprintf("%s/.%s%s.tmp-%s", j->remote_dir, j->rev_name, ext, rhex);
+	j->rf = transport_create(j->t, j->tmp_path, &e);
+	if (j->rf == NULL) {
+		job_fail(j, e.code, "%s", e.msg);
+		return;
+	}
+	job_set_state(j, JOB_TRANSFER);
+}
+
+struct sealed_out {
+	struct job_qwriter *qw;
+	struct sealer *sealer;
+};
+
+static int archive_out(void *arg, const void *buf, size_t len, struct err *e)
+{
+	struct sealed_out *o = arg;
+
+	if (o->sealer != NULL)
+		return sealer_write(o->sealer, buf, len, e) == RV_OK ? 0 : -1;
+	return job_queue_sink(o->qw, buf, len, e);
+}
+
+static void *backup_side(void *arg)
+{
+	struct job *j = arg;
+	const struct settings *s = j->p.settings;
+	struct job_qwriter qw = { .j = j };
+	struct sealed_out out = { .qw = &qw };
+	struct tarball_create_opts o = {
+		.sources = s->backup.sources, .nsources = s->backup.nsources,
+		.exclude = s->backup.exclude, .nexclude = s->backup.nexclude,
+		.never = j->never, .nnever = j->nnever,
+		.level = s->backup.compression, .cancel = &j->cancel, .progress = &j->tp,
+		.warn = job_warn, .warn_arg = j,
+	};
+	struct err *e = &j->side_err;
+
+	if (s->security.protected_) {
+		struct container_header h = { 0 };
+
+		snprintf(h.device, sizeof(h.device), "%s", j->device);
+		snprintf(h.revision, sizeof(h.revision), "%s", j->rev_name);
+		snprintf(h.tool_version, sizeof(h.tool_version), "revault %s", REVAULT_VERSION);
+		h.created = (int64_t)time(NULL);
+		out.sealer = sealer_new(&j->key, &h, job_queue_sink, &qw, e);
+		if (out.sealer == NULL)
+			goto out;
+	}
+	if (tarball_create(&o, archive_out, &out, e) != RV_OK)
+		goto out;
+	if (out.sealer != NULL && sealer_finish(out.sealer, e) != RV_OK)
+		goto out;
+	if (qw.cur != NULL) {
+		queue_push(j->q, qw.cur);
+		qw.cur = NULL;
+	}
+	queue_close(j->q);
+out:
+	sealer_free(out.sealer);
+	if (e->code != RV_OK) {
+		if (qw.cur != NULL)
+			queue_release(j->q, qw.cur);
+		queue_abort(j->q);
+	}
+	return NULL;
+}
+
+/* The next buffer from the archive thread. While it has none ready, the
+ * upload has time to spare: ask the server to write back what it holds, so
+ * that its disk works while the archive thread compresses, instead of in
+ * one flush at the end that waits for the whole revision (600 MB are more
+ * than a second of disk). An upload that keeps the queue full is never
+ * held up for it. */
+static struct qbuf *next_buffer(struct job *j, struct err *e)
+{
+	if (!queue_ready(j->q) && remote_unflushed(j->rf) >= FLUSH_EARLY &&
+	    remote_flush(j->rf, e) != RV_OK) {
+		queue_abort(j->q);
+		return NULL;
+	}
+	return queue_pop(j->q);
+}
+
+static void backup_transfer(struct job *j)
+{
+	struct err e = { 0 };
+	struct qbuf *b;
+
+	j->q = queue_new(JOB_QUEUE_BUFS, JOB_QUEUE_BUF_SIZE);
+	if (pthread_create(&j->side, NULL, backup_side, j) != 0) {
+		job_fail(j, RV_FAIL, "cannot start the archive thread");
+		return;
+	}
+	j->side_started = true;
+	while ((b = next_buffer(j, &e)) != NULL) {
+		int rc = remote_write(j->rf, b->data, b->len, &e);
+
+		atomic_fetch_add(&j->wire, b->len);
+		queue_release(j->q, b);
+		if (rc != RV_OK || atomic_load(&j->cancel)) {
+			queue_abort(j->q);
+			break;
+		}
+	}
+	pthread_join(j->side, NULL);
+	j->side_started = false;
+	if (job_stop_if_cancelled(j))
+		return;
+	/* The upload's own error first: the archive side then only saw "stopped". */
+	if (e.code != RV_OK) {
+		job_fail(j, e.code, "%s", e.msg);
+		return;
+	}
+	if (j->side_err.code != RV_OK) {
+		job_fail(j, j->side_err.code, "%s", j->side_err.msg);
+		return;
+	}
+	job_set_state(j, JOB_COMMIT);
+}
+
+static void prune(struct job *j)
+{
+	unsigned keep = j->p.settings->backup.revisions;
+	struct err e = { 0 };
+
+	if (revisions_load(j, false) != RV_OK) {
+		/* The backup is in place; failing to prune is worth a warning only. */
+		job_log(j, LOG_WARNING, "could not list revisions to prune: %s", j->err.msg);
+		err_clear(&j->err);
+		j->prune_failed++;
+		return;
+	}
+	for (size_t i = keep; i < j->nrevs; i++) {
+		char *path;
+
+		/* Never the one just made, even when the server holds revisions
+		 * named later (a clock that was ahead, or junk). */
+		if (strcmp(j->revs[i].name, j->rev_name) == 0)
+			continue;
+		path = job_join(j->remote_dir, j->revs[i].file);
+
+		err_clear(&e);
+		if (transport_unlink(j->t, path, &e) == RV_OK) {
+			j->pruned++;
+			job_log(j, LOG_INFO, "removed old revision %s", j->revs[i].name);
+		} else {
+			job_log(j, LOG_WARNING, "could not remove old revision %s (backup.revisions is %u): %s", j->revs[i].name,
+				keep, e.msg);
+			j->prune_failed++;
+		}
+		free(path);
+	}
+	j->kept = (unsigned)(j->nrevs - j->pruned);
+}
+
+static void backup_commit(struct job *j)
+{
+	struct err e = { 0 };
+	int rc;
+	char in[UNITS_MAX], wire[UNITS_MAX], warned[96] = "";
+	uint64_t skipped = atomic_load(&j->tp.skipped), changed = atomic_load(&j->tp.changed), warnings;
+
+	units_bytes(atomic_load(&j->tp.bytes), in, sizeof(in));
+	units_bytes(atomic_load(&j->wire), wire, sizeof(wire));
+	rc = remote_commit(j->rf, &e);
+	j->rf = NULL;
+	if (rc != RV_OK || transport_rename(j->t, j->tmp_path, j->final_path, &e) != RV_OK) {
+		job_fail(j, e.code, "%s", e.msg);
+		return;
+	}
+	free(j->tmp_path);
+	j->tmp_path = NULL; /* in place: nothing to clean up any more */
+	prune(j);
+	/* Stored but incomplete (exit 6): entries left out or changed while
+	 * read, or revisions beyond backup.revisions that could not be
+	 * removed; each was named in a warning as it happened. */
+	warnings = skipped + changed + j->prune_failed;
+	if (warnings > 0) {
+		snprintf(warned, sizeof(warned), " with %llu warning%s", (unsigned long long)warnings,
+			 warnings == 1 ? "" : "s");
+		j->result = RV_INCOMPLETE;
+	}
+	snprintf(j->summary, sizeof(j->summary), "backup %s done%s: %llu files, %s -> %s %s in %s; %u revision%s kept",
+		 j->rev_name, warned, (unsigned long long)atomic_load(&j->tp.files), in, wire,
+		 j->p.settings->security.protected_ ? "protected" : "unprotected", j->remote_dir, j->kept,
+		 j->kept == 1 ? "" : "s");
+	job_set_state(j, JOB_DONE);
+}
+
+/* No temporary left on the server: an aborted upload is removed (a later
+ * backup removes one that could not be, once it is a day old). */
+static void backup_cleanup(struct job *j)
+{
+	struct err e = { 0 };
+
+	if (j->rf != NULL) {
+		remote_abort(j->rf);
+		j->rf = NULL;
+	}
+	if (j->tmp_path != NULL && j->t != NULL && transport_unlink(j->t, j->tmp_path, &e) != RV_OK)
+		job_log(j, LOG_NOTICE, "could not remove the temporary %s (a later backup removes it): %s", j->tmp_path,
+			e.msg);
+}
+
+/* The last-run record, `last-backup` in the state folder: when the last
+ * backup ended, how (its exit status and warnings), which revision, and
+ * the line it ended with. Key=value lines, written whole (temporary and
+ * rename), for `revault status` and the text interface. */
+static void backup_record(struct job *j)
+{
+	struct err e = { 0 };
+	char *path = paths_state_file("last-backup", &e), *tmp, stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	FILE *f;
+	int fd, status = job_result(j, NULL);
+
+	if (path == NULL)
+		return;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	tmp = xasprintf("%s.tmp", path);
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	f = fd >= 0 ? fdopen(fd, "w") : NULL;
+	if (f == NULL) {
+		if (fd >= 0)
+			close(fd);
+		job_log(j, LOG_WARNING, "cannot keep the record of this run in %s: %s", path, strerror(errno));
+	} else {
+		fprintf(f, "ended=%s\nstatus=%d\nwarnings=%llu\nrevision=%s\nmessage=", stamp, status,
+			(unsigned long long)(atomic_load(&j->tp.skipped) + atomic_load(&j->tp.changed) + j->prune_failed),
+			j->rev_name != NULL && status != RV_FAIL ? j->rev_name : "");
+		/* One line, whatever the message holds. */
+		for (const char *c = status == RV_OK || status == RV_INCOMPLETE ? j->summary : j->err.msg; *c; c++)
+			fputc(*c == '\n' ? ' ' : *c, f);
+		fputc('\n', f);
+		bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+
+		ok = fclose(f) == 0 && ok;
+		if (!ok || rename(tmp, path) != 0)
+			job_log(j, LOG_WARNING, "cannot keep the record of this run in %s: %s", path, strerror(errno));
+	}
+	unlink(tmp);
+	free(tmp);
+	free(path);
+}
+
+const struct job_ops job_backup_ops = {
+	.name = "backup",
+	.prepare_phase = "scanning",
+	.transfer_phase = "uploading",
+	.commit_phase = "committing",
+	.needs_lock = true,
+	.logs_in = true,
+	.progress_from_disk = true,
+	.start = backup_start,
+	.prepare = backup_prepare,
+	.transfer = backup_transfer,
+	.commit = backup_commit,
+	.cleanup = backup_cleanup,
+	.record = backup_record,
+};
