@@ -1,10 +1,19 @@
-# The Debian 12 packages revault needs to build, test and demo. Sourced by
-# scripts/test and scripts/demo; installs only what is missing, quietly.
+# The Debian 12 packages revault needs to build, test and demo: the one
+# install list. Sourced by scripts/test and scripts/demo; installs only what
+# is missing, quietly. unit.deps_list (tests/unit/deps_list.sh) checks that
+# every package the build or a test names — revault_require in CMake,
+# need_cmd/want_cmd CMD PACKAGE, "apt-get install PACKAGE" in a skip
+# reason — is here, so a test cannot need what the list lacks. Packages a
+# minimal Debian already has are listed too when a test names them.
 REVAULT_DEPS=(
+	# build
 	build-essential cmake pkg-config clang
-	libssh2-1-dev libssl-dev libyaml-dev libarchive-dev libncurses-dev libcmocka-dev zlib1g-dev
-	openssh-server openssh-client proftpd-core proftpd-mod-crypto
-	tmux python3 acl attr zstd
+	libssh2-1-dev libssl-dev libyaml-dev libarchive-dev libacl1-dev libncurses-dev libcmocka-dev zlib1g-dev
+	# the servers the tests start, and their clients
+	openssh-server openssh-client proftpd-core proftpd-mod-crypto openssl passwd
+	# the tools the tests drive or inspect with
+	tmux python3 python3-asyncssh acl attr zstd strace time
+	util-linux bsdutils diffutils e2fsprogs libcap2-bin tar
 )
 
 deps_install() {

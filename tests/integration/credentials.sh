@@ -133,10 +133,10 @@ core_pattern=$(cat /proc/sys/kernel/core_pattern 2>/dev/null || echo '|')
 coredir=$T_TMP/cores
 mkdir -p "$coredir"
 if [ "${core_pattern:0:1}" = '|' ] || [ "${core_pattern:0:1}" = / ]; then
-	echo "note: core dumps go to \"$core_pattern\", not to the working directory: core part skipped" >&2
+	skip_part "the core part: core dumps go to \"$core_pattern\", not to the working directory"
 elif (cd "$coredir" && ulimit -c unlimited && bash -c 'kill -ABRT $$'; true) 2>/dev/null &&
 	[ -z "$(ls -A "$coredir")" ]; then
-	echo "note: no core dump even from a plain shell here (limits or sandbox): core part skipped" >&2
+	skip_part "the core part: no core dump even from a plain shell here (limits or sandbox)"
 else
 	abort_backup "protected backup (master key and password loaded)"
 	# Without a master key in memory the password alone must keep it so.
@@ -173,8 +173,10 @@ ns_run() {
 		ln -s /proc/self/fd /dev/fd && ln -s "$t/log.sock" /dev/log || exit 99
 		exec "$@"' ns "$T_TMP" timeout -k 5 "$T_RUN_TIMEOUT" "$REVAULT" "$@"
 }
-if ! command -v unshare >/dev/null || [ ! -S "$sock" ] || ! ns_run show >/dev/null 2>&1; then
-	echo "note: no private mount namespace here (unshare -m): syslog part skipped" >&2
+if ! want_cmd unshare util-linux; then
+	:
+elif [ ! -S "$sock" ] || ! ns_run show >/dev/null 2>&1; then
+	skip_part "the syslog part: no private mount namespace here (unshare -m)"
 else
 	run ns_run backup
 	printf '%s\n%s\n' "$OUT" "$ERR" >>"$ALL"

@@ -29,11 +29,13 @@ make_tree() {
 	printf 'shared\n' >"$d/etc/app/hard1"
 	ln "$d/etc/app/hard1" "$d/deep/hard2"
 	chmod 700 "$d/empty"
-	if command -v setfattr >/dev/null && setfattr -n user.revault -v tested "$d/etc/app/app.conf" 2>/dev/null; then
+	T_XATTR=0
+	if ! want_cmd setfattr attr; then
+		:
+	elif setfattr -n user.revault -v tested "$d/etc/app/app.conf" 2>/dev/null; then
 		T_XATTR=1
 	else
-		T_XATTR=0
-		echo "note: no user xattrs on $(df --output=target "$d" | tail -1): not checked" >&2
+		skip_part "extended attributes: no user xattrs on $(df --output=target "$d" | tail -1)"
 	fi
 	touch -h -d '2020-01-02 03:04:05 UTC' "$d/etc/app/link-to-conf"
 	find "$d" -depth ! -type l -exec touch -d '2021-06-07 08:09:10 UTC' {} +

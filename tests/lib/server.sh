@@ -6,15 +6,6 @@ T_SERVERS=$REVAULT_SOURCE_DIR/tests/servers
 # Every revault run is bounded: a hang is a failure, not a stuck test.
 T_RUN_TIMEOUT=${T_RUN_TIMEOUT:-180}
 
-# skip REASON: the environment cannot run this test.
-skip() {
-	echo "SKIP: $*" >&2
-	exit 77
-}
-
-# need_cmd CMD PACKAGE: skip when CMD is missing.
-need_cmd() { command -v "$1" >/dev/null 2>&1 || skip "$1 is missing (apt-get install $2)"; }
-
 # srv_launch KIND DIR [ARGS...]: starts tests/servers/KIND.sh in DIR, loads
 # its env file and stops it when the test exits. Returns 0, 77 when the
 # server cannot run here (the reason in $T_TMP/.srv-err), or 1 on failure.
@@ -45,12 +36,13 @@ srv_start() {
 }
 
 # srv_try KIND DIR [ARGS...]: srv_launch for one part of a test: true when
-# the server runs; otherwise a note (cannot run here) or a failure, false.
+# the server runs; otherwise false, after skip_part (cannot run here) or a
+# failure.
 srv_try() {
 	local rc=0
 	srv_launch "$@" || rc=$?
 	if [ "$rc" = 77 ]; then
-		echo "note: $1 part skipped: $(cat "$T_TMP/.srv-err")" >&2
+		skip_part "$1: $(cat "$T_TMP/.srv-err")"
 	elif [ "$rc" != 0 ]; then
 		fail "$1.sh start: $(cat "$T_TMP/.srv-err")"
 	fi

@@ -2,7 +2,7 @@
 # server at a fixed size, driven with send-keys; the screen is read with
 # capture-pane, polled against a deadline instead of fixed sleeps. Source
 # after assert.sh.
-command -v tmux >/dev/null 2>&1 || { echo "SKIP: tmux is missing (apt-get install tmux)" >&2; exit 77; }
+need_cmd tmux tmux
 
 TUI_SOCK=rvtui$$
 TM() { tmux -L "$TUI_SOCK" -f /dev/null "$@"; }

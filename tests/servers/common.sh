@@ -1,5 +1,8 @@
 # shellcheck shell=bash
-# Shared by sshd.sh and proftpd.sh (sourced; they define die first).
+# Shared by the server scripts (sourced; they define die first).
+
+# Python started from here writes no __pycache__ into the source tree.
+export PYTHONDONTWRITEBYTECODE=1
 
 # A port nobody listens on right now (the kernel picks it).
 free_port() {

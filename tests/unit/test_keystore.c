@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "tests/lib/shell.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -20,7 +22,7 @@
 #include "core/keystore.h"
 #include "core/util.h"
 
-static char tmpdir[] = "/tmp/revault-keystore-XXXXXX";
+static char tmpdir[TEST_TMPDIR_MAX];
 
 static char *path_in(const char *name)
 {
@@ -254,7 +256,7 @@ static int setup(void **state)
 {
 	(void)state;
 	umask(077);
-	return mkdtemp(tmpdir) ? 0 : -1;
+	return test_tmpdir(tmpdir, "revault-keystore");
 }
 
 static int teardown(void **state)

@@ -1,8 +1,8 @@
-/* Shell commands from the unit tests: sh_status returns the command's exit
+/* Shell commands from the cmocka tests: sh_status returns the command's exit
  * status (1 when it did not exit), sh fails the test unless it is 0.
- * Include after cmocka.h. */
-#ifndef REVAULT_TESTS_UNIT_SHELL_H
-#define REVAULT_TESTS_UNIT_SHELL_H
+ * test_tmpdir makes the test's scratch folder. Include after cmocka.h. */
+#ifndef REVAULT_TESTS_LIB_SHELL_H
+#define REVAULT_TESTS_LIB_SHELL_H
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -50,6 +50,21 @@ static inline void sh(const char *fmt, ...)
 	va_end(ap);
 	if (rc != 0)
 		fail_msg("command failed: %s", cmd);
+}
+
+/* test_tmpdir(DIR, NAME): a fresh folder $TMPDIR/NAME-XXXXXX (TMPDIR, else
+ * /tmp) named in DIR; 0, or -1 when it could not be made. */
+#define TEST_TMPDIR_MAX 256
+
+static inline int test_tmpdir(char dir[TEST_TMPDIR_MAX], const char *name)
+{
+	const char *base = getenv("TMPDIR");
+
+	if (base == NULL || *base == '\0')
+		base = "/tmp";
+	if (snprintf(dir, TEST_TMPDIR_MAX, "%s/%s-XXXXXX", base, name) >= TEST_TMPDIR_MAX)
+		return -1;
+	return mkdtemp(dir) != NULL ? 0 : -1;
 }
 
 #endif

@@ -3,14 +3,16 @@
  * the restriction of the negotiated key type, key authentication, streaming
  * upload and download, exclusive create, non-overwriting rename, listing,
  * mkdirs, and the network failures (refused, silent server, not SSH,
- * cancel from another thread). Skipped (77) when sshd cannot run here. */
+ * cancel from another thread). Skipped (77) when sshd cannot run here
+ * (tests/lib/skip.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "tests/unit/shell.h"
+#include "tests/lib/shell.h"
+#include "tests/lib/skip.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -36,9 +38,10 @@ struct server {
 	char ecdsa_sha256[128], ecdsa_md5[128];
 	char rsa_sha256[128];
 	bool up;
+	char why[512]; /* why it did not start */
 };
 
-static char tmp[] = "/tmp/revault-transport-XXXXXX";
+static char tmp[TEST_TMPDIR_MAX];
 static char sshd_sh[1024];
 static struct server srv, rsa_srv;
 
@@ -52,7 +55,8 @@ static void env_value(const char *line, const char *name, char *out, size_t cap)
 	}
 }
 
-/* Starts an sshd in tmp/NAME; returns sshd.sh's status (77: cannot run here). */
+/* Starts an sshd in tmp/NAME; returns sshd.sh's status (77: cannot run
+ * here), with what it said in s->why. */
 static int server_start(struct server *s, const char *name, const char *opts)
 {
 	char path[600], line[1024], port[32] = "";
@@ -60,9 +64,17 @@ static int server_start(struct server *s, const char *name, const char *opts)
 	int rc;
 
 	snprintf(s->dir, sizeof(s->dir), "%s/%s", tmp, name);
-	rc = sh_status("bash '%s' start '%s' %s", sshd_sh, s->dir, opts);
-	if (rc != 0)
+	rc = sh_status("bash '%s' start '%s' %s 2>'%s.err'", sshd_sh, s->dir, opts, s->dir);
+	if (rc != 0) {
+		snprintf(path, sizeof(path), "%s.err", s->dir);
+		f = fopen(path, "r");
+		if (f == NULL || fgets(s->why, sizeof(s->why), f) == NULL)
+			snprintf(s->why, sizeof(s->why), "sshd.sh start exited %d", rc);
+		s->why[strcspn(s->why, "\n")] = '\0';
+		if (f != NULL)
+			fclose(f);
 		return rc;
+	}
 	snprintf(path, sizeof(path), "%s/env", s->dir);
 	f = fopen(path, "r");
 	if (f == NULL)
@@ -303,7 +315,7 @@ static void test_rsa_only_server(void **state)
 
 	(void)state;
 	if (!rsa_srv.up)
-		skip();
+		SKIP_TEST(rsa_srv.why);
 	conn_init(&c, "127.0.0.1", rsa_srv.port, rsa_srv.root);
 	c.t = transport_new(&c.cfg);
 	assert_int_equal(transport_connect(c.t, &c.e), RV_HOSTKEY);
@@ -615,11 +627,13 @@ static void test_disk_full(void **state)
 	int rc;
 
 	*state = small;
-	if (sh_status("mkdir -p '%s' && mount -t tmpfs -o size=1m,mode=0755 revault-test '%s' 2>/dev/null", small,
-	       small) != 0) {
+	if (geteuid() != 0 ||
+	    sh_status("mkdir -p '%s' && mount -t tmpfs -o size=1m,mode=0755 revault-test '%s' 2>/dev/null", small,
+		      small) != 0) {
 		free(path);
 		free(data);
-		skip();
+		SKIP_TEST(geteuid() != 0 ? "the full server disk needs root (mount)"
+					 : "cannot mount a tmpfs for the server's disk here");
 	}
 	conn_ready(&c);
 	f = transport_create(c.t, path, &c.e);
@@ -727,7 +741,7 @@ static void test_refused_and_unresolvable(void **state)
 			conn_init(&c, "::1", srv.port, "/");
 			c.t = transport_new(&c.cfg);
 			assert_int_equal(transport_connect(c.t, &c.e), RV_FAIL);
-			snprintf(want, sizeof(want), "connection refused by ::1:%u", srv.port);
+			snprintf(want, sizeof(want), "connection refused by [::1]:%u", srv.port);
 			assert_non_null(strstr(shown(c.e.msg), want));
 			conn_free(&c);
 		}
@@ -897,11 +911,9 @@ int main(void)
 		snprintf(sshd_sh, sizeof(sshd_sh), "%s/tests/servers/sshd.sh", src);
 	else
 		snprintf(sshd_sh, sizeof(sshd_sh), "servers/sshd.sh");
-	if (access(sshd_sh, R_OK) != 0) {
-		fprintf(stderr, "skipped: %s is missing\n", sshd_sh);
-		return 77;
-	}
-	if (mkdtemp(tmp) == NULL) {
+	if (access(sshd_sh, R_OK) != 0)
+		return skip_exit("tests/servers/sshd.sh is not found (REVAULT_SOURCE_DIR is not set: run through ctest)");
+	if (test_tmpdir(tmp, "revault-transport") != 0) {
 		perror("mkdtemp");
 		return 1;
 	}
@@ -909,11 +921,12 @@ int main(void)
 	if (rc != 0) {
 		sh_status("rm -rf '%s'", tmp);
 		if (rc == 77)
-			fprintf(stderr, "skipped: sshd cannot run here\n");
-		return rc == 77 ? 77 : 1;
+			return skip_exit(srv.why);
+		fprintf(stderr, "FAIL: sshd.sh start: %s\n", srv.why);
+		return 1;
 	}
 	if (server_start(&rsa_srv, "rsa", "--rsa-only") != 0)
-		fprintf(stderr, "note: the RSA-only sshd did not start; that test is skipped\n");
+		fprintf(stderr, "note: the RSA-only sshd did not start: %s\n", rsa_srv.why);
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	server_stop(&rsa_srv);
 	server_stop(&srv);
