@@ -113,6 +113,21 @@ for mode in $TUI_MODES; do
 	tui_type "/etc"
 	tui_keys Enter
 	tui_wait 'Source added' "source added"
+	# The same folder in another spelling, and a folder inside it: refused
+	# with the reason, nothing saved.
+	tui_keys a
+	tui_wait 'Absolute path' "add source asks again"
+	tui_type "//etc/"
+	tui_keys Enter
+	tui_wait '/etc is already a source' "another spelling of a source is refused"
+	tui_keys Enter
+	tui_keys a
+	tui_wait 'Absolute path' "add source asks a third time"
+	tui_type "/etc//ssh/"
+	tui_keys Enter
+	tui_wait 'cannot add /etc/ssh' "a source inside a source is refused"
+	tui_keys Enter
+	[ "$(grep -c '"/etc' "$REVAULT_CONFIG")" = 1 ] && pass || fail "[$mode] a refused source was saved"
 	tui_keys x
 	tui_type "*.tmp"
 	tui_keys Enter
