@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "core/job.h"
+#include "core/sources.h"
 #include "core/trust.h"
 #include "core/units.h"
 #include "core/util.h"
@@ -270,20 +271,11 @@ static int exec_restore(struct cli_ctx *ctx, int argc, char **argv, struct err *
 	if (p.to_dir != NULL) {
 		if (p.to_dir[0] == '\0')
 			return err_set(e, RV_USAGE, "--to needs a directory");
-		if (p.to_dir[0] != '/') {
-			char *cwd = getcwd(NULL, 0);
-
-			if (cwd == NULL)
-				return err_set(e, RV_FAIL, "cannot tell the current directory: give --to an absolute path");
-			abs = xasprintf("%s/%s", cwd, p.to_dir);
-			free(cwd);
-			p.to_dir = abs;
-		}
-		for (size_t n = strlen(p.to_dir); n > 1 && p.to_dir[n - 1] == '/'; n--) {
-			if (abs == NULL)
-				p.to_dir = abs = xstrdup(p.to_dir);
-			abs[n - 1] = '\0';
-		}
+		/* One spelling (absolute, no "." or ".." or trailing "/"), so
+		 * that `LINK/.` is checked as LINK. */
+		if ((abs = sources_normalise(p.to_dir, e)) == NULL)
+			return e->code;
+		p.to_dir = abs;
 	}
 	rc = cli_run_job(ctx, JOB_RESTORE, &p, yes, e);
 	free(abs);

@@ -333,21 +333,36 @@ static bool secret_keyword(const struct console_node *tree, const char *word, in
 	return false;
 }
 
+/* A URL with a password in it (sftp://user:secret@host/dir): refused as
+ * a URL, yet the password must not reach the log either. */
+static bool url_with_password(const char *word)
+{
+	const char *start = strstr(word, "://"), *at, *colon;
+
+	if (start == NULL)
+		return false;
+	start += 3;
+	at = strchr(start, '@');
+	colon = strchr(start, ':');
+	return at != NULL && colon != NULL && colon < at && memchr(start, '/', (size_t)(at - start)) == NULL;
+}
+
 void console_secret_words(const struct console_node *tree, const struct console_words *w, bool *mask)
 {
 	struct console_cmd cmd;
 	struct console_error ce;
-	bool after = false;
+	bool after = false, parsed = console_parse(tree, w, &cmd, &ce) == RV_OK;
 
-	if (console_parse(tree, w, &cmd, &ce) == RV_OK) {
-		for (size_t i = 0; i < w->n; i++)
-			mask[i] = cmd.secret_word[i];
-		return;
-	}
 	for (size_t i = 0; i < w->n; i++) {
-		mask[i] = after;
-		if (!after && secret_keyword(tree, w->text[i], 0))
-			after = true;
+		if (parsed) {
+			mask[i] = cmd.secret_word[i];
+		} else {
+			mask[i] = after;
+			if (!after && secret_keyword(tree, w->text[i], 0))
+				after = true;
+		}
+		if (url_with_password(w->text[i]))
+			mask[i] = true;
 	}
 }
 

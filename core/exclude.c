@@ -140,6 +140,12 @@ int exclude_check(const char *pattern, char *const *sources, size_t nsources, st
 			goto out;
 		}
 	}
+	for (size_t i = 0; i < nsources && rc == RV_OK; i++)
+		if (exclude_match(pattern, sources[i], sources[i], true))
+			rc = err_set(e, RV_USAGE, "\"%s\" would leave out the whole source %s: remove the source instead (`revault source remove %s`)",
+				     pattern, sources[i], sources[i]);
+	if (rc != RV_OK)
+		goto out;
 	if (pat[0] == '/' && nsources > 0) {
 		for (size_t i = 0; i < nsources && !found; i++)
 			found = reaches(pat, sources[i]);

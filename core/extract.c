@@ -32,6 +32,7 @@
 
 #include "core/fsat.h"
 #include "core/paths.h"
+#include "core/sources.h"
 #include "core/util.h"
 
 #define MANIFEST_MAX (1 << 20)
@@ -296,8 +297,8 @@ static void say_leftover(void (*warn)(void *, const char *), void *arg, const ch
 	if (warn == NULL)
 		return;
 	snprintf(msg, sizeof(msg),
-		 "could not remove %s/%s (%s: %s): remove it with `chattr -R -ia '%s/%s'; rm -rf '%s/%s'`", dir, name,
-		 stuck != NULL ? stuck : name, strerror(err), dir, name, dir, name);
+		 "could not remove %s/%s (%s: %s): remove it with `chattr -R -ia '%s/%s'; rm -rf --one-file-system '%s/%s'`",
+		 dir, name, stuck != NULL ? stuck : name, strerror(err), dir, name, dir, name);
 	warn(arg, msg);
 }
 
@@ -541,9 +542,9 @@ int tarball_check_to(const char *dir, struct err *e)
 	if (sb.st_uid != geteuid() && sb.st_uid != 0)
 		return err_set(e, RV_USAGE, "%s belongs to another user (uid %u): restore into a directory of your own",
 			       dir, (unsigned)sb.st_uid);
-	if (sb.st_mode & S_IWOTH)
-		return err_set(e, RV_USAGE, "%s is writable by everyone: restore into a directory only you can write",
-			       dir);
+	if (sb.st_mode & (S_IWOTH | S_IWGRP))
+		return err_set(e, RV_USAGE, "%s is writable by %s: restore into a directory only you can write",
+			       dir, sb.st_mode & S_IWOTH ? "everyone" : "its group");
 	return RV_OK;
 }
 
@@ -605,7 +606,7 @@ static int open_to_dir(struct tarball_stage *st, const char *dir, struct err *e)
 	free(abs);
 	st->to_fd = fd;
 	/* Checked again on what was opened: the name may have changed since. */
-	if (fstat(fd, &sb) != 0 || (sb.st_uid != geteuid() && sb.st_uid != 0) || (sb.st_mode & S_IWOTH))
+	if (fstat(fd, &sb) != 0 || (sb.st_uid != geteuid() && sb.st_uid != 0) || (sb.st_mode & (S_IWOTH | S_IWGRP)))
 		return err_set(e, RV_USAGE, "%s changed while it was opened: restore into a directory only you can write",
 			       dir);
 	return RV_OK;
@@ -633,6 +634,71 @@ static size_t add_ancestor(struct tarball_stage *st, const char *path, int fd, m
 		a->times[1] = sb.st_mtim;
 	}
 	return st->nanc++;
+}
+
+/* Is b a or under it (both absolute, in one spelling)? */
+static bool path_within(const char *a, const char *b)
+{
+	size_t n = strlen(a);
+
+	if (strcmp(a, "/") == 0)
+		return true;
+	return strncmp(a, b, n) == 0 && (b[n] == '\0' || b[n] == '/');
+}
+
+/* No target is, holds or lies inside a protected place, compared where
+ * they lie on disk: `--to /` would otherwise be an unconfirmed in-place
+ * restore, and a revision naming the state folder would replace the lock
+ * and the journal under the running job. */
+static int check_protected(struct tarball_stage *st, const struct tarball_extract_opts *o, struct err *e)
+{
+	char *base = NULL;
+
+	if (o->to_dir != NULL) {
+		char proc[64], buf[PATH_MAX];
+		ssize_t n;
+
+		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", st->to_fd);
+		n = readlink(proc, buf, sizeof(buf) - 1);
+		if (n <= 0)
+			return err_set(e, RV_FAIL, "cannot tell where %s is: %s", o->to_dir, strerror(errno));
+		buf[n] = '\0';
+		base = xstrdup(strcmp(buf, "/") == 0 ? "" : buf);
+	}
+	for (size_t i = 0; i < st->n; i++) {
+		const struct staged *s = &st->v[i];
+		char *target;
+
+		if (!s->restore)
+			continue;
+		if (base != NULL) {
+			target = xasprintf("%s%s", base, s->source);
+		} else {
+			struct err pe = { 0 };
+
+			target = sources_physical(s->source, &pe);
+			if (target == NULL)
+				target = xstrdup(s->source);
+		}
+		for (size_t k = 0; k < o->nprotect; k++) {
+			const char *p = o->protect[k].path;
+
+			if (path_within(target, p) || path_within(p, target)) {
+				int rc = err_set(e, RV_USAGE,
+						 "restoring %s to %s would replace %s (%s): %s", s->source, target, p,
+						 o->protect[k].what,
+						 base != NULL ? "name a directory of its own with --to, or restore in place"
+							      : "nothing was changed");
+
+				free(target);
+				free(base);
+				return rc;
+			}
+		}
+		free(target);
+	}
+	free(base);
+	return RV_OK;
 }
 
 /* Picks an ancestor and a slot for every target being restored. */
@@ -691,6 +757,8 @@ static int plan_stage(struct tarball_stage *st, const struct tarball_extract_opt
 		}
 		free(parent);
 	}
+	if (check_protected(st, o, e) != RV_OK)
+		return e->code;
 	for (size_t i = 0; i < st->nanc; i++) {
 		char *tag = random_tag();
 
@@ -1168,8 +1236,10 @@ static int write_hardlink(struct extractor *x, const char *rel, const char *hl, 
 	if (!hs->restore) {
 		char sh[300];
 
-		warnf(x->o, "not restored: %s is a hard link to %s, in a source that is not restored",
+		warnf(x->o, "not restored: /%s is a hard link to /%s, in a source that is not restored",
 		      shown(rel, sh, sizeof(sh)), hl);
+		if (x->o->progress != NULL)
+			atomic_fetch_add(&x->o->progress->skipped, 1);
 		free(to);
 		return RV_OK;
 	}
@@ -1382,6 +1452,15 @@ static int check_entry(struct extractor *x, struct archive_entry *entry, char *r
 		}
 	} else {
 		s->present = true;
+	}
+	if (hl == NULL && archive_entry_filetype(entry) == AE_IFLNK) {
+		const char *target = archive_entry_symlink(entry);
+
+		/* What symlink(2) can make: revault stores only those. */
+		if (target == NULL || target[0] == '\0')
+			return refuse(x, rel, "is a symlink without a target");
+		if (strlen(target) >= PATH_MAX)
+			return refuse(x, rel, "is a symlink whose target is longer than the kernel allows");
 	}
 	if (hl != NULL) {
 		char *t = xstrdup(hl);
@@ -1612,15 +1691,24 @@ static void carry_over(struct tarball_stage *st, const char *file)
 {
 	for (size_t i = 0; i < st->n; i++) {
 		struct staged *s = &st->v[i];
-		size_t tl = strlen(s->source);
 		const char *rel, *slash, *base;
-		char *dir, buf[65536];
+		char *dir, buf[65536], *where;
 		int in, pfd, out;
 		struct stat sb, ps;
 		ssize_t n;
+		size_t tl;
 
-		if (!s->restore || !s->present || strncmp(file, s->source, tl) != 0 || file[tl] != '/')
+		if (!s->restore || !s->present)
 			continue;
+		/* Compared where the target lies on disk (file is resolved): a
+		 * source spelled through a symlinked parent is the same folder. */
+		where = realpath(s->source, NULL);
+		tl = where != NULL ? strlen(where) : 0;
+		if (where == NULL || strncmp(file, where, tl) != 0 || file[tl] != '/') {
+			free(where);
+			continue;
+		}
+		free(where);
 		rel = file + tl + 1;
 		in = open(file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 		if (in < 0)
@@ -1679,9 +1767,67 @@ static void rollback(struct tarball_stage *st)
 	}
 }
 
+/* A mount point at or under a target (from /proc/self/mountinfo): the
+ * swap would move it aside with the old tree. Allocated, or NULL. */
+static char *mount_under(const char *target)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char *line = NULL, *found = NULL;
+	size_t cap = 0;
+
+	while (f != NULL && found == NULL && getline(&line, &cap, f) > 0) {
+		char mp[PATH_MAX], *o = mp;
+		const char *c = line;
+
+		/* The fifth field, octal escapes (\040) undone. */
+		for (int field = 0; field < 4 && c != NULL; field++)
+			c = strchr(c, ' ') != NULL ? strchr(c, ' ') + 1 : NULL;
+		if (c == NULL)
+			continue;
+		while (*c != ' ' && *c != '\0' && o < mp + sizeof(mp) - 1) {
+			if (c[0] == '\\' && c[1] >= '0' && c[1] <= '3' && c[2] >= '0' && c[2] <= '7' && c[3] >= '0' &&
+			    c[3] <= '7') {
+				*o++ = (char)((c[1] - '0') * 64 + (c[2] - '0') * 8 + (c[3] - '0'));
+				c += 4;
+			} else {
+				*o++ = *c++;
+			}
+		}
+		*o = '\0';
+		if (path_within(target, mp))
+			found = xstrdup(mp);
+	}
+	free(line);
+	if (f != NULL)
+		fclose(f);
+	return found;
+}
+
 int tarball_commit(struct tarball_stage *st, struct err *e)
 {
 	int rc = RV_OK;
+
+	/* Nothing is moved while a target holds a mount point: the swap would
+	 * carry it aside with the old tree. */
+	for (size_t i = 0; i < st->n; i++) {
+		struct staged *s = &st->v[i];
+		char *t, *mp;
+
+		if (!s->restore || !s->present)
+			continue;
+		t = s->target[0] == '/' ? realpath(s->target, NULL) : NULL;
+		mp = t != NULL ? mount_under(t) : NULL;
+		if (mp != NULL) {
+			rc = err_set(e, RV_FAIL,
+				     "%s holds the mount point %s, which a restore in place would move aside: unmount it, or restore with --to DIR and copy by hand (nothing was changed)",
+				     s->target, mp);
+			free(mp);
+			free(t);
+			tarball_discard(st);
+			return rc;
+		}
+		free(t);
+	}
 
 	for (size_t i = 0; i < st->nkeep; i++)
 		carry_over(st, st->keep[i]);

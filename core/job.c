@@ -571,6 +571,9 @@ void job_free(struct job *j)
 	revisions_free(j->revs, j->nrevs);
 	free(j->never);
 	job_free_strings(j->keep, j->nkeep);
+	for (size_t i = 0; i < j->nprotect; i++)
+		free((char *)j->protect[i].path);
+	free(j->protect);
 	free(j->rev_name);
 	free(j->tmp_path);
 	free(j->final_path);

@@ -249,13 +249,21 @@ static void prune(struct job *j)
 		j->prune_failed++;
 		return;
 	}
-	for (size_t i = keep; i < j->nrevs; i++) {
+	/* Revisions are kept counting from the one just made: any named later
+	 * (a clock that was ahead, another machine's, or junk) are neither
+	 * counted nor removed, and are named, so they can never push out the
+	 * real history. */
+	size_t self = j->nrevs;
+
+	for (size_t i = 0; i < j->nrevs; i++)
+		if (strcmp(j->revs[i].name, j->rev_name) == 0)
+			self = i;
+	for (size_t i = 0; i < self && self < j->nrevs; i++)
+		job_log(j, LOG_WARNING, "revision %s is named later than this backup (%s): kept, and not counted in backup.revisions; remove it if it is not real",
+			j->revs[i].name, j->rev_name);
+	for (size_t i = (self < j->nrevs ? self : 0) + keep; i < j->nrevs; i++) {
 		char *path;
 
-		/* Never the one just made, even when the server holds revisions
-		 * named later (a clock that was ahead, or junk). */
-		if (strcmp(j->revs[i].name, j->rev_name) == 0)
-			continue;
 		path = job_join(j->remote_dir, j->revs[i].file);
 
 		err_clear(&e);

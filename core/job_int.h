@@ -131,6 +131,8 @@ struct job {
 	char *journal;                   /* worker, at the start */
 	char **keep;                     /* worker: the machine's secrets, carried through an in-place swap */
 	size_t nkeep;
+	struct tarball_protect *protect; /* worker: places the restore never replaces */
+	size_t nprotect;
 };
 
 void job_log(struct job *j, int prio, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

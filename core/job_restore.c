@@ -19,6 +19,52 @@ static bool in_place(const struct job *j)
 	return j->ops == &job_restore_ops && j->p.to_dir == NULL;
 }
 
+static void protect_add(struct job *j, char *path, const char *what)
+{
+	if (path == NULL)
+		return;
+	j->protect = xrealloc(j->protect, (j->nprotect + 1) * sizeof(*j->protect));
+	j->protect[j->nprotect++] = (struct tarball_protect){ .path = path, .what = what };
+}
+
+/* A folder where it lies on disk, allocated; NULL when unknown. */
+static char *resolved(const char *path)
+{
+	struct err e = { 0 };
+	char *real = realpath(path, NULL);
+
+	return real != NULL ? real : sources_physical(path, &e);
+}
+
+/* What the restore never replaces: the state folder; under --to DIR also
+ * this machine's sources and the settings folder, which only an in-place
+ * restore replaces, with its confirmation and the keys carried over. */
+static void build_protect(struct job *j)
+{
+	const struct settings *s = j->p.settings;
+	char *state = paths_state_dir(NULL);
+
+	if (state != NULL)
+		protect_add(j, resolved(state), "revault's state folder: its lock and restore journal");
+	free(state);
+	if (in_place(j))
+		return;
+	for (size_t i = 0; i < s->backup.nsources; i++) {
+		struct err e = { 0 };
+
+		protect_add(j, sources_physical(s->backup.sources[i], &e), "a source this machine backs up");
+	}
+	{
+		char *dir = xstrdup(j->p.settings_path), *slash = strrchr(dir, '/');
+
+		if (slash != NULL) {
+			*slash = '\0';
+			protect_add(j, resolved(dir[0] != '\0' ? dir : "/"), "the folder of revault's settings and keys");
+		}
+		free(dir);
+	}
+}
+
 /* Before connecting: a --to DIR that can be written safely; in place, the
  * sources that will be replaced are sound. */
 static void restore_start(struct job *j)
@@ -152,6 +198,9 @@ static void *restore_side(void *arg)
 		.progress = &j->tp, .warn = job_warn, .warn_arg = j,
 	};
 
+	build_protect(j);
+	o.protect = j->protect;
+	o.nprotect = j->nprotect;
 	if (in_place(j)) {
 		j->nkeep = job_secret_files(j, &j->keep);
 		o.keep = j->keep;

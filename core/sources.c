@@ -112,13 +112,62 @@ static int check_pair(const char *a, const char *b, struct err *e)
 		       inner, outer, inner, inner);
 }
 
-/* Normalised copies of paths, or NULL with e set. */
+/* Where a normalised path lies on disk: its parent with symlinks resolved
+ * (the path itself is not followed: a symlink source is the link), so that
+ * /a/link/x and /a/real/x are one place. The path as it is when its
+ * parent does not exist. Allocated. */
+static char *physical(char *path)
+{
+	char *head, *real, *out;
+	size_t cut;
+
+	if (strcmp(path, "/") == 0)
+		return path;
+	/* The longest existing ancestor, resolved; the rest as written. */
+	head = xstrdup(path);
+	for (;;) {
+		char *slash = strrchr(head, '/');
+
+		if (slash == NULL || slash == head) {
+			free(head);
+			return path;
+		}
+		*slash = '\0';
+		if ((real = realpath(head, NULL)) != NULL)
+			break;
+	}
+	cut = strlen(head);
+	out = xasprintf("%s%s", strcmp(real, "/") == 0 ? "" : real, path + cut);
+	free(real);
+	free(head);
+	free(path);
+	return out;
+}
+
+/* The one spelling of a folder revault keeps (the state folder): fully
+ * resolved when it exists. Allocated, or NULL with e set. */
+static char *folder_physical(const char *dir, struct err *e)
+{
+	char *n = sources_normalise(dir, e), *real;
+
+	if (n == NULL)
+		return NULL;
+	real = realpath(n, NULL);
+	if (real == NULL)
+		return physical(n);
+	free(n);
+	return real;
+}
+
+/* Normalised copies of paths where they lie on disk, or NULL with e set. */
 static char **normalise_all(char *const *paths, size_t n, struct err *e)
 {
 	char **v = xcalloc(n + 1, sizeof(*v));
 
 	for (size_t i = 0; i < n; i++) {
-		if ((v[i] = sources_normalise(paths[i], e)) == NULL) {
+		if ((v[i] = sources_normalise(paths[i], e)) != NULL)
+			v[i] = physical(v[i]);
+		if (v[i] == NULL) {
 			for (size_t k = 0; k < i; k++)
 				free(v[k]);
 			free(v);
@@ -142,7 +191,7 @@ int sources_check(char *const *sources, size_t n, const char *state_dir, struct 
 
 	if (v == NULL)
 		return e->code;
-	if (state_dir != NULL && (state = sources_normalise(state_dir, e)) == NULL) {
+	if (state_dir != NULL && (state = folder_physical(state_dir, e)) == NULL) {
 		free_all(v, n);
 		return e->code;
 	}
@@ -159,15 +208,20 @@ int sources_check(char *const *sources, size_t n, const char *state_dir, struct 
 int sources_check_add(char *const *sources, size_t n, const char *candidate, const char *state_dir,
 		      struct err *e)
 {
-	char **v = normalise_all(sources, n, e), *state = NULL;
+	char **v = normalise_all(sources, n, e), *state = NULL, *where = physical(xstrdup(candidate));
 	int rc = RV_OK;
 
-	if (v == NULL)
-		return e->code;
-	if (state_dir != NULL && (state = sources_normalise(state_dir, e)) == NULL) {
-		free_all(v, n);
+	if (v == NULL) {
+		free(where);
 		return e->code;
 	}
+	if (state_dir != NULL && (state = folder_physical(state_dir, e)) == NULL) {
+		free_all(v, n);
+		free(where);
+		return e->code;
+	}
+	/* Compared where they lie: a symlink in a parent is no other place. */
+	candidate = where;
 	for (size_t i = 0; i < n && rc == RV_OK; i++) {
 		if (strcmp(v[i], candidate) == 0)
 			rc = err_set(e, RV_USAGE, "%s is already a source", candidate);
@@ -195,7 +249,15 @@ int sources_check_add(char *const *sources, size_t n, const char *candidate, con
 	}
 	free(state);
 	free_all(v, n);
+	free(where);
 	return rc;
+}
+
+char *sources_physical(const char *path, struct err *e)
+{
+	char *n = sources_normalise(path, e);
+
+	return n != NULL ? physical(n) : NULL;
 }
 
 bool sources_symlink_note(const char *source, char *msg, size_t cap)

@@ -34,6 +34,11 @@ int sources_check(char *const *sources, size_t n, const char *state_dir, struct 
 int sources_check_add(char *const *sources, size_t n, const char *candidate, const char *state_dir,
 		      struct err *e);
 
+/* Where a path lies on disk: normalised, its parent's symlinks resolved
+ * (the last component is not followed). Allocated; NULL with e set when
+ * path is empty. */
+char *sources_physical(const char *path, struct err *e);
+
 /* When source (a path on this machine) is a symlink, writes into msg the
  * warning that only the link is backed up, naming where it points and
  * what to add instead, and returns true; false otherwise. */

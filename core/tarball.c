@@ -126,8 +126,17 @@ static int walk(const struct tarball_create_opts *o, walk_fn fn, void *arg, stru
 			if (path == NULL)
 				continue;
 			if (excluded(o, path, o->sources[i], archive_entry_filetype(entry) == AE_IFDIR) ||
-			    never_archived(o, entry))
+			    never_archived(o, entry)) {
+				/* A settings file edited by hand can exclude a whole
+				 * source: say so, or the backup is silently empty. */
+				if (strcmp(path, o->sources[i]) == 0) {
+					warnf(o->warn, o->warn_arg, "the whole source %s is left out by an exclude pattern or holds only revault's own files",
+					      o->sources[i]);
+					if (o->progress != NULL)
+						atomic_fetch_add(&o->progress->skipped, 1);
+				}
 				continue; /* not descended either */
+			}
 			if (archive_entry_filetype(entry) == AE_IFSOCK) {
 				/* pax has no type for a socket; tar skips them too, and
 				 * the program that made it makes it again. */

@@ -59,6 +59,11 @@ int tarball_create(const struct tarball_create_opts *o, tarball_out out, void *a
 
 struct tarball_stage;
 
+struct tarball_protect {
+	const char *path;  /* resolved, absolute */
+	const char *what;  /* for the refusal: "revault's state folder" */
+};
+
 struct tarball_extract_opts {
 	const char *to_dir;        /* NULL: in place; else under this directory (checked
 				    * with tarball_check_to, created 0700 when missing) */
@@ -76,6 +81,12 @@ struct tarball_extract_opts {
 	 * before the swap, so the swap never drops it. */
 	char *const *keep;
 	size_t nkeep;
+	/* Places a restore never replaces, writes into or over (where they lie
+	 * on disk): the state folder always; under --to DIR also this
+	 * machine's sources and the settings folder, which only an in-place
+	 * restore replaces (with its confirmation and its keys kept). */
+	const struct tarball_protect *protect;
+	size_t nprotect;
 	atomic_bool *cancel;
 	struct tarball_progress *progress;
 	void (*warn)(void *arg, const char *msg);

@@ -113,6 +113,11 @@ expect_rc 2 "an absolute pattern outside every source"
 expect_err "can never match" "the refusal says why"
 rv exclude add 'a//b'
 expect_rc 2 "a pattern with an empty component"
+rv exclude add "$(basename "$src")"
+expect_rc 2 "a pattern that would leave out a whole source"
+expect_err "would leave out the whole source" "the refusal says so"
+rv exclude add '**'
+expect_rc 2 "** leaves out everything"
 rv backup
 expect_rc 0 "backup with exclude patterns"
 plain=$(ls -t "$devdir"/*.tar.zst | head -1)
@@ -134,4 +139,17 @@ expect_rc 0 "source add of a symlink"
 expect_err "linked is a symlink to real: only the link is backed up" "source add warns that only the link is stored"
 rv backup
 expect_err "linked is a symlink to real: only the link is backed up" "the backup warns that only the link is stored"
+
+# ---- 6. revisions named later than a new backup ------------------------------
+rv source remove "$T_TMP/linked"
+rv_ok "keep 2" set backup.revisions 2
+rv backup
+newest=$(ls "$devdir" | grep '\.revault$' | sort | tail -1)
+cp "$devdir/$newest" "$devdir/20991231T000000Z.revault"
+rv backup
+rv backup
+expect_err "revision 20991231T000000Z is named later than this backup" "a future revision is named"
+[ -e "$devdir/20991231T000000Z.revault" ] && pass || fail "the future revision was removed"
+real=$(ls "$devdir" | grep '\.revault$' | grep -vc '^2099')
+[ "$real" = 2 ] && pass || fail "$real revisions of now kept beside the future one, expected 2: $(ls "$devdir")"
 t_done

@@ -73,7 +73,8 @@ backup server passw hunter-passw
 backup server PASSWORD hunter-upper
 b ser url sftp://branch/vmbackups u admin P hunter-url
 backup server p hunter-err extra
-backup server url ftp://bad pa hunter-bad"
+backup server url ftp://bad pa hunter-bad
+backup server url sftp://u:hunter-inurl@127.0.0.1/x"
 expect_rc 2 "passwords behind abbreviations"
 expect_out '^revault\(config\)# backup server p \*{8}$' "p abbreviates password: masked"
 expect_out '^revault\(config\)# backup server pa \*{8}$' "pa abbreviates password: masked"
@@ -82,7 +83,8 @@ expect_out '^revault\(config\)# backup server PASSWORD \*{8}$' "PASSWORD: masked
 expect_out '^revault\(config\)# b ser url sftp://branch/vmbackups u admin P \*{8}$' "P after url and user: masked"
 expect_out '^revault\(config\)# backup server p \*{8} \*{8}$' "a line that does not parse: masked after p"
 expect_out '^revault\(config\)# backup server url ftp://bad pa \*{8}$' "a refused url: masked after pa"
-expect_err 'console: 2 commands failed, the first on line 7' "the two bad lines failed"
+expect_out '^revault\(config\)# backup server url \*{8}$' "a password inside a refused url: masked"
+expect_err 'console: 3 commands failed, the first on line 7' "the three bad lines failed"
 grep -q hunter <<<"$OUT$ERR" && fail "a password reached the transcript: $(grep hunter <<<"$OUT$ERR")" || pass
 rv show
 expect_out '^server.password +\*+ \(sealed\)$' "the abbreviated password was stored"

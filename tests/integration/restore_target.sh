@@ -132,4 +132,47 @@ if [ "$stuck" = 1 ]; then
 	old=$(find "$T_TMP" -maxdepth 1 -name '.revault-old-*' | head -1)
 	[ -n "$old" ] && chattr -i "$old/stuck" && rm -rf "$old"
 fi
+
+# ---- 4. what --to never replaces, and mount points -------------------------
+before=$(tree_describe "$L")
+rv restore "$rev" --to /
+expect_rc 2 "restore --to / (it would replace the source itself)"
+expect_err "would replace .*a source this machine backs up" "the refusal names what would be replaced"
+[ "$(tree_describe "$L")" = "$before" ] && pass || fail "--to / changed the source"
+mkdir -p "$T_TMP/real2"
+ln -s real2 "$T_TMP/lnk2"
+rv restore "$rev" --to "$T_TMP/lnk2/."
+expect_rc 2 "--to LINK/. is the symlink LINK"
+mkdir -m 770 "$T_TMP/gw"
+chmod 770 "$T_TMP/gw"
+rv restore "$rev" --to "$T_TMP/gw"
+expect_rc 2 "--to a directory its group can write"
+expect_err "writable by its group" "the refusal says why"
+if [ "$(id -u)" = 0 ] && mkdir -p "$L/mnt" && mount -t tmpfs -o size=1m tmpfs "$L/mnt" 2>/dev/null; then
+	t_on_exit "umount -l '$L/mnt' 2>/dev/null"
+	echo precious >"$L/mnt/precious"
+	rv restore "$rev" --yes
+	expect_rc 1 "in-place restore of a tree holding a mount point"
+	expect_err "holds the mount point .*mnt" "the refusal names the mount point"
+	[ "$(cat "$L/mnt/precious" 2>/dev/null)" = precious ] && mountpoint -q "$L/mnt" && pass ||
+		fail "the mount point was moved"
+	[ -z "$(find "$T_TMP" -maxdepth 1 -name '.revault-*')" ] && pass || fail "a restore that was refused left $(find "$T_TMP" -maxdepth 1 -name '.revault-*')"
+	umount "$L/mnt"
+else
+	skip_part "cannot mount a tmpfs here: the mount point part is skipped"
+fi
+
+# ---- 5. the keys kept when the source is spelled through a symlink ---------
+export REVAULT_CONFIG=$S/revault/revault.yaml
+ln -s . "$T_TMP/self"
+rv_ok "source remove" source remove "$S"
+rv_ok "the same folder spelled through a symlinked parent" source add "$T_TMP/self/etc"
+rv backup
+expect_rc 0 "backup through a symlinked parent"
+rev5=$(rv_revisions | head -1)
+key_now=$(sha256sum <"$S/revault/master.key")
+rv restore "$rev5" --yes
+expect_rc 0 "in-place restore through a symlinked parent"
+[ "$(sha256sum <"$S/revault/master.key" 2>/dev/null)" = "$key_now" ] && pass ||
+	fail "master.key lost when the source is spelled through a symlink: $(ls "$S/revault")"
 t_done

@@ -102,4 +102,20 @@ rv source remove /srv/data/b/
 expect_rc 0 "remove the inner one of a hand-edited pair"
 grep -q '"/srv/data"' "$cfg" && pass || fail "the saved file keeps the normalised spelling"
 
+# Where a path lies on disk counts, not only its spelling: a symlink in a
+# parent leads to the same folder.
+cfg=$T_TMP/conf-phys/revault.yaml
+mkdir -p "$T_TMP/disk/data/src1" "$T_TMP/disk/stt"
+ln -s data "$T_TMP/disk/lnk"
+rv source add "$T_TMP/disk/data/src1"
+expect_rc 0 "a source"
+rv source add "$T_TMP/disk/lnk/src1"
+expect_rc 2 "the same source through a symlinked parent"
+expect_err 'already a source' "the refusal says it is the same source"
+rv source add "$T_TMP/disk/lnk/src1/inner"
+expect_rc 2 "a folder inside a source, through a symlinked parent"
+REVAULT_STATE_DIR=$T_TMP/disk/lnk/src2/st rv source add "$T_TMP/disk/data/src2"
+expect_rc 2 "a source holding the state folder spelled through a symlink"
+expect_err 'state folder' "the refusal names the state folder"
+
 t_done

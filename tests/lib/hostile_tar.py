@@ -195,6 +195,18 @@ def root_symlink_through(a, c):
     a.file(c.s("rootsym"), b"through the source root\n")
 
 
+@case("hostile", r"longtarget")
+def symlink_target_too_long(a, c):
+    # symlink(2) refuses a target of PATH_MAX bytes or more: restore could
+    # not make it, so verify must refuse it too.
+    a.symlink(c.s("longtarget"), b"x" * 5000)
+
+
+@case("hostile", r"emptytarget")
+def symlink_target_empty(a, c):
+    a.symlink(c.s("emptytarget"), b"")
+
+
 @case("hostile", r"dotdot-f")
 def dotdot_file(a, c):
     a.file(c.s("../O/dotdot-f"), b"climbed out\n")
