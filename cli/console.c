@@ -227,28 +227,6 @@ static int run_show_backup(struct console *c, const struct console_cmd *pc, stru
 	return cli_run_job(c->ctx, JOB_LIST, &p, false, e);
 }
 
-/* The appliance wrote MD5 fingerprints bare. */
-static const char *fingerprint_text(const struct known_host *k)
-{
-	if (k->sha256 != NULL)
-		return k->sha256;
-	return k->md5 != NULL && str_has_prefix(k->md5, "MD5:") ? k->md5 + 4 : k->md5 ? k->md5 : "-";
-}
-
-static void print_server_line(FILE *out, const struct settings *s)
-{
-	if (s->server.url == NULL && s->server.username == NULL && s->server.password == NULL)
-		return;
-	fputs("backup server", out);
-	if (s->server.url != NULL)
-		fprintf(out, " url %s", s->server.url);
-	if (s->server.username != NULL)
-		fprintf(out, " username %s", s->server.username);
-	if (s->server.password != NULL)
-		fputs(" password " MASK, out);
-	fputc('\n', out);
-}
-
 static void print_master_key(FILE *out, const char *settings_path)
 {
 	char *path = paths_beside(settings_path, PATHS_MASTER_KEY);
@@ -272,32 +250,11 @@ static int run_show_running(struct console *c, const struct console_cmd *pc, str
 {
 	const struct settings *s = &c->ctx->settings;
 	FILE *out = c->ctx->out;
-	char host[URL_HOSTPORT_MAX];
 
 	(void)pc;
 	(void)e;
 	fprintf(out, "!\n! revault running configuration (%s), secrets masked\n!\n", c->ctx->settings_path);
-	print_server_line(out, s);
-	fprintf(out, "backup revisions %u\n", s->backup.revisions);
-	fprintf(out, "%sbackup security protected\n", s->security.protected_ ? "" : "no ");
-	fprintf(out, "%sbackup security enforced\n", s->security.enforced ? "" : "no ");
-	for (size_t i = 0; i < s->nknown_hosts; i++) {
-		const struct known_host *k = &s->known_hosts[i];
-
-		url_format_hostport(k->host, k->port, URL_DEFAULT_PORT, host, sizeof(host));
-		fprintf(out, "security ssh knownhost %s %s %s\n", host, k->type, fingerprint_text(k));
-	}
-	fputs("!\n! set with revault set / source add / exclude add:\n", out);
-	fprintf(out, "! server.auth %s\n", settings_auth_name(s->server.auth));
-	if (s->server.identity != NULL)
-		fprintf(out, "! server.identity %s%s\n", s->server.identity,
-			s->server.identity_passphrase != NULL ? " (passphrase " MASK ")" : "");
-	fprintf(out, "! backup.device %s\n", s->backup.device != NULL ? s->backup.device : "(host name)");
-	fprintf(out, "! backup.compression %u\n", s->backup.compression);
-	for (size_t i = 0; i < s->backup.nsources; i++)
-		fprintf(out, "! backup.sources %s\n", s->backup.sources[i]);
-	for (size_t i = 0; i < s->backup.nexclude; i++)
-		fprintf(out, "! backup.exclude %s\n", s->backup.exclude[i]);
+	settings_print_console(s, out, MASK);
 	print_master_key(out, c->ctx->settings_path);
 	fputs("end\n", out);
 	return RV_OK;
@@ -329,7 +286,7 @@ static int run_show_knownhost(struct console *c, const struct console_cmd *pc, s
 		const struct known_host *k = &s->known_hosts[i];
 
 		url_format_hostport(k->host, k->port, URL_DEFAULT_PORT, host, sizeof(host));
-		fprintf(out, "%-*s %-*s %s\n", hw, host, tw, k->type, fingerprint_text(k));
+		fprintf(out, "%-*s %-*s %s\n", hw, host, tw, k->type, settings_known_host_fingerprint(k));
 	}
 	return RV_OK;
 }

@@ -132,40 +132,86 @@ static bool valid_device(const char *v)
 	return true;
 }
 
-/* ---- the key table: one entry per settable scalar ---- */
+/* ---- the key table: one entry per setting ----
+ *
+ * Everything that reads, writes or shows the settings walks this table: the
+ * loader, the YAML writer (in table order), `revault set`/`unset`, `revault
+ * show` and the console's running configuration. Adding a key is one row. */
 
-enum kind { K_STR, K_URL, K_UINT, K_BOOL, K_AUTH, K_THEME, K_DEVICE, K_PATH, K_SEALED };
+enum kind {
+	K_STR, K_URL, K_UINT, K_BOOL, K_AUTH, K_THEME, K_DEVICE, K_PATH,
+	K_SEALED, /* a secret: shown masked, never its value */
+	K_LIST,   /* a list of strings (count at count_off) */
+	K_PATHS,  /* a list of absolute paths, kept normalised */
+	K_HOSTS,  /* a whole section of known host records (name NULL) */
+};
 
 struct keydef {
 	const char *section, *name;
 	enum kind kind;
-	size_t off;
+	size_t off, count_off;
 	unsigned lo, hi;
 	bool settable; /* by `revault set` (sealed values go through `password set`) */
 	const char *help;
+	/* Showing it. */
+	const char *unit;   /* after a number in `revault show` */
+	const char *absent; /* what no value reads as; NULL: `revault show` prints no line */
+	/* Its line in the console's running configuration, which lists the
+	 * configuration commands first, then as "! key value" comments the keys
+	 * set only with `revault set`; 0: not shown. Rows with the same number
+	 * share a line. */
+	unsigned line;
+	const char *command; /* the console command that sets it; NULL: a comment */
+	const char *word;    /* its word on a shared line ("url", "passphrase") */
 };
 
 #define OFF(f) offsetof(struct settings, f)
+#define NOT_SET "(not set)"
 
 static const struct keydef keydefs[] = {
-	{ "server", "url", K_URL, OFF(server.url), 0, 0, true, "sftp://[user@]host[:port]/dir" },
-	{ "server", "username", K_STR, OFF(server.username), 0, 0, true, "login name on the server" },
-	{ "server", "auth", K_AUTH, OFF(server.auth), 0, 0, true, "password, publickey or agent" },
-	{ "server", "password", K_SEALED, OFF(server.password), 0, 0, false, "set with `revault password set`" },
-	{ "server", "identity", K_PATH, OFF(server.identity), 0, 0, true, "private key file for publickey" },
-	{ "server", "identity_passphrase", K_SEALED, OFF(server.identity_passphrase), 0, 0, false,
-	  "set with `revault password set --identity`" },
-	{ "server", "connect_timeout", K_UINT, OFF(server.connect_timeout), 1, 3600, true, "seconds, 1-3600" },
-	{ "server", "timeout", K_UINT, OFF(server.timeout), 1, 3600, true, "seconds per operation, 1-3600" },
-	{ "backup", "revisions", K_UINT, OFF(backup.revisions), 1, 1000, true, "revisions kept, 1-1000" },
-	{ "backup", "compression", K_UINT, OFF(backup.compression), 1, 19, true, "zstd level, 1-19" },
-	{ "backup", "device", K_DEVICE, OFF(backup.device), 0, 0, true, "folder name on the server (default: host name)" },
-	{ "security", "protected", K_BOOL, OFF(security.protected_), 0, 0, true, "on: encrypt and sign every backup" },
-	{ "security", "enforced", K_BOOL, OFF(security.enforced), 0, 0, true, "on: restore only protected, untampered backups" },
-	{ "ui", "theme", K_THEME, OFF(ui.theme), 0, 0, true, "default, monochrome or high-contrast" },
-	{ "ui", "ascii", K_BOOL, OFF(ui.ascii), 0, 0, true, "on: draw lines with + - |" },
-	{ "ui", "slow_link", K_BOOL, OFF(ui.slow_link), 0, 0, true, "on: redraw progress once a second" },
+	{ "server", "url", K_URL, OFF(server.url), 0, 0, 0, true, "sftp://[user@]host[:port]/dir",
+	  .absent = NOT_SET, .line = 1, .command = "backup server", .word = "url" },
+	{ "server", "username", K_STR, OFF(server.username), 0, 0, 0, true, "login name on the server",
+	  .absent = NOT_SET, .line = 1, .command = "backup server", .word = "username" },
+	{ "server", "auth", K_AUTH, OFF(server.auth), 0, 0, 0, true, "password, publickey or agent",
+	  .line = 10 },
+	{ "server", "password", K_SEALED, OFF(server.password), 0, 0, 0, false, "set with `revault password set`",
+	  .absent = NOT_SET, .line = 1, .command = "backup server", .word = "password" },
+	{ "server", "identity", K_PATH, OFF(server.identity), 0, 0, 0, true, "private key file for publickey",
+	  .absent = NOT_SET, .line = 11 },
+	{ "server", "identity_passphrase", K_SEALED, OFF(server.identity_passphrase), 0, 0, 0, false,
+	  "set with `revault password set --identity`", .absent = NOT_SET, .line = 11, .word = "passphrase" },
+	{ "server", "connect_timeout", K_UINT, OFF(server.connect_timeout), 0, 1, 3600, true, "seconds, 1-3600",
+	  .unit = " s" },
+	{ "server", "timeout", K_UINT, OFF(server.timeout), 0, 1, 3600, true, "seconds per operation, 1-3600",
+	  .unit = " s" },
+	{ "backup", "revisions", K_UINT, OFF(backup.revisions), 0, 1, 1000, true, "revisions kept, 1-1000",
+	  .line = 2, .command = "backup revisions" },
+	{ "backup", "compression", K_UINT, OFF(backup.compression), 0, 1, 19, true, "zstd level, 1-19",
+	  .line = 13 },
+	{ "backup", "device", K_DEVICE, OFF(backup.device), 0, 0, 0, true,
+	  "folder name on the server (default: host name)", .absent = "(host name)", .line = 12 },
+	{ "backup", "sources", K_PATHS, OFF(backup.sources), OFF(backup.nsources), 0, 0, false,
+	  "`revault source add`", .absent = NOT_SET, .line = 14 },
+	{ "backup", "exclude", K_LIST, OFF(backup.exclude), OFF(backup.nexclude), 0, 0, false,
+	  "`revault exclude add`", .line = 15 },
+	{ "security", "protected", K_BOOL, OFF(security.protected_), 0, 0, 0, true,
+	  "on: encrypt and sign every backup", .line = 3, .command = "backup security protected" },
+	{ "security", "enforced", K_BOOL, OFF(security.enforced), 0, 0, 0, true,
+	  "on: restore only protected, untampered backups", .line = 4, .command = "backup security enforced" },
+	{ "known_hosts", NULL, K_HOSTS, OFF(known_hosts), OFF(nknown_hosts), 0, 0, false,
+	  "`revault knownhost add`", .line = 5, .command = "security ssh knownhost" },
+	{ "ui", "theme", K_THEME, OFF(ui.theme), 0, 0, 0, true, "default, monochrome or high-contrast",
+	  .absent = NOT_SET },
+	{ "ui", "ascii", K_BOOL, OFF(ui.ascii), 0, 0, 0, true, "on: draw lines with + - |", .line = 0 },
+	{ "ui", "slow_link", K_BOOL, OFF(ui.slow_link), 0, 0, 0, true, "on: redraw progress once a second", .line = 0 },
 };
+
+/* Lists and records are changed by their own commands, never by `set`. */
+static bool scalar_key(const struct keydef *d)
+{
+	return d->kind != K_LIST && d->kind != K_PATHS && d->kind != K_HOSTS;
+}
 
 /* The settable keys in order, for help texts and completion. */
 bool settings_key_at(size_t i, char *name, size_t cap, const char **help)
@@ -185,7 +231,8 @@ bool settings_key_at(size_t i, char *name, size_t cap, const char **help)
 static const struct keydef *keydef_find(const char *section, const char *name)
 {
 	for (size_t i = 0; i < ARRAY_LEN(keydefs); i++)
-		if (strcmp(keydefs[i].section, section) == 0 && strcmp(keydefs[i].name, name) == 0)
+		if (keydefs[i].name != NULL && strcmp(keydefs[i].section, section) == 0 &&
+		    strcmp(keydefs[i].name, name) == 0)
 			return &keydefs[i];
 	return NULL;
 }
@@ -258,6 +305,11 @@ static int keydef_store(struct settings *s, const struct keydef *d, const char *
 		break;
 	case K_STR:
 		break;
+	case K_LIST:
+	case K_PATHS:
+	case K_HOSTS:
+		snprintf(why, whylen, "%s.%s is not a single value", d->section, d->name);
+		return -1;
 	}
 store:
 	free(*str);
@@ -449,12 +501,14 @@ static int load_section(struct loader *l, const char *section, yaml_node_t *map)
 		const struct keydef *d;
 		char why[ERR_MSG_MAX / 2];
 
-		if (strcmp(section, "backup") == 0 && strcmp(key, "sources") == 0) {
-			rc = load_list(l, vn, "backup.sources", &l->s->backup.sources, &l->s->backup.nsources, true);
-		} else if (strcmp(section, "backup") == 0 && strcmp(key, "exclude") == 0) {
-			rc = load_list(l, vn, "backup.exclude", &l->s->backup.exclude, &l->s->backup.nexclude, false);
-		} else if ((d = keydef_find(section, key)) == NULL) {
+		if ((d = keydef_find(section, key)) == NULL) {
 			rc = fail_at(l, kn, "unknown setting \"%s.%s\"", section, key);
+		} else if (d->kind == K_LIST || d->kind == K_PATHS) {
+			char name[64];
+
+			snprintf(name, sizeof(name), "%s.%s", section, key);
+			rc = load_list(l, vn, name, (char ***)(void *)((char *)l->s + d->off),
+				       (size_t *)(void *)((char *)l->s + d->count_off), d->kind == K_PATHS);
 		} else if (vn->type != YAML_SCALAR_NODE) {
 			rc = fail_at(l, vn, "%s.%s must be a single value", section, key);
 		} else if (is_null(vn) && (d->kind == K_UINT || d->kind == K_BOOL || d->kind == K_AUTH)) {
@@ -470,7 +524,6 @@ static int load_section(struct loader *l, const char *section, yaml_node_t *map)
 
 static int load_root(struct loader *l, yaml_node_t *root)
 {
-	static const char *const sections[] = { "server", "backup", "security", "ui" };
 	int rc;
 
 	if (root == NULL)
@@ -485,9 +538,14 @@ static int load_root(struct loader *l, yaml_node_t *root)
 		yaml_node_t *kn = yaml_document_get_node(&l->doc, p->key);
 		yaml_node_t *vn = yaml_document_get_node(&l->doc, p->value);
 		const char *key = scalar(kn);
-		size_t i;
+		const struct keydef *d = NULL;
 
-		if (strcmp(key, "known_hosts") == 0) {
+		for (size_t i = 0; i < ARRAY_LEN(keydefs) && d == NULL; i++)
+			if (strcmp(key, keydefs[i].section) == 0)
+				d = &keydefs[i];
+		if (d == NULL)
+			return fail_at(l, kn, "unknown section \"%s\" (expected server, backup, security, known_hosts, ui)", key);
+		if (d->kind == K_HOSTS) {
 			if (vn->type == YAML_SCALAR_NODE && is_null(vn))
 				continue;
 			if (vn->type != YAML_SEQUENCE_NODE)
@@ -497,11 +555,6 @@ static int load_root(struct loader *l, yaml_node_t *root)
 					return rc;
 			continue;
 		}
-		for (i = 0; i < ARRAY_LEN(sections); i++)
-			if (strcmp(key, sections[i]) == 0)
-				break;
-		if (i == ARRAY_LEN(sections))
-			return fail_at(l, kn, "unknown section \"%s\" (expected server, backup, security, known_hosts, ui)", key);
 		if ((rc = load_section(l, key, vn)) != RV_OK)
 			return rc;
 	}
@@ -657,44 +710,10 @@ static int write_handler(void *data, unsigned char *buf, size_t size)
 	return fwrite(buf, 1, size, data) == size;
 }
 
-static void emit_settings(struct emitter *m, const struct settings *s)
+static void emit_known_hosts(struct emitter *m, const struct settings *s)
 {
 	yaml_event_t ev;
 
-	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
-	emit(m, &ev);
-	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
-	emit(m, &ev);
-	map_start(m);
-
-	emit_key(m, "server");
-	map_start(m);
-	emit_str(m, "url", s->server.url);
-	emit_str(m, "username", s->server.username);
-	emit_str(m, "auth", settings_auth_name(s->server.auth));
-	emit_str(m, "password", s->server.password);
-	emit_str(m, "identity", s->server.identity);
-	emit_str(m, "identity_passphrase", s->server.identity_passphrase);
-	emit_uint(m, "connect_timeout", s->server.connect_timeout);
-	emit_uint(m, "timeout", s->server.timeout);
-	map_end(m);
-
-	emit_key(m, "backup");
-	map_start(m);
-	emit_uint(m, "revisions", s->backup.revisions);
-	emit_uint(m, "compression", s->backup.compression);
-	emit_str(m, "device", s->backup.device);
-	emit_list(m, "sources", s->backup.sources, s->backup.nsources);
-	emit_list(m, "exclude", s->backup.exclude, s->backup.nexclude);
-	map_end(m);
-
-	emit_key(m, "security");
-	map_start(m);
-	emit_bool(m, "protected", s->security.protected_);
-	emit_bool(m, "enforced", s->security.enforced);
-	map_end(m);
-
-	emit_key(m, "known_hosts");
 	yaml_sequence_start_event_initialize(&ev, NULL, NULL, 1, YAML_BLOCK_SEQUENCE_STYLE);
 	emit(m, &ev);
 	for (size_t i = 0; i < s->nknown_hosts; i++) {
@@ -711,14 +730,69 @@ static void emit_settings(struct emitter *m, const struct settings *s)
 	}
 	yaml_sequence_end_event_initialize(&ev);
 	emit(m, &ev);
+}
 
-	emit_key(m, "ui");
+static void emit_keydef(struct emitter *m, const struct settings *s, const struct keydef *d)
+{
+	const char *base = (const char *)s + d->off;
+
+	switch (d->kind) {
+	case K_UINT:
+		emit_uint(m, d->name, *(const unsigned *)(const void *)base);
+		break;
+	case K_BOOL:
+		emit_bool(m, d->name, *(const bool *)(const void *)base);
+		break;
+	case K_AUTH:
+		emit_str(m, d->name, settings_auth_name(*(const enum auth_method *)(const void *)base));
+		break;
+	case K_LIST:
+	case K_PATHS:
+		emit_list(m, d->name, *(char **const *)(const void *)base,
+			  *(const size_t *)(const void *)((const char *)s + d->count_off));
+		break;
+	case K_HOSTS:
+		emit_known_hosts(m, s);
+		break;
+	case K_STR:
+	case K_URL:
+	case K_THEME:
+	case K_DEVICE:
+	case K_PATH:
+	case K_SEALED:
+		emit_str(m, d->name, *(char *const *)(const void *)base);
+		break;
+	}
+}
+
+/* The sections in table order, each a mapping of its keys in table order. */
+static void emit_settings(struct emitter *m, const struct settings *s)
+{
+	const char *section = NULL;
+	bool in_map = false;
+	yaml_event_t ev;
+
+	yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING);
+	emit(m, &ev);
+	yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1);
+	emit(m, &ev);
 	map_start(m);
-	emit_str(m, "theme", s->ui.theme);
-	emit_bool(m, "ascii", s->ui.ascii);
-	emit_bool(m, "slow_link", s->ui.slow_link);
-	map_end(m);
+	for (size_t i = 0; i < ARRAY_LEN(keydefs); i++) {
+		const struct keydef *d = &keydefs[i];
 
+		if (section == NULL || strcmp(section, d->section) != 0) {
+			if (in_map)
+				map_end(m);
+			section = d->section;
+			emit_key(m, section);
+			in_map = d->name != NULL;
+			if (in_map)
+				map_start(m);
+		}
+		emit_keydef(m, s, d);
+	}
+	if (in_map)
+		map_end(m);
 	map_end(m);
 	yaml_document_end_event_initialize(&ev, 1);
 	emit(m, &ev);
@@ -800,7 +874,7 @@ static const struct keydef *settable_keydef(const char *key, struct err *e)
 		section[dot - key] = '\0';
 		d = keydef_find(section, dot + 1);
 	}
-	if (d == NULL) {
+	if (d == NULL || !scalar_key(d)) {
 		err_set(e, RV_USAGE, "unknown setting \"%s\": `revault set --help` lists them", key);
 		return NULL;
 	}
@@ -851,46 +925,181 @@ int settings_unset(struct settings *s, const char *key, struct err *e)
 	return RV_OK;
 }
 
-static void print_value(FILE *out, const char *k, const char *v)
+/* A scalar's value as shown (secrets masked, numbers with their unit), or
+ * NULL when it is not set. */
+static const char *shown_value(const struct settings *s, const struct keydef *d, const char *mask,
+			       char *buf, size_t cap)
 {
-	fprintf(out, "%-28s %s\n", k, v != NULL ? v : "(not set)");
+	const char *base = (const char *)s + d->off;
+
+	switch (d->kind) {
+	case K_UINT:
+		snprintf(buf, cap, "%u%s", *(const unsigned *)(const void *)base, d->unit != NULL ? d->unit : "");
+		return buf;
+	case K_BOOL:
+		return *(const bool *)(const void *)base ? "on" : "off";
+	case K_AUTH:
+		return settings_auth_name(*(const enum auth_method *)(const void *)base);
+	case K_SEALED:
+		return *(char *const *)(const void *)base != NULL ? mask : NULL;
+	case K_LIST:
+	case K_PATHS:
+	case K_HOSTS:
+		return NULL;
+	case K_STR:
+	case K_URL:
+	case K_THEME:
+	case K_DEVICE:
+	case K_PATH:
+		break;
+	}
+	return *(char *const *)(const void *)base;
+}
+
+static char *const *list_items(const struct settings *s, const struct keydef *d, size_t *n)
+{
+	*n = *(const size_t *)(const void *)((const char *)s + d->count_off);
+	return *(char **const *)(const void *)((const char *)s + d->off);
+}
+
+static void print_value(FILE *out, const struct keydef *d, const char *v)
+{
+	char key[64];
+
+	snprintf(key, sizeof(key), "%s.%s", d->section, d->name);
+	fprintf(out, "%-28s %s\n", key, v);
 }
 
 void settings_print(const struct settings *s, FILE *out)
 {
 	char buf[32];
 
-	print_value(out, "server.url", s->server.url);
-	print_value(out, "server.username", s->server.username);
-	print_value(out, "server.auth", settings_auth_name(s->server.auth));
-	print_value(out, "server.password", s->server.password ? "******** (sealed)" : NULL);
-	print_value(out, "server.identity", s->server.identity);
-	print_value(out, "server.identity_passphrase", s->server.identity_passphrase ? "******** (sealed)" : NULL);
-	snprintf(buf, sizeof(buf), "%u s", s->server.connect_timeout);
-	print_value(out, "server.connect_timeout", buf);
-	snprintf(buf, sizeof(buf), "%u s", s->server.timeout);
-	print_value(out, "server.timeout", buf);
-	snprintf(buf, sizeof(buf), "%u", s->backup.revisions);
-	print_value(out, "backup.revisions", buf);
-	snprintf(buf, sizeof(buf), "%u", s->backup.compression);
-	print_value(out, "backup.compression", buf);
-	print_value(out, "backup.device", s->backup.device ? s->backup.device : "(host name)");
-	if (s->backup.nsources == 0)
-		print_value(out, "backup.sources", NULL);
-	for (size_t i = 0; i < s->backup.nsources; i++)
-		print_value(out, "backup.sources", s->backup.sources[i]);
-	for (size_t i = 0; i < s->backup.nexclude; i++)
-		print_value(out, "backup.exclude", s->backup.exclude[i]);
-	print_value(out, "security.protected", s->security.protected_ ? "on" : "off");
-	print_value(out, "security.enforced", s->security.enforced ? "on" : "off");
-	print_value(out, "ui.theme", s->ui.theme);
-	print_value(out, "ui.ascii", s->ui.ascii ? "on" : "off");
-	print_value(out, "ui.slow_link", s->ui.slow_link ? "on" : "off");
+	for (size_t i = 0; i < ARRAY_LEN(keydefs); i++) {
+		const struct keydef *d = &keydefs[i];
+		const char *v;
+		char *const *items;
+		size_t n;
+
+		switch (d->kind) {
+		case K_HOSTS:
+			continue; /* records come after the keys */
+		case K_LIST:
+		case K_PATHS:
+			items = list_items(s, d, &n);
+			if (n == 0 && d->absent != NULL)
+				print_value(out, d, d->absent);
+			for (size_t j = 0; j < n; j++)
+				print_value(out, d, items[j]);
+			continue;
+		default:
+			v = shown_value(s, d, "******** (sealed)", buf, sizeof(buf));
+			if (v != NULL || d->absent != NULL)
+				print_value(out, d, v != NULL ? v : d->absent);
+		}
+	}
 	for (size_t i = 0; i < s->nknown_hosts; i++) {
 		const struct known_host *k = &s->known_hosts[i];
 
 		fprintf(out, "%-28s %s:%u %s %s\n", "known_host", k->host, k->port, k->type,
 			k->sha256 != NULL ? k->sha256 : k->md5);
+	}
+}
+
+const char *settings_known_host_fingerprint(const struct known_host *k)
+{
+	if (k->sha256 != NULL)
+		return k->sha256;
+	return k->md5 != NULL && str_has_prefix(k->md5, "MD5:") ? k->md5 + 4 : k->md5 ? k->md5 : "-";
+}
+
+/* One line of the running configuration: the rows numbered line. A command
+ * line lists each row's word and value ("backup server url U username N"),
+ * and is left out when none is set; a comment line is "! key value" for the
+ * first row, a later row adding "(word value)", one line per list entry. */
+static void print_console_line(const struct settings *s, FILE *out, unsigned line, const char *mask)
+{
+	const struct keydef *first = NULL;
+	bool started = false;
+	char buf[32];
+
+	for (size_t i = 0; i < ARRAY_LEN(keydefs); i++) {
+		const struct keydef *d = &keydefs[i];
+		char *const *items;
+		const char *v;
+		size_t n;
+
+		if (d->line != line)
+			continue;
+		if (first == NULL)
+			first = d;
+		switch (d->kind) {
+		case K_HOSTS:
+			for (size_t j = 0; j < s->nknown_hosts; j++) {
+				const struct known_host *k = &s->known_hosts[j];
+				char host[URL_HOSTPORT_MAX];
+
+				url_format_hostport(k->host, k->port, URL_DEFAULT_PORT, host, sizeof(host));
+				fprintf(out, "%s %s %s %s\n", d->command, host, k->type, settings_known_host_fingerprint(k));
+			}
+			continue;
+		case K_LIST:
+		case K_PATHS:
+			items = list_items(s, d, &n);
+			for (size_t j = 0; j < n; j++)
+				fprintf(out, "! %s.%s %s\n", d->section, d->name, items[j]);
+			continue;
+		case K_BOOL:
+			if (d->command != NULL) {
+				fprintf(out, "%s%s\n", *(const bool *)(const void *)((const char *)s + d->off) ? "" : "no ",
+					d->command);
+				continue;
+			}
+			break;
+		default:
+			break;
+		}
+		v = shown_value(s, d, mask, buf, sizeof(buf));
+		/* Left out when not set, unless no value has a meaning of its own. */
+		if (v == NULL && d->absent != NULL && strcmp(d->absent, NOT_SET) != 0)
+			v = d->absent;
+		if (v == NULL)
+			continue;
+		if (d->command != NULL && d->word != NULL)
+			fprintf(out, "%s %s %s", started ? "" : d->command, d->word, v);
+		else if (d->command != NULL)
+			fprintf(out, "%s %s", d->command, v);
+		else if (started)
+			fprintf(out, " (%s %s)", d->word, v);
+		else if (d == first)
+			fprintf(out, "! %s.%s %s", d->section, d->name, v);
+		else
+			continue; /* an addition to a line that is left out */
+		started = true;
+	}
+	if (started)
+		fputc('\n', out);
+}
+
+void settings_print_console(const struct settings *s, FILE *out, const char *mask)
+{
+	unsigned last = 0;
+	bool comments = false;
+
+	for (size_t i = 0; i < ARRAY_LEN(keydefs); i++)
+		last = keydefs[i].line > last ? keydefs[i].line : last;
+	for (unsigned line = 1; line <= last; line++) {
+		const struct keydef *d = NULL;
+
+		for (size_t i = 0; i < ARRAY_LEN(keydefs) && d == NULL; i++)
+			if (keydefs[i].line == line)
+				d = &keydefs[i];
+		if (d == NULL)
+			continue;
+		if (d->command == NULL && !comments) {
+			fputs("!\n! set with revault set / source add / exclude add:\n", out);
+			comments = true;
+		}
+		print_console_line(s, out, line, mask);
 	}
 }
 

@@ -83,6 +83,13 @@ int settings_set(struct settings *s, const char *key, const char *value, struct 
 int settings_unset(struct settings *s, const char *key, struct err *e);
 /* Prints every setting, secrets masked, as "key: value" lines. */
 void settings_print(const struct settings *s, FILE *out);
+/* The settings as the console's configuration commands, secrets shown as
+ * mask, then as "! key value" comments those set only with `revault set`,
+ * `source add` or `exclude add`. */
+void settings_print_console(const struct settings *s, FILE *out, const char *mask);
+/* A known host's fingerprint as the appliance wrote it: SHA256:..., else
+ * the MD5 one bare (aa:bb:...). */
+const char *settings_known_host_fingerprint(const struct known_host *k);
 
 /* Sources are kept normalised (core/sources.h): a relative path is taken
  * from the current directory. Adding refuses (RV_USAGE, one line naming
