@@ -271,7 +271,7 @@ bool sources_symlink_note(const char *source, char *msg, size_t cap)
 	n = readlink(source, target, sizeof(target) - 1);
 	target[n > 0 ? n : 0] = '\0';
 	snprintf(msg, cap,
-		 "%s is a symlink to %s: only the link is backed up, not what it points to; to back up the files, `revault source add` the folder it points to",
+		 "%s is a symlink to %s: only the link is backed up, not what it points to; to back up the files, add the folder it points to as a source",
 		 source, target);
 	return true;
 }
