@@ -80,7 +80,8 @@ static void print_usage(FILE *f)
 
 int cli_usage(const struct cli_cmd *cmd, struct err *e)
 {
-	return err_set(e, RV_USAGE, "usage: revault %s %s", cmd->name, cmd->usage ? cmd->usage : "");
+	return err_set(e, RV_USAGE, "usage: revault %s%s%s", cmd->name, cmd->usage ? " " : "",
+		       cmd->usage ? cmd->usage : "");
 }
 
 int cli_save(struct cli_ctx *ctx, struct err *e)
@@ -99,16 +100,40 @@ int cli_parse_fd(const char *s, int *fd, struct err *e)
 	return RV_OK;
 }
 
-int cli_parse_opts(const struct cli_cmd *cmd, int *argc, char **argv, const struct cli_opt *opts,
-		   struct err *e)
+/* The option's place in the running command's spec; naming one the spec
+ * lacks is a mistake in the command. */
+static int opt_index(const struct cli_ctx *ctx, const char *name)
 {
+	const struct cli_opt *opts = ctx->cmd->args.opts;
+
+	for (int i = 0; i < CLI_OPTS_MAX && opts[i].name != NULL; i++)
+		if (strcmp(opts[i].name, name) == 0)
+			return i;
+	abort();
+}
+
+bool cli_flag(const struct cli_ctx *ctx, const char *name)
+{
+	return ctx->opt_given[opt_index(ctx, name)];
+}
+
+const char *cli_opt_value(const struct cli_ctx *ctx, const char *name)
+{
+	return ctx->opt_value[opt_index(ctx, name)];
+}
+
+/* Takes the options of cmd's spec out of argc/argv into ctx, leaving the
+ * positional words, and checks their count. */
+static int parse_args(struct cli_ctx *ctx, const struct cli_cmd *cmd, int *argc, char **argv, struct err *e)
+{
+	const struct cli_opt *opts = cmd->args.opts;
 	int out = 0;
-	bool only_args = false;
+	bool only_args = opts[0].name == NULL;
 
 	for (int i = 0; i < *argc; i++) {
 		const char *a = argv[i];
-		const struct cli_opt *o;
-		size_t nlen;
+		size_t nlen = 0;
+		int o;
 
 		if (only_args || a[0] != '-' || a[1] == '\0') {
 			argv[out++] = argv[i];
@@ -118,28 +143,29 @@ int cli_parse_opts(const struct cli_cmd *cmd, int *argc, char **argv, const stru
 			only_args = true;
 			continue;
 		}
-		for (o = opts; o != NULL && o->name != NULL; o++) {
-			nlen = strlen(o->name);
-			if (strncmp(a, o->name, nlen) == 0 && (a[nlen] == '\0' || (a[nlen] == '=' && o->value)))
+		for (o = 0; o < CLI_OPTS_MAX && opts[o].name != NULL; o++) {
+			nlen = strlen(opts[o].name);
+			if (strncmp(a, opts[o].name, nlen) == 0 &&
+			    (a[nlen] == '\0' || (a[nlen] == '=' && opts[o].takes_value)))
 				break;
 		}
-		if (o == NULL || o->name == NULL) {
-			err_set(e, RV_USAGE, "revault %s: unknown option %s (usage: revault %s %s)", cmd->name, a,
-				cmd->name, cmd->usage ? cmd->usage : "");
-			return RV_USAGE;
-		}
-		if (o->flag != NULL) {
-			*o->flag = true;
-		} else if (a[nlen] == '=') {
-			*o->value = a + nlen + 1;
-		} else if (i + 1 < *argc) {
-			*o->value = argv[++i];
-		} else {
-			return err_set(e, RV_USAGE, "revault %s: %s needs a value", cmd->name, o->name);
-		}
+		if (o == CLI_OPTS_MAX || opts[o].name == NULL)
+			return err_set(e, RV_USAGE, "revault %s: unknown option %s (usage: revault %s %s)", cmd->name,
+				       a, cmd->name, cmd->usage ? cmd->usage : "");
+		ctx->opt_given[o] = true;
+		if (!opts[o].takes_value)
+			continue;
+		if (a[nlen] == '=')
+			ctx->opt_value[o] = a + nlen + 1;
+		else if (i + 1 < *argc)
+			ctx->opt_value[o] = argv[++i];
+		else
+			return err_set(e, RV_USAGE, "revault %s: %s needs a value", cmd->name, opts[o].name);
 	}
 	*argc = out;
 	argv[out] = NULL;
+	if (out < cmd->args.min || (cmd->args.max != CLI_ARGS_ANY && out > cmd->args.max))
+		return cli_usage(cmd, e);
 	return RV_OK;
 }
 
@@ -171,10 +197,15 @@ static int run_command(struct cli_ctx *ctx, int argc, char **argv)
 		settings_free(&ctx->settings);
 		rc = settings_load(&ctx->settings, ctx->settings_path, &e);
 	}
-	if (rc == RV_OK) {
-		ctx->cmd = cmd;
-		rc = cmd->exec(ctx, argc - consumed, argv + consumed, &e);
-	}
+	ctx->cmd = cmd;
+	argc -= consumed;
+	argv += consumed;
+	/* After the settings, as when each command parsed its own words: a
+	 * broken settings file is said before a usage error. */
+	if (rc == RV_OK)
+		rc = parse_args(ctx, cmd, &argc, argv, &e);
+	if (rc == RV_OK)
+		rc = cmd->exec(ctx, argc, argv, &e);
 	fflush(stdout);
 	/* Done but incomplete (exit 6) is no failure: its warnings and the
 	 * summary said everything. */

@@ -10,21 +10,47 @@
 #include "core/err.h"
 #include "core/settings.h"
 
+/* One option a command accepts anywhere among its words: a flag
+ * ("--force") or one that takes a value ("--to DIR" or "--to=DIR"). */
+struct cli_opt {
+	const char *name;
+	bool takes_value;
+};
+
+#define CLI_OPTS_MAX 5
+/* max_args for a command whose exec checks the count itself. */
+#define CLI_ARGS_ANY (-1)
+
+/* What a command's words may be, checked by the dispatcher before exec:
+ * min..max positional words and the options (a command with none takes
+ * every word as positional, so "--x" there is a usage error, not an
+ * unknown option). */
+struct cli_argspec {
+	int min, max;
+	struct cli_opt opts[CLI_OPTS_MAX]; /* ended by a NULL name or the array's end */
+};
+
 struct cli_ctx {
 	char *settings_path;
 	struct settings settings; /* loaded before exec when the entry asks for it */
 	const struct cli_cmd *cmd; /* the command being run */
 	FILE *out;
 	bool quiet;                /* -q: warnings to syslog only, not to stderr */
+	/* The options given, by their place in cmd->args.opts. */
+	bool opt_given[CLI_OPTS_MAX];
+	const char *opt_value[CLI_OPTS_MAX];
 };
 
 struct cli_cmd {
 	const char *name;   /* one or more words: "knownhost add" */
-	const char *usage;  /* arguments after the name */
+	const char *usage;  /* arguments after the name; NULL: none, and the usage
+			     * error ends at the name */
 	const char *help;   /* one line */
 	bool needs_settings;
-	/* argc/argv are the words after the name. Returns an exit status; on
-	 * failure e holds the one line to print. */
+	struct cli_argspec args;
+	/* argc/argv are the positional words after the name, options taken
+	 * out (cli_flag, cli_opt_value). Returns an exit status; on failure e
+	 * holds the one line to print. */
 	int (*exec)(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
 };
 
@@ -41,17 +67,10 @@ int cli_save(struct cli_ctx *ctx, struct err *e);
 /* Usage error for the command: sets e (RV_USAGE) to "usage: revault NAME USAGE". */
 int cli_usage(const struct cli_cmd *cmd, struct err *e);
 
-/* Options a command accepts anywhere among its words. A flag sets *flag;
- * a valued option (`--to DIR` or `--to=DIR`) sets *value. */
-struct cli_opt {
-	const char *name; /* "--force" */
-	bool *flag;
-	const char **value;
-};
-/* Takes the options out of argc/argv, leaving the positional words.
- * Unknown "--x" words are a usage error. */
-int cli_parse_opts(const struct cli_cmd *cmd, int *argc, char **argv, const struct cli_opt *opts,
-		   struct err *e);
+/* Whether the running command was given the option its spec names. */
+bool cli_flag(const struct cli_ctx *ctx, const char *name);
+/* The value given to the option its spec names, or NULL. */
+const char *cli_opt_value(const struct cli_ctx *ctx, const char *name);
 /* Parses a file descriptor number given to --passphrase-fd and the like. */
 int cli_parse_fd(const char *s, int *fd, struct err *e);
 

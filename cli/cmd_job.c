@@ -218,56 +218,39 @@ static int exec_backup(struct cli_ctx *ctx, int argc, char **argv, struct err *e
 {
 	struct job_params p = { 0 };
 
+	(void)argc;
 	(void)argv;
-	if (argc != 0)
-		return cli_usage(ctx->cmd, e);
 	return cli_run_job(ctx, JOB_BACKUP, &p, false, e);
 }
 
 static int exec_list(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	struct job_params p = { 0 };
-	struct cli_opt opts[] = { { "--device", NULL, &p.device }, { NULL, NULL, NULL } };
-	int rc;
+	struct job_params p = { .device = cli_opt_value(ctx, "--device") };
 
-	if ((rc = cli_parse_opts(ctx->cmd, &argc, argv, opts, e)) != RV_OK)
-		return rc;
-	if (argc != 0)
-		return cli_usage(ctx->cmd, e);
+	(void)argc;
+	(void)argv;
 	return cli_run_job(ctx, JOB_LIST, &p, false, e);
 }
 
 static int exec_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	struct job_params p = { 0 };
-	struct cli_opt opts[] = { { "--device", NULL, &p.device }, { NULL, NULL, NULL } };
-	int rc;
+	struct job_params p = { .device = cli_opt_value(ctx, "--device"), .revision = argv[0] };
 
-	if ((rc = cli_parse_opts(ctx->cmd, &argc, argv, opts, e)) != RV_OK)
-		return rc;
-	if (argc != 1)
-		return cli_usage(ctx->cmd, e);
-	p.revision = argv[0];
+	(void)argc;
 	return cli_run_job(ctx, JOB_VERIFY, &p, false, e);
 }
 
 static int exec_restore(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	struct job_params p = { 0 };
-	bool yes = false;
-	struct cli_opt opts[] = {
-		{ "--device", NULL, &p.device }, { "--to", NULL, &p.to_dir }, { "--yes", &yes, NULL },
-		{ "--all-sources", &p.all_sources, NULL }, { NULL, NULL, NULL },
+	bool yes = cli_flag(ctx, "--yes");
+	struct job_params p = {
+		.device = cli_opt_value(ctx, "--device"), .to_dir = cli_opt_value(ctx, "--to"),
+		.all_sources = cli_flag(ctx, "--all-sources"), .revision = argv[0], .assume_yes = yes,
 	};
 	char *abs = NULL;
 	int rc;
 
-	if ((rc = cli_parse_opts(ctx->cmd, &argc, argv, opts, e)) != RV_OK)
-		return rc;
-	if (argc != 1)
-		return cli_usage(ctx->cmd, e);
-	p.revision = argv[0];
-	p.assume_yes = yes;
+	(void)argc;
 	if (p.to_dir != NULL) {
 		if (p.to_dir[0] == '\0')
 			return err_set(e, RV_USAGE, "--to needs a directory");
@@ -285,29 +268,26 @@ static int exec_restore(struct cli_ctx *ctx, int argc, char **argv, struct err *
 static int exec_authenticate(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
 	struct job_params p = { .ask_hostkey = true };
-	bool yes = false;
-	struct cli_opt opts[] = { { "--yes", &yes, NULL }, { NULL, NULL, NULL } };
-	int rc;
 
-	if ((rc = cli_parse_opts(ctx->cmd, &argc, argv, opts, e)) != RV_OK)
-		return rc;
-	if (argc != 0)
-		return cli_usage(ctx->cmd, e);
-	return cli_run_job(ctx, JOB_AUTHENTICATE, &p, yes, e);
+	(void)argc;
+	(void)argv;
+	return cli_run_job(ctx, JOB_AUTHENTICATE, &p, cli_flag(ctx, "--yes"), e);
 }
 
 const struct cli_cmd cli_job_cmds[] = {
 	{ .name = "authenticate", .usage = "[--yes]",
 	  .help = "connect, show the server's host key and trust it", .needs_settings = true,
-	  .exec = exec_authenticate },
+	  .args = { 0, 0, { { "--yes", false } } }, .exec = exec_authenticate },
 	{ .name = "backup", .usage = "", .help = "back up the sources now", .needs_settings = true,
-	  .exec = exec_backup },
+	  .args = { 0, 0 }, .exec = exec_backup },
 	{ .name = "list", .usage = "[--device NAME]", .help = "revisions on the server, newest first",
-	  .needs_settings = true, .exec = exec_list },
+	  .needs_settings = true, .args = { 0, 0, { { "--device", true } } }, .exec = exec_list },
 	{ .name = "verify", .usage = "REV|latest [--device NAME]",
 	  .help = "download and check a revision without restoring it", .needs_settings = true,
-	  .exec = exec_verify },
+	  .args = { 1, 1, { { "--device", true } } }, .exec = exec_verify },
 	{ .name = "restore", .usage = "REV|latest [--to DIR] [--device NAME] [--yes] [--all-sources]",
-	  .help = "restore a revision in place, or under DIR", .needs_settings = true, .exec = exec_restore },
+	  .help = "restore a revision in place, or under DIR", .needs_settings = true,
+	  .args = { 1, 1, { { "--device", true }, { "--to", true }, { "--yes", false }, { "--all-sources", false } } },
+	  .exec = exec_restore },
 	{ .name = NULL },
 };

@@ -30,20 +30,16 @@ static void print_id(struct cli_ctx *ctx, const char *what, const struct master_
 
 static int exec_generate(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	bool force = false;
-	struct cli_opt opts[] = { { "--force", &force, NULL }, { NULL, NULL, NULL } };
 	struct master_key k;
 	char *path;
 	int rc;
 
-	if ((rc = cli_parse_opts(ctx->cmd, &argc, argv, opts, e)) != RV_OK)
-		return rc;
-	if (argc != 0)
-		return cli_usage(ctx->cmd, e);
+	(void)argc;
+	(void)argv;
 	if ((rc = paths_ensure_dir(ctx->settings_path, e)) != RV_OK)
 		return rc;
 	path = key_path(ctx);
-	rc = keystore_generate(path, force, &k, e);
+	rc = keystore_generate(path, cli_flag(ctx, "--force"), &k, e);
 	if (rc == RV_OK) {
 		print_id(ctx, "master key generated", &k);
 		fprintf(ctx->out, "keep a copy away from this machine: `revault key export FILE` or "
@@ -61,9 +57,8 @@ static int exec_show(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	char *path;
 	int rc;
 
+	(void)argc;
 	(void)argv;
-	if (argc != 0)
-		return cli_usage(ctx->cmd, e);
 	path = key_path(ctx);
 	rc = keystore_load(path, &k, e);
 	if (rc == RV_OK) {
@@ -101,19 +96,13 @@ static char *read_passphrase(const char *fdarg, bool confirm, struct err *e)
 
 static int exec_export(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	bool paper = false;
-	const char *fdarg = NULL;
-	struct cli_opt opts[] = {
-		{ "--paper", &paper, NULL },
-		{ "--passphrase-fd", NULL, &fdarg },
-		{ NULL, NULL, NULL },
-	};
+	bool paper = cli_flag(ctx, "--paper");
+	const char *fdarg = cli_opt_value(ctx, "--passphrase-fd");
 	struct master_key k;
 	char *path, *pass;
 	int rc;
 
-	if ((rc = cli_parse_opts(ctx->cmd, &argc, argv, opts, e)) != RV_OK)
-		return rc;
+	/* The count the spec cannot say: FILE, or nothing with --paper. */
 	if (paper ? argc != 0 : argc != 1)
 		return cli_usage(ctx->cmd, e);
 	path = key_path(ctx);
@@ -170,21 +159,14 @@ static char *read_paper(const char *file, struct err *e)
 
 static int exec_import(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	bool paper = false, force = false;
-	const char *fdarg = NULL;
-	struct cli_opt opts[] = {
-		{ "--paper", &paper, NULL },
-		{ "--force", &force, NULL },
-		{ "--passphrase-fd", NULL, &fdarg },
-		{ NULL, NULL, NULL },
-	};
+	bool paper = cli_flag(ctx, "--paper"), force = cli_flag(ctx, "--force");
+	const char *fdarg = cli_opt_value(ctx, "--passphrase-fd");
 	struct master_key k;
 	char *path, *secret;
 	int rc;
 
-	if ((rc = cli_parse_opts(ctx->cmd, &argc, argv, opts, e)) != RV_OK)
-		return rc;
-	if (paper ? argc > 1 : argc != 1)
+	/* The count the spec cannot say: FILE, or FILE optional with --paper. */
+	if (!paper && argc != 1)
 		return cli_usage(ctx->cmd, e);
 	path = key_path(ctx);
 	if (keystore_exists(path) && !force) {
@@ -213,14 +195,17 @@ out:
 const struct cli_cmd cli_key_cmds[] = {
 	{ .name = "key generate", .usage = "[--force]",
 	  .help = "make a new master key (--force keeps the old one beside it)",
-	  .needs_settings = true, .exec = exec_generate },
+	  .needs_settings = true, .args = { 0, 0, { { "--force", false } } }, .exec = exec_generate },
 	{ .name = "key show", .usage = "", .help = "the master key's id and file",
-	  .needs_settings = true, .exec = exec_show },
+	  .needs_settings = true, .args = { 0, 0 }, .exec = exec_show },
 	{ .name = "key export", .usage = "FILE [--passphrase-fd N] | --paper",
 	  .help = "write the key wrapped under a passphrase, or print it for paper",
-	  .needs_settings = true, .exec = exec_export },
+	  .needs_settings = true,
+	  .args = { 0, 1, { { "--paper", false }, { "--passphrase-fd", true } } }, .exec = exec_export },
 	{ .name = "key import", .usage = "FILE [--passphrase-fd N] [--force] | --paper [FILE] [--force]",
 	  .help = "install a key exported on another machine",
-	  .needs_settings = true, .exec = exec_import },
+	  .needs_settings = true,
+	  .args = { 0, 1, { { "--paper", false }, { "--force", false }, { "--passphrase-fd", true } } },
+	  .exec = exec_import },
 	{ .name = NULL },
 };

@@ -15,8 +15,7 @@ static int exec_add(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	unsigned port;
 	int rc;
 
-	if (argc != 3)
-		return cli_usage(ctx->cmd, e);
+	(void)argc;
 	if ((rc = url_parse_hostport(argv[0], &host, &port, URL_DEFAULT_PORT, e)) != RV_OK)
 		return rc;
 	type = fingerprint_type(argv[1], e);
@@ -39,9 +38,9 @@ static int exec_list(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
 	const struct settings *s = &ctx->settings;
 
+	(void)argc;
 	(void)argv;
-	if (argc != 0)
-		return cli_usage(ctx->cmd, e);
+	(void)e;
 	if (s->nknown_hosts == 0) {
 		fprintf(ctx->out, "no known hosts: run `revault authenticate` or "
 			"`revault knownhost add HOST[:PORT] TYPE FINGERPRINT`\n");
@@ -67,8 +66,6 @@ static int exec_remove(struct cli_ctx *ctx, int argc, char **argv, struct err *e
 	size_t n;
 	int rc;
 
-	if (argc != 1 && argc != 2)
-		return cli_usage(ctx->cmd, e);
 	if ((rc = url_parse_hostport(argv[0], &host, &port, URL_DEFAULT_PORT, e)) != RV_OK)
 		return rc;
 	if (argc == 2 && (type = fingerprint_type(argv[1], e)) == NULL) {
@@ -90,10 +87,10 @@ static int exec_remove(struct cli_ctx *ctx, int argc, char **argv, struct err *e
 const struct cli_cmd cli_knownhost_cmds[] = {
 	{ .name = "knownhost add", .usage = "HOST[:PORT] TYPE FINGERPRINT",
 	  .help = "pin a server's host key (fingerprint as SHA256:... or aa:bb:...)",
-	  .needs_settings = true, .exec = exec_add },
+	  .needs_settings = true, .args = { 3, 3 }, .exec = exec_add },
 	{ .name = "knownhost list", .usage = "", .help = "the pinned host keys",
-	  .needs_settings = true, .exec = exec_list },
+	  .needs_settings = true, .args = { 0, 0 }, .exec = exec_list },
 	{ .name = "knownhost remove", .usage = "HOST[:PORT] [TYPE]", .help = "forget a host's keys",
-	  .needs_settings = true, .exec = exec_remove },
+	  .needs_settings = true, .args = { 1, 2 }, .exec = exec_remove },
 	{ .name = NULL },
 };

@@ -19,9 +19,9 @@ static int exec_show(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	struct err ke = { 0 };
 	char id[2 * KEY_ID_LEN + 1];
 
+	(void)argc;
 	(void)argv;
-	if (argc != 0)
-		return err_set(e, RV_USAGE, "usage: revault show");
+	(void)e;
 	keypath = paths_beside(ctx->settings_path, PATHS_MASTER_KEY);
 	fprintf(ctx->out, "%-28s %s\n", "settings", ctx->settings_path);
 	settings_print(&ctx->settings, ctx->out);
@@ -63,8 +63,7 @@ static int exec_unset(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
 	int rc;
 
-	if (argc != 1)
-		return cli_usage(ctx->cmd, e);
+	(void)argc;
 	if ((rc = settings_unset(&ctx->settings, argv[0], e)) != RV_OK)
 		return rc;
 	return cli_save(ctx, e);
@@ -74,8 +73,7 @@ static int exec_source_add(struct cli_ctx *ctx, int argc, char **argv, struct er
 {
 	int rc;
 
-	if (argc != 1)
-		return err_set(e, RV_USAGE, "usage: revault source add PATH");
+	(void)argc;
 	if ((rc = settings_source_add(&ctx->settings, argv[0], e)) != RV_OK)
 		return rc;
 	if ((rc = cli_save(ctx, e)) == RV_OK) {
@@ -93,8 +91,7 @@ static int exec_source_remove(struct cli_ctx *ctx, int argc, char **argv, struct
 {
 	int rc;
 
-	if (argc != 1)
-		return err_set(e, RV_USAGE, "usage: revault source remove PATH");
+	(void)argc;
 	if ((rc = settings_source_remove(&ctx->settings, argv[0], e)) != RV_OK)
 		return rc;
 	return cli_save(ctx, e);
@@ -104,8 +101,7 @@ static int exec_exclude_add(struct cli_ctx *ctx, int argc, char **argv, struct e
 {
 	int rc;
 
-	if (argc != 1)
-		return err_set(e, RV_USAGE, "usage: revault exclude add PATTERN");
+	(void)argc;
 	if ((rc = settings_exclude_add(&ctx->settings, argv[0], e)) != RV_OK)
 		return rc;
 	return cli_save(ctx, e);
@@ -115,8 +111,7 @@ static int exec_exclude_remove(struct cli_ctx *ctx, int argc, char **argv, struc
 {
 	int rc;
 
-	if (argc != 1)
-		return err_set(e, RV_USAGE, "usage: revault exclude remove PATTERN");
+	(void)argc;
 	if ((rc = settings_exclude_remove(&ctx->settings, argv[0], e)) != RV_OK)
 		return rc;
 	return cli_save(ctx, e);
@@ -132,20 +127,13 @@ static char **secret_field(struct cli_ctx *ctx, bool identity, const char **labe
 
 static int exec_password_set(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	bool identity = false;
-	const char *fdarg = NULL, *label;
-	struct cli_opt opts[] = {
-		{ "--identity", &identity, NULL },
-		{ "--fd", NULL, &fdarg },
-		{ NULL, NULL, NULL },
-	};
+	bool identity = cli_flag(ctx, "--identity");
+	const char *fdarg = cli_opt_value(ctx, "--fd"), *label;
 	char *plain, *sealed, **field;
 	int fd = -1, rc;
 
-	if ((rc = cli_parse_opts(ctx->cmd, &argc, argv, opts, e)) != RV_OK)
-		return rc;
-	if (argc != 0)
-		return cli_usage(ctx->cmd, e);
+	(void)argc;
+	(void)argv;
 	if (fdarg != NULL && (rc = cli_parse_fd(fdarg, &fd, e)) != RV_OK)
 		return rc;
 	field = secret_field(ctx, identity, &label);
@@ -165,44 +153,38 @@ static int exec_password_set(struct cli_ctx *ctx, int argc, char **argv, struct 
 
 static int exec_password_clear(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	bool identity = false;
 	const char *label;
-	struct cli_opt opts[] = {
-		{ "--identity", &identity, NULL },
-		{ NULL, NULL, NULL },
-	};
 	char **field;
-	int rc;
 
-	if ((rc = cli_parse_opts(ctx->cmd, &argc, argv, opts, e)) != RV_OK)
-		return rc;
-	if (argc != 0)
-		return cli_usage(ctx->cmd, e);
-	field = secret_field(ctx, identity, &label);
+	(void)argc;
+	(void)argv;
+	field = secret_field(ctx, cli_flag(ctx, "--identity"), &label);
 	free(*field);
 	*field = NULL;
 	return cli_save(ctx, e);
 }
 
 const struct cli_cmd cli_settings_cmds[] = {
-	{ .name = "show", .usage = "", .help = "all settings, secrets masked",
-	  .needs_settings = true, .exec = exec_show },
+	{ .name = "show", .usage = NULL, .help = "all settings, secrets masked",
+	  .needs_settings = true, .args = { 0, 0 }, .exec = exec_show },
+	/* set checks its own count: its usage error lists the keys. */
 	{ .name = "set", .usage = "KEY VALUE", .help = "change a setting (revault set --help lists the keys)",
-	  .needs_settings = true, .exec = exec_set },
+	  .needs_settings = true, .args = { 0, CLI_ARGS_ANY }, .exec = exec_set },
 	{ .name = "unset", .usage = "KEY", .help = "clear a setting that may be absent (user name, device, ...)",
-	  .needs_settings = true, .exec = exec_unset },
+	  .needs_settings = true, .args = { 1, 1 }, .exec = exec_unset },
 	{ .name = "source add", .usage = "PATH", .help = "back up this file or directory",
-	  .needs_settings = true, .exec = exec_source_add },
+	  .needs_settings = true, .args = { 1, 1 }, .exec = exec_source_add },
 	{ .name = "source remove", .usage = "PATH", .help = "stop backing up PATH",
-	  .needs_settings = true, .exec = exec_source_remove },
+	  .needs_settings = true, .args = { 1, 1 }, .exec = exec_source_remove },
 	{ .name = "exclude add", .usage = "PATTERN", .help = "leave out paths matching a glob pattern",
-	  .needs_settings = true, .exec = exec_exclude_add },
+	  .needs_settings = true, .args = { 1, 1 }, .exec = exec_exclude_add },
 	{ .name = "exclude remove", .usage = "PATTERN", .help = "remove an exclude pattern",
-	  .needs_settings = true, .exec = exec_exclude_remove },
+	  .needs_settings = true, .args = { 1, 1 }, .exec = exec_exclude_remove },
 	{ .name = "password set", .usage = "[--identity] [--fd N]",
 	  .help = "store the server password (or key passphrase), read from the terminal or stdin",
-	  .needs_settings = true, .exec = exec_password_set },
+	  .needs_settings = true, .args = { 0, 0, { { "--identity", false }, { "--fd", true } } },
+	  .exec = exec_password_set },
 	{ .name = "password clear", .usage = "[--identity]", .help = "forget the stored password or passphrase",
-	  .needs_settings = true, .exec = exec_password_clear },
+	  .needs_settings = true, .args = { 0, 0, { { "--identity", false } } }, .exec = exec_password_clear },
 	{ .name = NULL },
 };

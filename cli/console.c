@@ -626,9 +626,8 @@ static int exec_console(struct cli_ctx *ctx, int argc, char **argv, struct err *
 	struct console c = { .ctx = ctx };
 	char *line;
 
+	(void)argc;
 	(void)argv;
-	if (argc != 0)
-		return cli_usage(ctx->cmd, e);
 	c.terminal = isatty(STDIN_FILENO) != 0;
 	c.editor = c.terminal && isatty(STDOUT_FILENO) && !dumb_terminal();
 	console_edit_init(&c.ed, STDIN_FILENO, STDOUT_FILENO);
@@ -664,6 +663,6 @@ static int exec_console(struct cli_ctx *ctx, int argc, char **argv, struct err *
 const struct cli_cmd cli_console_cmds[] = {
 	{ .name = "console", .usage = "",
 	  .help = "the appliance's configuration commands (config t, show running-config ...); reads a script from stdin",
-	  .needs_settings = true, .exec = exec_console },
+	  .needs_settings = true, .args = { 0, 0 }, .exec = exec_console },
 	{ .name = NULL },
 };
