@@ -31,7 +31,7 @@ struct screen {
 	/* Called every ~100 ms while set (a running job); may block that long. */
 	int (*tick)(struct app *a, void *st);
 	void (*leave)(struct app *a, void *st);
-	const struct keybar_item *keys;
+	const struct keybind *keys;
 	/* True while the screen has work that quitting would cut short. */
 	bool (*busy)(struct app *a, void *st);
 };

@@ -16,24 +16,15 @@ enum row_kind { R_REVISIONS, R_COMPRESSION, R_DEVICE, R_SOURCE, R_EXCLUDE };
 
 enum { B_ADD_SOURCE = 1, B_ADD_EXCLUDE, B_REMOVE, B_EDIT, B_BACK };
 
-static const struct keymap bs_keys[] = {
-	{ KEY_F(5), B_ADD_SOURCE }, { 'a', B_ADD_SOURCE }, { KEY_IC, B_ADD_SOURCE },
-	{ KEY_F(6), B_ADD_EXCLUDE }, { 'x', B_ADD_EXCLUDE },
-	{ KEY_F(8), B_REMOVE }, { 'd', B_REMOVE }, { KEY_DC, B_REMOVE },
-	{ KEY_F(4), B_EDIT }, { 'e', B_EDIT }, { '\n', B_EDIT }, { '\r', B_EDIT }, { KEY_ENTER, B_EDIT },
-	{ KEY_ESC, B_BACK },
-	{ 0, 0 },
-};
-
-static const struct keybar_item keys[] = {
-	{ "F1", "?", "Help" },
-	{ "F4", "e", "Edit" },
-	{ "F5", "a", "Source" },
-	{ "F6", "x", "Exclude" },
-	{ "F8", "d", "Remove" },
-	{ NULL, "Esc", "Back" },
-	{ "F10", "q", "Quit" },
-	{ NULL, NULL, NULL },
+static const struct keybind keys[] = {
+	{ "F1", "?", "Help", 0, { 0 } },
+	{ "F4", "e", "Edit", B_EDIT, { KEY_F(4), 'e', '\n', '\r', KEY_ENTER } },
+	{ "F5", "a", "Source", B_ADD_SOURCE, { KEY_F(5), 'a', KEY_IC } },
+	{ "F6", "x", "Exclude", B_ADD_EXCLUDE, { KEY_F(6), 'x' } },
+	{ "F8", "d", "Remove", B_REMOVE, { KEY_F(8), 'd', KEY_DC } },
+	{ NULL, "Esc", "Back", B_BACK, { KEY_ESC } },
+	{ "F10", "q", "Quit", 0, { 0 } },
+	{ 0 },
 };
 
 static const struct list_column cols[] = { { "Setting", 22 }, { "Value", 0 } };
@@ -180,7 +171,7 @@ static int bs_key(struct app *a, void *st, int ch)
 	struct bsettings *b = st;
 
 	b->list.nrows = 3 + (int)(a->settings.backup.nsources + a->settings.backup.nexclude);
-	switch (keymap_lookup(bs_keys, ch)) {
+	switch (keybind_lookup(keys, ch)) {
 	case B_ADD_SOURCE:
 		add(a, true);
 		return SCR_REDRAW;

@@ -26,10 +26,12 @@ static const char *const lines[] = {
 	NULL,
 };
 
-static const struct keybar_item keys[] = {
-	{ NULL, "Esc", "Back" },
-	{ "F10", "q", "Quit" },
-	{ NULL, NULL, NULL },
+enum { HELP_BACK = 1 };
+
+static const struct keybind keys[] = {
+	{ NULL, "Esc", "Back", HELP_BACK, { KEY_ESC, '\n', '\r', KEY_F(1), '?' } },
+	{ "F10", "q", "Quit", 0, { 0 } },
+	{ 0 },
 };
 
 static void *help_enter(struct app *a, void *arg)
@@ -52,7 +54,7 @@ static int help_key(struct app *a, void *st, int ch)
 {
 	(void)a;
 	(void)st;
-	if (ch == KEY_ESC || ch == '\n' || ch == '\r' || ch == KEY_F(1) || ch == '?')
+	if (keybind_lookup(keys, ch) == HELP_BACK)
 		return SCR_POP;
 	return SCR_IGNORED;
 }

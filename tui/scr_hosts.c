@@ -16,22 +16,14 @@
 
 enum { H_ADD = 1, H_REMOVE, H_AUTH, H_BACK };
 
-static const struct keymap host_keys[] = {
-	{ KEY_F(5), H_ADD }, { 'a', H_ADD }, { KEY_IC, H_ADD },
-	{ KEY_F(8), H_REMOVE }, { 'd', H_REMOVE }, { KEY_DC, H_REMOVE },
-	{ KEY_F(6), H_AUTH }, { 't', H_AUTH },
-	{ KEY_ESC, H_BACK },
-	{ 0, 0 },
-};
-
-static const struct keybar_item keys[] = {
-	{ "F1", "?", "Help" },
-	{ "F5", "a", "Add" },
-	{ "F6", "t", "Authenticate" },
-	{ "F8", "d", "Remove" },
-	{ NULL, "Esc", "Back" },
-	{ "F10", "q", "Quit" },
-	{ NULL, NULL, NULL },
+static const struct keybind keys[] = {
+	{ "F1", "?", "Help", 0, { 0 } },
+	{ "F5", "a", "Add", H_ADD, { KEY_F(5), 'a', KEY_IC } },
+	{ "F6", "t", "Authenticate", H_AUTH, { KEY_F(6), 't' } },
+	{ "F8", "d", "Remove", H_REMOVE, { KEY_F(8), 'd', KEY_DC } },
+	{ NULL, "Esc", "Back", H_BACK, { KEY_ESC } },
+	{ "F10", "q", "Quit", 0, { 0 } },
+	{ 0 },
 };
 
 static const struct list_column cols[] = {
@@ -146,7 +138,7 @@ static int hosts_key(struct app *a, void *st, int ch)
 	struct hosts *h = st;
 
 	h->list.nrows = (int)a->settings.nknown_hosts;
-	switch (keymap_lookup(host_keys, ch)) {
+	switch (keybind_lookup(keys, ch)) {
 	case H_ADD:
 		return add(a);
 	case H_REMOVE:

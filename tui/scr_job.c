@@ -27,18 +27,13 @@ struct jobscr {
 
 enum { J_CANCEL = 1, J_BACK };
 
-static const struct keymap job_keys[] = {
-	{ KEY_ESC, J_CANCEL }, { 'c', J_CANCEL }, { KEY_F(8), J_CANCEL },
-	{ '\n', J_BACK }, { '\r', J_BACK }, { KEY_ENTER, J_BACK },
-	{ 0, 0 },
-};
-
-static const struct keybar_item keys[] = {
-	{ "F1", "?", "Help" },
-	{ "F8", "c", "Cancel" },
-	{ NULL, "Esc", "Cancel/Back" },
-	{ "F10", "q", "Quit" },
-	{ NULL, NULL, NULL },
+static const struct keybind keys[] = {
+	{ "F1", "?", "Help", 0, { 0 } },
+	{ "F8", "c", "Cancel", J_CANCEL, { 'c', KEY_F(8) } },
+	{ NULL, "Esc", "Cancel/Back", J_CANCEL, { KEY_ESC } },
+	{ NULL, NULL, NULL, J_BACK, { '\n', '\r', KEY_ENTER } },
+	{ "F10", "q", "Quit", 0, { 0 } },
+	{ 0 },
 };
 
 static const char *kind_name(enum job_kind k)
@@ -189,7 +184,7 @@ static void job_draw(struct app *a, void *st)
 static int job_key(struct app *a, void *st, int ch)
 {
 	struct jobscr *js = st;
-	int act = keymap_lookup(job_keys, ch);
+	int act = keybind_lookup(keys, ch);
 	char q[96];
 
 	if (js->result >= 0)

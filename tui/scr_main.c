@@ -21,12 +21,12 @@ static const struct menu_item items[] = {
 	[M_QUIT] = { "Quit", 'q', "Leave revault" },
 };
 
-static const struct keybar_item keys[] = {
-	{ "F1", "?", "Help" },
-	{ NULL, "Enter", "Open" },
-	{ NULL, "letter", "Jump" },
-	{ "F10", "q", "Quit" },
-	{ NULL, NULL, NULL },
+static const struct keybind keys[] = {
+	{ "F1", "?", "Help", 0, { 0 } },
+	{ NULL, "Enter", "Open", 0, { 0 } },
+	{ NULL, "letter", "Jump", 0, { 0 } },
+	{ "F10", "q", "Quit", 0, { 0 } },
+	{ 0 },
 };
 
 static struct menu menu = { .items = items, .n = 8 };

@@ -16,23 +16,15 @@
 
 enum { R_RESTORE = 1, R_VERIFY, R_DEVICE, R_RELOAD, R_BACK };
 
-static const struct keymap restore_keys[] = {
-	{ KEY_F(5), R_RESTORE }, { 'r', R_RESTORE }, { '\n', R_RESTORE }, { '\r', R_RESTORE },
-	{ KEY_ENTER, R_RESTORE }, { KEY_F(6), R_VERIFY }, { 'v', R_VERIFY },
-	{ KEY_F(7), R_DEVICE }, { 'o', R_DEVICE }, { KEY_F(4), R_RELOAD }, { 'l', R_RELOAD },
-	{ KEY_ESC, R_BACK },
-	{ 0, 0 },
-};
-
-static const struct keybar_item keys[] = {
-	{ "F1", "?", "Help" },
-	{ "F4", "l", "Reload" },
-	{ "F5", "r", "Restore" },
-	{ "F6", "v", "Verify" },
-	{ "F7", "o", "Device" },
-	{ NULL, "Esc", "Back" },
-	{ "F10", "q", "Quit" },
-	{ NULL, NULL, NULL },
+static const struct keybind keys[] = {
+	{ "F1", "?", "Help", 0, { 0 } },
+	{ "F4", "l", "Reload", R_RELOAD, { KEY_F(4), 'l' } },
+	{ "F5", "r", "Restore", R_RESTORE, { KEY_F(5), 'r', '\n', '\r', KEY_ENTER } },
+	{ "F6", "v", "Verify", R_VERIFY, { KEY_F(6), 'v' } },
+	{ "F7", "o", "Device", R_DEVICE, { KEY_F(7), 'o' } },
+	{ NULL, "Esc", "Back", R_BACK, { KEY_ESC } },
+	{ "F10", "q", "Quit", 0, { 0 } },
+	{ 0 },
 };
 
 static const struct list_column cols[] = {
@@ -180,7 +172,7 @@ static int restore_key(struct app *a, void *st, int ch)
 	struct restore *r = st;
 	char dev[128];
 
-	switch (keymap_lookup(restore_keys, ch)) {
+	switch (keybind_lookup(keys, ch)) {
 	case R_RESTORE:
 		run(a, r, JOB_RESTORE);
 		return SCR_REDRAW;

@@ -15,13 +15,16 @@
 
 enum { S_GENERATE, S_EXPORT, S_IMPORT, S_PAPER, S_FROM_PAPER, S_PROTECTED, S_ENFORCED, S_COUNT };
 
-static const struct keybar_item keys[] = {
-	{ "F1", "?", "Help" },
-	{ NULL, "Enter", "Do" },
-	{ NULL, "letter", "Jump" },
-	{ NULL, "Esc", "Back" },
-	{ "F10", "q", "Quit" },
-	{ NULL, NULL, NULL },
+enum { SEC_BACK = 1 };
+
+/* Enter and the letters are the menu's own. */
+static const struct keybind keys[] = {
+	{ "F1", "?", "Help", 0, { 0 } },
+	{ NULL, "Enter", "Do", 0, { 0 } },
+	{ NULL, "letter", "Jump", 0, { 0 } },
+	{ NULL, "Esc", "Back", SEC_BACK, { KEY_ESC } },
+	{ "F10", "q", "Quit", 0, { 0 } },
+	{ 0 },
 };
 
 #define PASS_MAX 256
@@ -239,7 +242,7 @@ static int security_key(struct app *a, void *st, int ch)
 	struct security *s = st;
 	int used, i;
 
-	if (ch == KEY_ESC)
+	if (keybind_lookup(keys, ch) == SEC_BACK)
 		return SCR_POP;
 	i = menu_key(&s->menu, ch, &used);
 	switch (i) {

@@ -35,18 +35,14 @@ static const char *const hints[F_COUNT] = {
 
 enum { S_SAVE = 1, S_BACK };
 
-static const struct keymap server_keys[] = {
-	{ KEY_F(2), S_SAVE }, { KEY_ESC, S_BACK },
-	{ 0, 0 },
-};
-
-static const struct keybar_item keys[] = {
-	{ "F1", NULL, "Help" },
-	{ "F2", "Esc2", "Save" },
-	{ NULL, "Tab", "Next field" },
-	{ NULL, "Esc", "Back" },
-	{ "F10", NULL, "Quit" },
-	{ NULL, NULL, NULL },
+/* No letter twins: letters go to the fields; Tab is the form's. */
+static const struct keybind keys[] = {
+	{ "F1", NULL, "Help", 0, { 0 } },
+	{ "F2", "Esc2", "Save", S_SAVE, { KEY_F(2) } },
+	{ NULL, "Tab", "Next field", 0, { 0 } },
+	{ NULL, "Esc", "Back", S_BACK, { KEY_ESC } },
+	{ "F10", NULL, "Quit", 0, { 0 } },
+	{ 0 },
 };
 
 struct server {
@@ -171,7 +167,7 @@ static int server_key(struct app *a, void *st, int ch)
 	struct server *sv = st;
 	int left, r;
 
-	switch (keymap_lookup(server_keys, ch)) {
+	switch (keybind_lookup(keys, ch)) {
 	case S_SAVE:
 		return save(a, sv);
 	case S_BACK:

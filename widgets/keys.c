@@ -1,6 +1,7 @@
 /* keys: tables and the key bar. */
 #include "widgets/keys.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "themes/theme.h"
@@ -47,7 +48,21 @@ int keys_get(WINDOW *w)
 	return KEY_ESC;
 }
 
-void keybar_draw(WINDOW *w, const struct keybar_item *items)
+static bool keybind_end(const struct keybind *b)
+{
+	return b->label == NULL && b->action == 0;
+}
+
+int keybind_lookup(const struct keybind *t, int key)
+{
+	for (; t != NULL && !keybind_end(t); t++)
+		for (int i = 0; i < KEYBIND_CODES && t->codes[i] != 0; i++)
+			if (t->codes[i] == key)
+				return t->action;
+	return 0;
+}
+
+void keybar_draw(WINDOW *w, const struct keybind *items)
 {
 	int y = getmaxy(w) - 1, maxx = getmaxx(w), x = 0;
 
@@ -55,10 +70,12 @@ void keybar_draw(WINDOW *w, const struct keybar_item *items)
 	wattrset(w, theme_attr(ROLE_KEYLABEL));
 	for (int i = 0; i < maxx; i++)
 		waddch(w, ' ');
-	for (; items != NULL && items->label != NULL; items++) {
+	for (; items != NULL && !keybind_end(items); items++) {
 		char key[24];
 		int need;
 
+		if (items->label == NULL)
+			continue;
 		if (items->fkey && items->letter)
 			snprintf(key, sizeof(key), "%s/%s", items->fkey, items->letter);
 		else

@@ -27,15 +27,24 @@ int keys_get(WINDOW *w);
 void keys_timeout(WINDOW *w, int ms);
 int keys_get_timeout(void);
 
-/* An entry of the key bar: "F2" "s" "Save" shows as "F2/s Save". */
-struct keybar_item {
+/* A screen's keys, read by both its key handling and its key bar: a row
+ * binds codes to the screen's action and shows as "F5/a Add". A row
+ * without a label binds without showing (Enter beside F5); a row with
+ * action 0 shows a key the loop or a widget handles (F1, F10, Tab). A
+ * table ends with a row that has neither. */
+#define KEYBIND_CODES 6
+struct keybind {
 	const char *fkey;   /* "F2", or NULL */
 	const char *letter; /* "s", "Esc", or NULL */
 	const char *label;
+	int action;
+	int codes[KEYBIND_CODES]; /* ended by 0 or the array's end */
 };
 
-/* Draws items on the last row of w; a NULL label ends the list. */
-void keybar_draw(WINDOW *w, const struct keybar_item *items);
+/* The action bound to key, or 0 when none. */
+int keybind_lookup(const struct keybind *t, int key);
+/* Draws the labelled rows on the last row of w. */
+void keybar_draw(WINDOW *w, const struct keybind *t);
 
 /* Wipes a secret so the compiler cannot drop the store. */
 void keys_wipe(void *p, size_t n);
