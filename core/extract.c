@@ -2011,7 +2011,7 @@ int tarball_recover(const char *journal, bool *recovered, void (*warn)(void *arg
 			int fd = anc[0] == '/' ? fsat_open_trusted(anc, false, 0, false) : -1;
 			char *stuck = NULL;
 
-			if (fd >= 0 && stage_name_ok(stage) && fsat_remove_tree(fd, stage, &stuck) != 0 && errno != ENOENT)
+			if (fd >= 0 && stage_name_ok(stage) && fsat_remove_tree(fd, stage, &stuck) != 0)
 				say_leftover(warn, warn_arg, anc, stage, stuck, errno);
 			free(stuck);
 			if (fd >= 0)
@@ -2051,7 +2051,7 @@ int tarball_recover(const char *journal, bool *recovered, void (*warn)(void *arg
 			if (pass == 1) {
 				char *stuck = NULL;
 
-				if (fsat_remove_tree(afd, f[5], &stuck) != 0 && errno != ENOENT)
+				if (fsat_remove_tree(afd, f[5], &stuck) != 0)
 					say_leftover(warn, warn_arg, f[0], f[5], stuck, errno);
 				free(stuck);
 				close(afd);
@@ -2078,7 +2078,7 @@ int tarball_recover(const char *journal, bool *recovered, void (*warn)(void *arg
 			if (rc == RV_OK && f[4][0] != '\0') {
 				char *stuck = NULL;
 
-				if (fsat_remove_tree(pfd, f[4], &stuck) != 0 && errno != ENOENT)
+				if (fsat_remove_tree(pfd, f[4], &stuck) != 0)
 					say_leftover(warn, warn_arg, f[0], f[4], stuck, errno);
 				free(stuck);
 			}

@@ -423,6 +423,15 @@ static void remove_at(struct remover *r, int dirfd, const char *name)
 		remember(r, name);
 		return;
 	}
+	/* It kept changing under the walk: gone now is fine, else it stays
+	 * and is reported (never as "no such file", which would hide it). */
+	{
+		struct stat st;
+
+		if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT)
+			return;
+	}
+	errno = EAGAIN;
 	remember(r, name);
 }
 

@@ -325,7 +325,7 @@ racer_stop() {
 # whether it was (no: it ended first).
 kill_when_parked() {
 	local pid
-	"$REVAULT" restore latest --yes >/dev/null 2>&1 &
+	"$REVAULT" restore latest --yes >/dev/null 2>"$T_TMP/killed.err" &
 	pid=$!
 	KILLED=$(python3 - "$pid" "$S/user" "$(stat -c %i "$S/user")" <<'EOF'
 import os, signal, sys, time
@@ -408,10 +408,14 @@ $(diff <(echo "$old_desc") <(echo "$now") | head -30)"
 		fi
 	fi
 	# A temporary revault could not remove (the racer keeps filling it) may
-	# stay if the restore says so, with the command that removes it.
+	# stay if a restore said so, with the command that removes it: this
+	# round's, or the first of a kill round when the kill did not land.
+	said=$ERR
+	[ "$kind" = restore ] || said="$said
+$(cat "$T_TMP/killed.err" 2>/dev/null)"
 	left=$(temporaries)
 	for t in $left; do
-		if grep -qF -- "$t" <<<"$ERR" && grep -q 'rm -r' <<<"$ERR"; then
+		if grep -qF -- "$t" <<<"$said" && grep -q 'rm -r' <<<"$said"; then
 			pass
 			echo "note: $what: revault reported $t as left behind: $ERR" >&2
 		else
