@@ -87,10 +87,10 @@ static int exec_remove(struct cli_ctx *ctx, int argc, char **argv, struct err *e
 const struct cli_cmd cli_knownhost_cmds[] = {
 	{ .name = "knownhost add", .usage = "HOST[:PORT] TYPE FINGERPRINT",
 	  .help = "pin a server's host key (fingerprint as SHA256:... or aa:bb:...)",
-	  .needs_settings = true, .args = { 3, 3 }, .exec = exec_add },
+	  .needs_settings = true, .args = { .min = 3, .max = 3 }, .exec = exec_add },
 	{ .name = "knownhost list", .usage = "", .help = "the pinned host keys",
-	  .needs_settings = true, .args = { 0, 0 }, .exec = exec_list },
+	  .needs_settings = true, .args = { .min = 0, .max = 0 }, .exec = exec_list },
 	{ .name = "knownhost remove", .usage = "HOST[:PORT] [TYPE]", .help = "forget a host's keys",
-	  .needs_settings = true, .args = { 1, 2 }, .exec = exec_remove },
+	  .needs_settings = true, .args = { .min = 1, .max = 2 }, .exec = exec_remove },
 	{ .name = NULL },
 };

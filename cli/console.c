@@ -663,6 +663,6 @@ static int exec_console(struct cli_ctx *ctx, int argc, char **argv, struct err *
 const struct cli_cmd cli_console_cmds[] = {
 	{ .name = "console", .usage = "",
 	  .help = "the appliance's configuration commands (config t, show running-config ...); reads a script from stdin",
-	  .needs_settings = true, .args = { 0, 0 }, .exec = exec_console },
+	  .needs_settings = true, .args = { .min = 0, .max = 0 }, .exec = exec_console },
 	{ .name = NULL },
 };
