@@ -548,11 +548,38 @@ int tarball_check_to(const char *dir, struct err *e)
 	return RV_OK;
 }
 
+/* The nearest existing ancestor of an absolute path (the path itself when
+ * it exists), allocated; *rest is what lies below it in path ("" when the
+ * path exists), the part a restore has to make. */
+static char *nearest_existing(const char *path, const char **rest)
+{
+	char *cur = xstrdup(path[0] != '\0' ? path : "/");
+	struct stat sb;
+	size_t len;
+
+	while (lstat(cur, &sb) != 0) {
+		char *slash = strrchr(cur, '/');
+
+		if (slash == NULL || slash == cur) {
+			strcpy(cur, "/");
+			break;
+		}
+		*slash = '\0';
+	}
+	len = strlen(cur);
+	if (len >= strlen(path))
+		*rest = path + strlen(path);
+	else
+		*rest = path + len + (strcmp(cur, "/") == 0 ? 0 : 1);
+	return cur;
+}
+
 /* Opens --to DIR, making it (0700, and its missing parents 0700) when it
  * is not there; remembers what it made so an abandoned restore removes it. */
 static int open_to_dir(struct tarball_stage *st, const char *dir, struct err *e)
 {
 	char *abs, *cur;
+	const char *rest;
 	struct stat sb;
 	int fd;
 
@@ -570,27 +597,15 @@ static int open_to_dir(struct tarball_stage *st, const char *dir, struct err *e)
 	}
 	/* The nearest existing ancestor, then each missing component made
 	 * beneath it. */
-	cur = xstrdup(abs);
-	while (lstat(cur, &sb) != 0) {
-		char *slash = strrchr(cur, '/');
-
-		if (slash == NULL || slash == cur) {
-			strcpy(cur, "/");
-			break;
-		}
-		*slash = '\0';
-	}
-	if (strcmp(cur, abs) == 0) {
+	cur = nearest_existing(abs, &rest);
+	if (*rest == '\0') {
 		fd = fsat_open_trusted(abs, false, 0, true);
 	} else {
-		const char *rest = abs + strlen(cur) + (strcmp(cur, "/") == 0 ? 0 : 1);
-		size_t first = strcspn(rest, "/");
-
 		st->to_made_in = fsat_open_trusted(cur, false, 0, false);
 		if (st->to_made_in >= 0 && fstat(st->to_made_in, &sb) == 0) {
 			st->to_made_times[0] = sb.st_atim;
 			st->to_made_times[1] = sb.st_mtim;
-			st->to_made = xstrndup(rest, first);
+			st->to_made = xstrndup(rest, strcspn(rest, "/"));
 		}
 		fd = st->to_made_in >= 0 ? fsat_mkdirs_beneath(st->to_made_in, rest, 0700) : -1;
 	}
@@ -723,19 +738,10 @@ static int plan_stage(struct tarball_stage *st, const struct tarball_extract_opt
 			s->parent_rel = xstrdup(parent[0] == '/' ? parent + 1 : parent);
 			s->anc = add_ancestor(st, o->to_dir, fd, 0700);
 		} else {
-			char *cur = xstrdup(parent[0] != '\0' ? parent : "/");
-			struct stat sb;
+			const char *rest;
+			char *cur = nearest_existing(parent[0] != '\0' ? parent : "/", &rest);
 			int fd;
 
-			while (lstat(cur, &sb) != 0) {
-				char *cut = strrchr(cur, '/');
-
-				if (cut == NULL || cut == cur) {
-					strcpy(cur, "/");
-					break;
-				}
-				*cut = '\0';
-			}
 			fd = fsat_open_trusted(cur, false, 0, false);
 			if (fd < 0) {
 				int rc = err_set(e, errno == ELOOP ? RV_USAGE : RV_FAIL, "cannot restore %s: opening %s: %s%s",
@@ -746,12 +752,7 @@ static int plan_stage(struct tarball_stage *st, const struct tarball_extract_opt
 				free(parent);
 				return rc;
 			}
-			/* The part of the parent below the ancestor ("" when the
-			 * parent exists). */
-			if (strlen(cur) >= strlen(parent))
-				s->parent_rel = xstrdup("");
-			else
-				s->parent_rel = xstrdup(parent + strlen(cur) + (strcmp(cur, "/") == 0 ? 0 : 1));
+			s->parent_rel = xstrdup(rest);
 			s->anc = add_ancestor(st, cur, fd, 0755);
 			free(cur);
 		}

@@ -27,15 +27,6 @@ static void protect_add(struct job *j, char *path, const char *what)
 	j->protect[j->nprotect++] = (struct tarball_protect){ .path = path, .what = what };
 }
 
-/* A folder where it lies on disk, allocated; NULL when unknown. */
-static char *resolved(const char *path)
-{
-	struct err e = { 0 };
-	char *real = realpath(path, NULL);
-
-	return real != NULL ? real : sources_physical(path, &e);
-}
-
 /* What the restore never replaces: the state folder; under --to DIR also
  * this machine's sources and the settings folder, which only an in-place
  * restore replaces, with its confirmation and the keys carried over. */
@@ -45,7 +36,7 @@ static void build_protect(struct job *j)
 	char *state = paths_state_dir(NULL);
 
 	if (state != NULL)
-		protect_add(j, resolved(state), "revault's state folder: its lock and restore journal");
+		protect_add(j, sources_resolved(state, NULL), "revault's state folder: its lock and restore journal");
 	free(state);
 	if (in_place(j))
 		return;
@@ -59,7 +50,7 @@ static void build_protect(struct job *j)
 
 		if (slash != NULL) {
 			*slash = '\0';
-			protect_add(j, resolved(dir[0] != '\0' ? dir : "/"), "the folder of revault's settings and keys");
+			protect_add(j, sources_resolved(dir[0] != '\0' ? dir : "/", NULL), "the folder of revault's settings and keys");
 		}
 		free(dir);
 	}

@@ -144,9 +144,7 @@ static char *physical(char *path)
 	return out;
 }
 
-/* The one spelling of a folder revault keeps (the state folder): fully
- * resolved when it exists. Allocated, or NULL with e set. */
-static char *folder_physical(const char *dir, struct err *e)
+char *sources_resolved(const char *dir, struct err *e)
 {
 	char *n = sources_normalise(dir, e), *real;
 
@@ -191,7 +189,7 @@ int sources_check(char *const *sources, size_t n, const char *state_dir, struct 
 
 	if (v == NULL)
 		return e->code;
-	if (state_dir != NULL && (state = folder_physical(state_dir, e)) == NULL) {
+	if (state_dir != NULL && (state = sources_resolved(state_dir, e)) == NULL) {
 		free_all(v, n);
 		return e->code;
 	}
@@ -215,7 +213,7 @@ int sources_check_add(char *const *sources, size_t n, const char *candidate, con
 		free(where);
 		return e->code;
 	}
-	if (state_dir != NULL && (state = folder_physical(state_dir, e)) == NULL) {
+	if (state_dir != NULL && (state = sources_resolved(state_dir, e)) == NULL) {
 		free_all(v, n);
 		free(where);
 		return e->code;

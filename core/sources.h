@@ -39,6 +39,10 @@ int sources_check_add(char *const *sources, size_t n, const char *candidate, con
  * path is empty. */
 char *sources_physical(const char *path, struct err *e);
 
+/* Where a folder lies on disk: fully resolved (realpath) when it exists,
+ * else as sources_physical. Allocated; NULL with e set when dir is empty. */
+char *sources_resolved(const char *dir, struct err *e);
+
 /* When source (a path on this machine) is a symlink, writes into msg the
  * warning that only the link is backed up, naming where it points and
  * what to add instead, and returns true; false otherwise. */
