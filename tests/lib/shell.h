@@ -67,4 +67,11 @@ static inline int test_tmpdir(char dir[TEST_TMPDIR_MAX], const char *name)
 	return mkdtemp(dir) != NULL ? 0 : -1;
 }
 
+/* test_tmpdir_remove(DIR): removes what test_tmpdir made; the test's
+ * teardown. */
+static inline int test_tmpdir_remove(const char *dir)
+{
+	return sh_status("rm -rf '%s'", dir) == 0 ? 0 : -1;
+}
+
 #endif

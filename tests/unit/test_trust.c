@@ -116,11 +116,8 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	char *cmd = xasprintf("rm -rf %s", tmpdir);
-
 	(void)state;
-	(void)!system(cmd);
-	free(cmd);
+	test_tmpdir_remove(tmpdir);
 	return 0;
 }
 
