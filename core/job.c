@@ -365,6 +365,8 @@ static void st_connect(struct job *j)
 		.timeout = s->server.timeout,
 		.known = s->known_hosts,
 		.nknown = s->nknown_hosts,
+		.warn = job_warn,
+		.warn_arg = j,
 	};
 	struct err e = { 0 };
 	struct transport *t = transport_new(&c);

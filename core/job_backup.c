@@ -23,6 +23,9 @@
 
 /* See next_buffer. */
 #define FLUSH_EARLY (16 * 1024 * 1024)
+/* How long (seconds) the upload waits for the archive thread between two
+ * looks at its connection (transport_idle). */
+#define KEEP_BUSY_WAIT 0.25
 
 /* What a backup never holds, by identity (device and inode), whatever the
  * spelling of a source, a symlink or a bind mount: the machine's secrets,
@@ -80,6 +83,14 @@ static void backup_start(struct job *j)
 		job_load_key(j, true);
 }
 
+/* tarball_scan's tick: the local scan keeps the connection busy. */
+static void keep_busy(void *arg)
+{
+	struct job *j = arg;
+
+	transport_idle(j->t);
+}
+
 static void backup_prepare(struct job *j)
 {
 	const struct settings *s = j->p.settings;
@@ -107,11 +118,12 @@ static void backup_prepare(struct job *j)
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	j->rev_name = revisions_next_name(stamp, j->revs, j->nrevs);
+	o.tick = keep_busy;
+	o.tick_arg = j;
 	if (tarball_scan(&o, &j->files_total, &j->bytes_total, &e) != RV_OK) {
 		job_fail(j, e.code, "%s", e.msg);
 		return;
 	}
-	transport_keepalive(j->t);
 	if (RAND_bytes((unsigned char *)rnd, sizeof(rnd)) != 1)
 		memset(rnd, 0, sizeof(rnd));
 	hex_encode((const uint8_t *)rnd, sizeof(rnd), rhex);
@@ -192,12 +204,19 @@ out:
  * held up for it. */
 static struct qbuf *next_buffer(struct job *j, struct err *e)
 {
+	struct qbuf *b;
+	bool waiting;
+
 	if (!queue_ready(j->q) && remote_unflushed(j->rf) >= FLUSH_EARLY &&
 	    remote_flush(j->rf, e) != RV_OK) {
 		queue_abort(j->q);
 		return NULL;
 	}
-	return queue_pop(j->q);
+	/* While the archive thread works on (150,000 small files compress
+	 * to almost nothing), the channel is kept busy. */
+	while ((b = queue_pop_wait(j->q, KEEP_BUSY_WAIT, &waiting)) == NULL && waiting)
+		transport_idle(j->t);
+	return b;
 }
 
 static void backup_transfer(struct job *j)
@@ -237,7 +256,10 @@ static void backup_transfer(struct job *j)
 	job_set_state(j, JOB_COMMIT);
 }
 
-static void prune(struct job *j)
+/* Removes revisions beyond backup.revisions. RV_FAIL (the job failed)
+ * when the listing shows no revision of this run: it is never reported
+ * as stored when it is not there. */
+static int prune(struct job *j)
 {
 	unsigned keep = j->p.settings->backup.revisions;
 	struct err e = { 0 };
@@ -247,7 +269,7 @@ static void prune(struct job *j)
 		job_log(j, LOG_WARNING, "could not list revisions to prune: %s", j->err.msg);
 		err_clear(&j->err);
 		j->prune_failed++;
-		return;
+		return RV_OK;
 	}
 	/* Revisions are kept counting from the one just made: any named later
 	 * (a clock that was ahead, another machine's, or junk) are neither
@@ -258,6 +280,9 @@ static void prune(struct job *j)
 	for (size_t i = 0; i < j->nrevs; i++)
 		if (strcmp(j->revs[i].name, j->rev_name) == 0)
 			self = i;
+	if (self == j->nrevs)
+		return job_fail(j, RV_FAIL, "revision %s is not listed in %s after its upload: the server "
+				"lost or moved it; run the backup again", j->rev_name, j->remote_dir);
 	for (size_t i = 0; i < self && self < j->nrevs; i++)
 		job_log(j, LOG_WARNING, "revision %s is named later than this backup (%s): kept, and not counted in backup.revisions; remove it if it is not real",
 			j->revs[i].name, j->rev_name);
@@ -278,26 +303,31 @@ static void prune(struct job *j)
 		free(path);
 	}
 	j->kept = (unsigned)(j->nrevs - j->pruned);
+	return RV_OK;
 }
 
 static void backup_commit(struct job *j)
 {
 	struct err e = { 0 };
+	bool renamed;
 	int rc;
 	char in[UNITS_MAX], wire[UNITS_MAX], warned[96] = "";
 	uint64_t skipped = atomic_load(&j->tp.skipped), changed = atomic_load(&j->tp.changed), warnings;
 
 	units_bytes(atomic_load(&j->tp.bytes), in, sizeof(in));
 	units_bytes(atomic_load(&j->wire), wire, sizeof(wire));
-	rc = remote_commit(j->rf, &e);
+	rc = remote_commit(j->rf, j->final_path, &renamed, &e);
 	j->rf = NULL;
-	if (rc != RV_OK || transport_rename(j->t, j->tmp_path, j->final_path, &e) != RV_OK) {
+	if (renamed) {
+		free(j->tmp_path);
+		j->tmp_path = NULL; /* in place: nothing to clean up any more */
+	}
+	if (rc != RV_OK) {
 		job_fail(j, e.code, "%s", e.msg);
 		return;
 	}
-	free(j->tmp_path);
-	j->tmp_path = NULL; /* in place: nothing to clean up any more */
-	prune(j);
+	if (prune(j) != RV_OK)
+		return;
 	/* Stored but incomplete (exit 6): entries left out or changed while
 	 * read, or revisions beyond backup.revisions that could not be
 	 * removed; each was named in a warning as it happened. */

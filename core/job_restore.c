@@ -108,7 +108,7 @@ static void restore_prepare(struct job *j)
 		return;
 	}
 	path = job_join(j->remote_dir, j->chosen->file);
-	j->rf = transport_open(j->t, path, &e);
+	j->rf = transport_open(j->t, path, j->chosen->size, &e);
 	free(path);
 	if (j->rf == NULL) {
 		job_fail(j, e.code, "%s", e.msg);

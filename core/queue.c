@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "core/util.h"
 
@@ -20,9 +21,16 @@ struct queue *queue_new(size_t nbufs, size_t bufsize)
 {
 	struct queue *q = xcalloc(1, sizeof(*q));
 
+	pthread_condattr_t ca;
+
 	pthread_mutex_init(&q->lock, NULL);
-	pthread_cond_init(&q->has_free, NULL);
-	pthread_cond_init(&q->has_full, NULL);
+	/* Timed waits count on the monotonic clock: a clock step does not
+	 * stretch or cut them. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&q->has_free, &ca);
+	pthread_cond_init(&q->has_full, &ca);
+	pthread_condattr_destroy(&ca);
 	q->all = xcalloc(nbufs, sizeof(struct qbuf));
 	q->nbufs = nbufs;
 	for (size_t i = 0; i < nbufs; i++) {
@@ -47,21 +55,56 @@ void queue_free(struct queue *q)
 	free(q);
 }
 
-struct qbuf *queue_get_free(struct queue *q)
+/* The monotonic time `seconds` from now. */
+static struct timespec deadline_in(double seconds)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += (time_t)seconds;
+	ts.tv_nsec += (long)((seconds - (double)(time_t)seconds) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
+/* Waits on cv for at most `seconds` (forever when negative); false once
+ * that time has passed. */
+static bool wait_on(pthread_cond_t *cv, pthread_mutex_t *lock, const struct timespec *until)
+{
+	if (until == NULL) {
+		pthread_cond_wait(cv, lock);
+		return true;
+	}
+	return pthread_cond_timedwait(cv, lock, until) == 0;
+}
+
+struct qbuf *queue_get_free_wait(struct queue *q, double seconds, bool *timed_out)
+{
+	struct timespec until = deadline_in(seconds > 0 ? seconds : 0);
 	struct qbuf *b = NULL;
+	bool in_time = true;
 
 	pthread_mutex_lock(&q->lock);
-	while (q->free_list == NULL && !q->aborted)
-		pthread_cond_wait(&q->has_free, &q->lock);
-	if (!q->aborted) {
+	while (q->free_list == NULL && !q->aborted && in_time)
+		in_time = wait_on(&q->has_free, &q->lock, seconds < 0 ? NULL : &until);
+	if (!q->aborted && q->free_list != NULL) {
 		b = q->free_list;
 		q->free_list = b->next;
 		b->len = 0;
 		b->next = NULL;
 	}
+	if (timed_out != NULL)
+		*timed_out = b == NULL && !q->aborted;
 	pthread_mutex_unlock(&q->lock);
 	return b;
+}
+
+struct qbuf *queue_get_free(struct queue *q)
+{
+	return queue_get_free_wait(q, -1, NULL);
 }
 
 void queue_push(struct queue *q, struct qbuf *b)
@@ -85,21 +128,30 @@ void queue_close(struct queue *q)
 	pthread_mutex_unlock(&q->lock);
 }
 
-struct qbuf *queue_pop(struct queue *q)
+struct qbuf *queue_pop_wait(struct queue *q, double seconds, bool *timed_out)
 {
+	struct timespec until = deadline_in(seconds > 0 ? seconds : 0);
 	struct qbuf *b = NULL;
+	bool in_time = true;
 
 	pthread_mutex_lock(&q->lock);
-	while (q->full_head == NULL && !q->closed && !q->aborted)
-		pthread_cond_wait(&q->has_full, &q->lock);
+	while (q->full_head == NULL && !q->closed && !q->aborted && in_time)
+		in_time = wait_on(&q->has_full, &q->lock, seconds < 0 ? NULL : &until);
 	if (!q->aborted && q->full_head != NULL) {
 		b = q->full_head;
 		q->full_head = b->next;
 		if (q->full_head == NULL)
 			q->full_tail = NULL;
 	}
+	if (timed_out != NULL)
+		*timed_out = b == NULL && !q->aborted && !q->closed;
 	pthread_mutex_unlock(&q->lock);
 	return b;
+}
+
+struct qbuf *queue_pop(struct queue *q)
+{
+	return queue_pop_wait(q, -1, NULL);
 }
 
 bool queue_ready(struct queue *q)

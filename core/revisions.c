@@ -173,7 +173,7 @@ int revisions_load(struct job *j, bool headers)
 		if (!r->protected_)
 			continue;
 		path = job_join(j->remote_dir, r->file);
-		f = transport_open(j->t, path, &e);
+		f = transport_open(j->t, path, r->size, &e);
 		free(path);
 		if (f == NULL && !still_connected(j, &probes))
 			return job_fail(j, e.code, "%s", e.msg);

@@ -158,6 +158,7 @@ static int walk(const struct tarball_create_opts *o, walk_fn fn, void *arg, stru
 }
 
 struct scan {
+	const struct tarball_create_opts *o;
 	uint64_t files, bytes;
 };
 
@@ -170,12 +171,14 @@ static int scan_one(void *arg, struct archive *disk, struct archive_entry *entry
 	s->files++;
 	if (archive_entry_filetype(entry) == AE_IFREG)
 		s->bytes += (uint64_t)archive_entry_size(entry);
+	if (s->o->tick != NULL && s->files % 64 == 0)
+		s->o->tick(s->o->tick_arg);
 	return RV_OK;
 }
 
 int tarball_scan(const struct tarball_create_opts *o, uint64_t *files, uint64_t *bytes, struct err *e)
 {
-	struct scan s = { 0 };
+	struct scan s = { .o = o };
 	int rc = walk(o, scan_one, &s, e);
 
 	*files = s.files;

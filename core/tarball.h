@@ -51,6 +51,10 @@ struct tarball_create_opts {
 	/* Called for each unreadable file: the backup goes on without it. */
 	void (*warn)(void *arg, const char *msg);
 	void *warn_arg;
+	/* tarball_scan only: called every 64 entries, from the calling
+	 * thread (the job keeps its connection busy meanwhile). May be NULL. */
+	void (*tick)(void *arg);
+	void *tick_arg;
 };
 
 /* Counts files and bytes so progress can show a percentage. */

@@ -38,7 +38,6 @@
 #define WRITE_BUF (4 * WRITE_WINDOW)
 #define READ_CHUNK (2 * 1024 * 1024)
 #define DIRECT_READ (256 * 1024)
-#define KEEPALIVE_INTERVAL 15
 /* A folder listing is the one reply whose size the server alone decides:
  * one that answers readdir forever would grow memory without end while
  * every single call stays within server.timeout. Past these bounds (or
@@ -52,6 +51,23 @@
 #define LIST_NAME_BUF (256 * 1024)
 #define DIR_MODE 0700
 #define FILE_MODE 0600
+/* A blocked call looks this often (seconds) for a cancel, a closed SFTP
+ * channel or its deadline. */
+#define WAIT_SLICE 0.25
+/* During local work a request goes out on the SFTP channel when it has
+ * been idle this long (seconds): OpenSSH's ChannelTimeout counts whole
+ * seconds from 1, and closes a channel that carried nothing that long. */
+#define IDLE_REQUEST 0.5
+/* An SFTP start that has not finished after this long (seconds) is
+ * looked into over a second connection (sftp_probe). A healthy server
+ * answers in three round trips. */
+#define PROBE_AFTER 2.0
+#define PROBE_READ 3.0
+/* Bytes kept from the start of an upload and read back after its rename. */
+#define HEAD_CHECK 1024
+/* A read that ends before the listed size is taken up again where the
+ * server stopped, this many times in a row without progress at most. */
+#define READ_RESUMES 3
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
 #define RSA_METHODS "rsa-sha2-512,rsa-sha2-256,ssh-rsa"
@@ -73,6 +89,14 @@ static const char default_hostkey_methods[] =
 static const char cipher_methods[] =
 	"aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr";
 
+/* Why a call stopped waiting (call_wait), when libssh2 did not fail it. */
+enum gave_up {
+	GAVE_UP_NONE,
+	GAVE_UP_CANCEL,  /* transport_interrupt */
+	GAVE_UP_TIMEOUT, /* its bound passed */
+	GAVE_UP_CLOSED,  /* the server closed the SFTP channel */
+};
+
 struct transport {
 	char *host;
 	unsigned port;
@@ -88,6 +112,9 @@ struct transport {
 	char *hostkey_methods; /* restricted to the pinned types, or NULL */
 	char *pinned_types;    /* for messages, or NULL */
 
+	void (*warn)(void *arg, const char *msg);
+	void *warn_arg;
+
 	atomic_int fd;
 	atomic_bool interrupted;
 	bool dead; /* timed out or lost: no further call can succeed */
@@ -95,6 +122,13 @@ struct transport {
 	LIBSSH2_SFTP *sftp;
 	bool have_hostkey;
 	struct hostkey hk;
+
+	/* The call in progress (see "calls" below). */
+	enum gave_up gave_up; /* why the last call stopped waiting, if it did */
+	unsigned call_seconds; /* its bound, for messages */
+	double last_sent;      /* monotonic seconds of the last SFTP request */
+	bool idle_pending;     /* an idle request is out and its answer not yet taken */
+	bool fsync_refused;    /* warned once: the server refuses fsync@openssh.com */
 };
 
 struct remote_file {
@@ -105,8 +139,12 @@ struct remote_file {
 	uint8_t *buf;
 	size_t start, end; /* unacknowledged (writing) or unread (reading) bytes */
 	bool eof;
+	uint64_t offset;    /* bytes acknowledged (writing) or handed out (reading) */
+	uint64_t size;      /* reading: the size the listing gave, or REMOTE_SIZE_UNKNOWN */
 	uint64_t unflushed; /* bytes sent since the last fsync@openssh.com */
-	bool no_fsync;      /* the server answered OP_UNSUPPORTED */
+	bool no_fsync;      /* the server does not offer or refuses fsync@openssh.com */
+	uint8_t head[HEAD_CHECK]; /* writing: the first bytes, to recognise the file after its rename */
+	size_t head_len;
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -215,6 +253,8 @@ struct transport *transport_new(const struct transport_config *c)
 	t->connect_timeout = c->connect_timeout ? c->connect_timeout : 30;
 	t->timeout = c->timeout ? c->timeout : 30;
 	restrict_methods(t, c->known, c->known != NULL ? c->nknown : 0);
+	t->warn = c->warn;
+	t->warn_arg = c->warn_arg;
 	atomic_init(&t->fd, -1);
 	atomic_init(&t->interrupted, false);
 	return t;
@@ -224,6 +264,11 @@ static void close_session(struct transport *t)
 {
 	int fd;
 
+	if (t->session != NULL) {
+		/* The goodbyes below block, within a short bound. */
+		libssh2_session_set_blocking(t->session, 1);
+		libssh2_session_set_timeout(t->session, 5000);
+	}
 	if (t->sftp != NULL) {
 		libssh2_sftp_shutdown(t->sftp);
 		t->sftp = NULL;
@@ -296,20 +341,40 @@ static void mark_dead(struct transport *t)
 		shutdown(fd, SHUT_RDWR);
 }
 
+/* The exit status the server sent for the SFTP channel, as " (exit status N)", or "". */
+static void exit_status_note(LIBSSH2_CHANNEL *ch, char *buf, size_t len)
+{
+	int st = ch != NULL ? libssh2_channel_get_exit_status(ch) : 0;
+
+	if (st != 0)
+		snprintf(buf, len, " (exit status %d)", st);
+	else
+		buf[0] = '\0';
+}
+
 static int session_error(struct transport *t, struct err *e, const char *what)
 {
 	int rc = t->session != NULL ? libssh2_session_last_errno(t->session) : 0;
 
-	if (atomic_load(&t->interrupted))
+	if (atomic_load(&t->interrupted) || t->gave_up == GAVE_UP_CANCEL)
 		return interrupted_error(t, e);
+	if (t->gave_up == GAVE_UP_CLOSED) {
+		char note[40];
+
+		exit_status_note(t->sftp != NULL ? libssh2_sftp_get_channel(t->sftp) : NULL, note,
+				 sizeof(note));
+		return err_set(e, RV_FAIL, "%s: %s closed the SFTP channel%s; try again, and if it "
+			       "repeats see the server's log (a limit on idle channels, such as "
+			       "OpenSSH's ChannelTimeout?)", what, t->where, note);
+	}
+	if (t->gave_up == GAVE_UP_TIMEOUT || rc == LIBSSH2_ERROR_TIMEOUT) {
+		mark_dead(t);
+		return err_set(e, RV_FAIL, "%s: %s did not answer within %u s (server.timeout)", what,
+			       t->where, t->gave_up == GAVE_UP_TIMEOUT ? t->call_seconds : t->timeout);
+	}
 	if (t->dead)
 		return err_set(e, RV_FAIL, "%s: the connection to %s is lost; try again", what,
 			       t->where);
-	if (rc == LIBSSH2_ERROR_TIMEOUT) {
-		mark_dead(t);
-		return err_set(e, RV_FAIL, "%s: %s did not answer within %u s (server.timeout)", what,
-			       t->where, t->timeout);
-	}
 	if (rc == LIBSSH2_ERROR_SOCKET_RECV || rc == LIBSSH2_ERROR_SOCKET_SEND ||
 	    rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_CHANNEL_CLOSED ||
 	    rc == LIBSSH2_ERROR_BAD_SOCKET || rc == LIBSSH2_ERROR_SOCKET_TIMEOUT) {
@@ -356,7 +421,7 @@ static const char *sftp_status_text(unsigned long st)
 /* The SFTP status of the last failed call, or 0 when it was not an SFTP one. */
 static unsigned long sftp_status(const struct transport *t)
 {
-	if (t->session == NULL || t->sftp == NULL)
+	if (t->session == NULL || t->sftp == NULL || t->gave_up != GAVE_UP_NONE)
 		return 0;
 	if (libssh2_session_last_errno(t->session) != LIBSSH2_ERROR_SFTP_PROTOCOL)
 		return 0;
@@ -386,6 +451,103 @@ static int sftp_error(struct transport *t, struct err *e, const char *what, cons
 	}
 }
 
+/* ---- calls ---------------------------------------------------------- */
+
+/* Once connected and authenticated the session is non-blocking, and every
+ * libssh2 call runs in a loop of its own:
+ *
+ *	struct call c = call_begin(t, seconds);
+ *	while ((rc = libssh2_...(...)) == LIBSSH2_ERROR_EAGAIN && call_wait(&c))
+ *		;
+ *
+ * which is what libssh2's blocking mode does (call again with the same
+ * arguments until it finishes), except that the wait looks every
+ * WAIT_SLICE for a cancel, for the server closing the SFTP channel (a
+ * blocking call would wait out its whole bound for an answer that cannot
+ * come) and for the call's own deadline. When call_wait gives up, the
+ * call is abandoned half done: the session is finished (mark_dead), and
+ * t->gave_up tells session_error what to say. */
+struct call {
+	struct transport *t;
+	double deadline; /* monotonic seconds */
+};
+
+static struct call call_begin(struct transport *t, unsigned seconds)
+{
+	t->gave_up = GAVE_UP_NONE;
+	t->call_seconds = seconds;
+	t->last_sent = mono_now();
+	return (struct call){ .t = t, .deadline = t->last_sent + seconds };
+}
+
+/* A pointer-returning call failed only because it would block. */
+static bool would_block(const struct transport *t)
+{
+	return libssh2_session_last_errno(t->session) == LIBSSH2_ERROR_EAGAIN;
+}
+
+/* The server has closed the SFTP channel (sent its EOF) and nothing it
+ * sent before is left to read. */
+static bool sftp_closed(const struct transport *t)
+{
+	LIBSSH2_CHANNEL *ch = t->sftp != NULL ? libssh2_sftp_get_channel(t->sftp) : NULL;
+
+	return ch != NULL && libssh2_channel_eof(ch) == 1;
+}
+
+static bool give_up(struct transport *t, enum gave_up why)
+{
+	t->gave_up = why;
+	if (why != GAVE_UP_CANCEL)
+		mark_dead(t);
+	return false;
+}
+
+/* Waits until the socket can move what libssh2 waits on. True: call
+ * again. False: give up (t->gave_up says why). */
+static bool call_wait(struct call *c)
+{
+	struct transport *t = c->t;
+
+	for (;;) {
+		int dir = libssh2_session_block_directions(t->session), r;
+		struct pollfd p = { .fd = atomic_load(&t->fd), .events = 0 };
+		double left = c->deadline - mono_now();
+
+		if (atomic_load(&t->interrupted))
+			return give_up(t, GAVE_UP_CANCEL);
+		if (sftp_closed(t))
+			return give_up(t, GAVE_UP_CLOSED);
+		if (left <= 0 || p.fd < 0)
+			return give_up(t, GAVE_UP_TIMEOUT);
+		if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
+			p.events |= POLLIN;
+		if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND)
+			p.events |= POLLOUT;
+		if (p.events == 0)
+			p.events = POLLIN;
+		r = poll(&p, 1, (int)((left < WAIT_SLICE ? left : WAIT_SLICE) * 1000) + 1);
+		if (r > 0)
+			return true;
+		if (r < 0 && errno != EINTR)
+			return give_up(t, GAVE_UP_TIMEOUT);
+	}
+}
+
+static void idle_settle(struct transport *t);
+
+/* Closes a handle, bounded like any call. */
+static void close_handle(struct transport *t, LIBSSH2_SFTP_HANDLE *h)
+{
+	struct call c;
+
+	if (h == NULL || t->dead || atomic_load(&t->interrupted))
+		return;
+	c = call_begin(t, t->timeout);
+	while (libssh2_sftp_close_handle(h) == LIBSSH2_ERROR_EAGAIN && call_wait(&c))
+		;
+}
+
 static int need(struct transport *t, bool sftp, struct err *e)
 {
 	if (atomic_load(&t->interrupted))
@@ -394,6 +556,9 @@ static int need(struct transport *t, bool sftp, struct err *e)
 		return err_set(e, RV_FAIL, "the connection to %s is lost; try again", t->where);
 	if (t->session == NULL || (sftp && t->sftp == NULL))
 		return err_set(e, RV_FAIL, "internal error: not connected to %s", t->where);
+	idle_settle(t);
+	if (t->gave_up != GAVE_UP_NONE)
+		return session_error(t, e, "keep the SFTP channel open");
 	return RV_OK;
 }
 
@@ -626,10 +791,9 @@ int transport_connect(struct transport *t, struct err *e)
 		close_session(t);
 		return rc;
 	}
-	/* No keepalive configured while calls block: libssh2 1.10 then waits
-	 * only until the next keepalive is due and reports that as a timeout,
-	 * so any reply slower than KEEPALIVE_INTERVAL (a flush on a busy disk)
-	 * failed early. transport_keepalive turns it on for its own send. */
+	/* No libssh2 keepalive: 1.10 waits only until the next one is due
+	 * and reports that as a timeout. During local work transport_idle
+	 * keeps the SFTP channel itself busy. */
 	read_hostkey(t);
 	return RV_OK;
 }
@@ -924,22 +1088,228 @@ int transport_auth(struct transport *t, struct err *e)
 	return err_set(e, RV_USAGE, "unknown server.auth method");
 }
 
-void transport_keepalive(struct transport *t)
-{
-	int next = 0;
+/* ---- idle ----------------------------------------------------------- */
 
-	if (t->session != NULL && !atomic_load(&t->interrupted)) {
-		libssh2_keepalive_config(t->session, 0, KEEPALIVE_INTERVAL);
-		libssh2_keepalive_send(t->session, &next);
-		libssh2_keepalive_config(t->session, 0, 0);
+/* An SFTP request whose answer nobody waits for: the channel's own traffic
+ * while the job works locally. A realpath of ".", which every server
+ * answers and which changes nothing. */
+static int idle_request(struct transport *t)
+{
+	char buf[512];
+
+	return libssh2_sftp_symlink_ex(t->sftp, ".", 1, buf, sizeof(buf), LIBSSH2_SFTP_REALPATH);
+}
+
+void transport_idle(struct transport *t)
+{
+	struct pollfd p = { .fd = -1, .events = POLLOUT };
+	double now = mono_now();
+
+	if (t->session == NULL || t->sftp == NULL || t->dead || atomic_load(&t->interrupted))
+		return;
+	if (!t->idle_pending) {
+		if (now - t->last_sent < IDLE_REQUEST)
+			return;
+		/* Only into a socket with room: a request libssh2 could send
+		 * only in part would hold up the next call. */
+		p.fd = atomic_load(&t->fd);
+		if (p.fd < 0 || poll(&p, 1, 0) != 1 || !(p.revents & POLLOUT))
+			return;
+		t->last_sent = now;
 	}
+	/* Sends it, or takes its answer if it came; an error shows at the
+	 * next real call, which finds the session in the same state. */
+	t->idle_pending = idle_request(t) == LIBSSH2_ERROR_EAGAIN;
+}
+
+/* Takes the answer of an idle request still out, so that the calls that
+ * follow start from a quiet channel. */
+static void idle_settle(struct transport *t)
+{
+	struct call c;
+
+	if (!t->idle_pending)
+		return;
+	c = call_begin(t, t->timeout);
+	while (idle_request(t) == LIBSSH2_ERROR_EAGAIN && call_wait(&c))
+		;
+	t->idle_pending = false;
 }
 
 /* ---- SFTP ----------------------------------------------------------- */
 
 static int stat_path(struct transport *t, const char *path, LIBSSH2_SFTP_ATTRIBUTES *a)
 {
-	return libssh2_sftp_stat_ex(t->sftp, path, (unsigned)strlen(path), LIBSSH2_SFTP_STAT, a);
+	struct call c = call_begin(t, t->timeout);
+	int rc;
+
+	while ((rc = libssh2_sftp_stat_ex(t->sftp, path, (unsigned)strlen(path), LIBSSH2_SFTP_STAT,
+					  a)) == LIBSSH2_ERROR_EAGAIN && call_wait(&c))
+		;
+	return rc;
+}
+
+/* Printable ASCII from the start of buf, up to its first line's end, at
+ * most out_len - 1 bytes: text a server printed, safe to show. */
+static void printable_line(const char *buf, size_t len, char *out, size_t out_len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len && o + 1 < out_len; i++) {
+		unsigned char ch = (unsigned char)buf[i];
+
+		if (ch == '\n' || ch == '\r') {
+			if (o > 0)
+				break;
+			continue;
+		}
+		out[o++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+	}
+	out[o] = '\0';
+}
+
+/* Reads from ch (stdout, or stderr when err) into buf until want bytes,
+ * its EOF, or the deadline. Returns the bytes read. */
+static size_t probe_read(struct transport *p, LIBSSH2_CHANNEL *ch, bool err, char *buf, size_t want,
+			 double deadline)
+{
+	size_t got = 0;
+
+	while (got < want && mono_now() < deadline && !atomic_load(&p->interrupted)) {
+		ssize_t n = err ? libssh2_channel_read_stderr(ch, buf + got, want - got)
+				: libssh2_channel_read(ch, buf + got, want - got);
+		struct pollfd pf = { .fd = atomic_load(&p->fd), .events = POLLIN };
+
+		if (n > 0) {
+			got += (size_t)n;
+			continue;
+		}
+		if (n != LIBSSH2_ERROR_EAGAIN || libssh2_channel_eof(ch))
+			break;
+		if (poll(&pf, 1, (int)(WAIT_SLICE * 1000)) < 0 && errno != EINTR)
+			break;
+	}
+	return got;
+}
+
+/* A second connection's look at what the SFTP start on the first could not
+ * tell (libssh2 1.10 keeps the channel of a start in progress to itself):
+ * the same host key and login, then the sftp subsystem asked for by hand
+ * and its first bytes read. RV_OK when the server answers there as an SFTP
+ * server should (nothing found: a slow server); otherwise RV_FAIL with the
+ * reason: a channel closed at once with its exit status and first line of
+ * errors (a missing sftp-server), or text where the SFTP version should
+ * be (a login script that prints). */
+static int sftp_probe(struct transport *t, struct err *e)
+{
+	static const char init[] = { 0, 0, 0, 5, 1, 0, 0, 0, 3 }; /* SSH_FXP_INIT, version 3 */
+	struct transport *p = xcalloc(1, sizeof(*p));
+	LIBSSH2_CHANNEL *ch = NULL;
+	struct err pe = { 0 };
+	char out[512], errs[512], line[100], eline[100];
+	size_t got = 0, egot = 0;
+	double deadline;
+	int rc = RV_OK;
+
+	p->host = xstrdup(t->host);
+	p->port = t->port;
+	memcpy(p->where, t->where, sizeof(p->where));
+	p->dir = xstrdup(t->dir);
+	p->user = xstrdup(t->user);
+	p->auth = t->auth;
+	p->password = t->password != NULL ? xstrdup(t->password) : NULL;
+	p->identity = t->identity != NULL ? xstrdup(t->identity) : NULL;
+	p->passphrase = t->passphrase != NULL ? xstrdup(t->passphrase) : NULL;
+	p->connect_timeout = t->connect_timeout;
+	p->timeout = t->timeout < PROBE_READ * 2 ? t->timeout : (unsigned)(PROBE_READ * 2);
+	p->hostkey_methods = t->hostkey_methods != NULL ? xstrdup(t->hostkey_methods) : NULL;
+	atomic_init(&p->fd, -1);
+	atomic_init(&p->interrupted, false);
+	/* Only to the host the first connection checked. */
+	if (transport_connect(p, &pe) != RV_OK || strcmp(p->hk.sha256, t->hk.sha256) != 0 ||
+	    transport_auth(p, &pe) != RV_OK)
+		goto out;
+	ch = libssh2_channel_open_session(p->session);
+	if (ch == NULL || libssh2_channel_subsystem(ch, "sftp") != 0 ||
+	    libssh2_channel_write(ch, init, sizeof(init)) != (ssize_t)sizeof(init))
+		goto out;
+	libssh2_session_set_blocking(p->session, 0);
+	deadline = mono_now() + PROBE_READ;
+	got = probe_read(p, ch, false, out, 9, deadline);
+	/* uint32 length, byte SSH_FXP_VERSION (2): an SFTP server. */
+	if (got >= 5 && out[0] == 0 && out[1] == 0 && out[4] == 2)
+		goto out;
+	if (got > 0) {
+		got += probe_read(p, ch, false, out + got, sizeof(out) - got, mono_now() + 0.5);
+		printable_line(out, got, line, sizeof(line));
+		rc = err_set(e, RV_FAIL, "cannot start SFTP on %s: the server printed \"%s\" before its "
+			     "SFTP server: a login script of %s there (~/.bashrc, ~/.profile) prints text; "
+			     "make it print only in interactive shells", t->where, line, t->user);
+		goto out;
+	}
+	if (!libssh2_channel_eof(ch))
+		goto out; /* no answer yet: slow, not broken */
+	egot = probe_read(p, ch, true, errs, sizeof(errs) - 1, mono_now() + 0.5);
+	printable_line(errs, egot, eline, sizeof(eline));
+	/* The exit status comes before the channel's close. */
+	for (double until = mono_now() + 1.0; mono_now() < until;) {
+		struct pollfd pf = { .fd = atomic_load(&p->fd), .events = POLLIN };
+
+		if (libssh2_channel_wait_closed(ch) != LIBSSH2_ERROR_EAGAIN)
+			break;
+		if (poll(&pf, 1, (int)(WAIT_SLICE * 1000)) < 0 && errno != EINTR)
+			break;
+	}
+	exit_status_note(ch, line, sizeof(line));
+	rc = err_set(e, RV_FAIL, "cannot start SFTP on %s: the server closed the SFTP channel at once%s%s%s%s: "
+		     "its SFTP server program is missing or fails; enable the sftp subsystem (OpenSSH: "
+		     "Subsystem in sshd_config; Dropbear: install /usr/lib/sftp-server, Debian package "
+		     "openssh-sftp-server)", t->where, line, egot > 0 ? ", saying \"" : "", eline,
+		     egot > 0 ? "\"" : "");
+out:
+	if (ch != NULL)
+		libssh2_channel_free(ch);
+	transport_free(p);
+	return rc;
+}
+
+/* libssh2_sftp_init as a bounded call. The start of a channel that the
+ * server closes, or on which a login script prints, never completes or
+ * fails with a meaningless length: after PROBE_AFTER, or on a failure,
+ * sftp_probe says which. */
+static int sftp_start(struct transport *t, struct err *e)
+{
+	struct call c = call_begin(t, t->timeout);
+	double probe_at = mono_now() + PROBE_AFTER;
+	bool probed = false;
+	int rc;
+
+	while ((t->sftp = libssh2_sftp_init(t->session)) == NULL && would_block(t)) {
+		if (!probed && mono_now() >= probe_at) {
+			probed = true;
+			if (sftp_probe(t, e) != RV_OK) {
+				mark_dead(t);
+				return e->code;
+			}
+		}
+		if (!call_wait(&c))
+			break;
+	}
+	if (t->sftp != NULL)
+		return RV_OK;
+	rc = libssh2_session_last_errno(t->session);
+	if (t->gave_up == GAVE_UP_NONE &&
+	    (rc == LIBSSH2_ERROR_CHANNEL_FAILURE || rc == LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED ||
+	     rc == LIBSSH2_ERROR_CHANNEL_CLOSED))
+		return err_set(e, RV_FAIL, "%s does not offer SFTP (%s): enable the sftp subsystem "
+			       "(OpenSSH: Subsystem in sshd_config; Dropbear: /usr/lib/sftp-server)",
+			       t->where, last_error(t));
+	if (t->gave_up != GAVE_UP_CANCEL && !probed && !atomic_load(&t->interrupted) &&
+	    sftp_probe(t, e) != RV_OK) {
+		mark_dead(t);
+		return e->code;
+	}
+	return session_error(t, e, "cannot start SFTP");
 }
 
 int transport_sftp(struct transport *t, struct err *e)
@@ -951,20 +1321,29 @@ int transport_sftp(struct transport *t, struct err *e)
 	if (need(t, false, e) != RV_OK)
 		return e->code;
 	if (t->sftp == NULL) {
-		t->sftp = libssh2_sftp_init(t->session);
-		if (t->sftp == NULL) {
-			int rc = libssh2_session_last_errno(t->session);
+		libssh2_session_set_blocking(t->session, 0);
+		if (sftp_start(t, e) != RV_OK)
+			return e->code;
+		/* What the SFTP server writes to its stderr is not read: left
+		 * queued, it would hide the channel's end (libssh2_channel_eof). */
+		{
+			struct call c = call_begin(t, t->timeout);
 
-			if (rc == LIBSSH2_ERROR_CHANNEL_FAILURE || rc == LIBSSH2_ERROR_CHANNEL_REQUEST_DENIED ||
-			    rc == LIBSSH2_ERROR_CHANNEL_CLOSED)
-				return err_set(e, RV_FAIL, "%s does not offer SFTP (%s): enable the sftp "
-					       "subsystem in its sshd_config", t->where, last_error(t));
-			return session_error(t, e, "cannot start SFTP");
+			while (libssh2_channel_handle_extended_data2(libssh2_sftp_get_channel(t->sftp),
+								     LIBSSH2_CHANNEL_EXTENDED_DATA_IGNORE) ==
+				       LIBSSH2_ERROR_EAGAIN &&
+			       call_wait(&c))
+				;
 		}
 	}
 	if (t->dir[0] != '/') {
-		int n = libssh2_sftp_realpath(t->sftp, t->dir, real, sizeof(real) - 1);
+		struct call c = call_begin(t, t->timeout);
+		int n;
 
+		while ((n = libssh2_sftp_realpath(t->sftp, t->dir, real, sizeof(real) - 1)) ==
+			       LIBSSH2_ERROR_EAGAIN &&
+		       call_wait(&c))
+			;
 		if (n > 0) {
 			real[n] = '\0';
 			shown = real;
@@ -991,6 +1370,7 @@ static bool is_dir(struct transport *t, const char *path)
 	       LIBSSH2_SFTP_S_ISDIR(a.permissions);
 }
 
+/* st is the status of the failed mkdir, taken before any other call. */
 static int mkdir_error(struct transport *t, const char *path, unsigned long st, struct err *e)
 {
 	LIBSSH2_SFTP_ATTRIBUTES a;
@@ -998,6 +1378,8 @@ static int mkdir_error(struct transport *t, const char *path, unsigned long st, 
 	if (stat_path(t, path, &a) == 0)
 		return err_set(e, RV_FAIL, "cannot create the directory %s on %s: a file of that name is "
 			       "in the way", path, t->host);
+	if (t->gave_up != GAVE_UP_NONE)
+		return session_error(t, e, "cannot create the directory");
 	return err_set(e, RV_FAIL, "cannot create the directory %s on %s: %s", path, t->host,
 		       st == LIBSSH2_FX_FAILURE ? "the server refused (disk full, or no right to?)"
 		       : sftp_status_text(st) != NULL ? sftp_status_text(st) : "failed");
@@ -1014,10 +1396,17 @@ int transport_mkdirs(struct transport *t, const char *path, struct err *e)
 	p = xstrdup(path);
 	len = strlen(p);
 	for (size_t i = 1; i <= len && rc == RV_OK; i++) {
+		struct call c;
+		int r;
+
 		if (p[i] != '/' && p[i] != '\0')
 			continue;
 		p[i] = '\0';
-		if (libssh2_sftp_mkdir_ex(t->sftp, p, (unsigned)i, DIR_MODE) != 0) {
+		c = call_begin(t, t->timeout);
+		while ((r = libssh2_sftp_mkdir_ex(t->sftp, p, (unsigned)i, DIR_MODE)) == LIBSSH2_ERROR_EAGAIN &&
+		       call_wait(&c))
+			;
+		if (r != 0) {
 			/* OpenSSH answers a plain FAILURE for an existing name: look. */
 			unsigned long st = sftp_status(t);
 
@@ -1058,7 +1447,9 @@ int transport_list(struct transport *t, const char *dir, struct remote_entry **o
 	LIBSSH2_SFTP_HANDLE *h;
 	struct remote_entry *v = NULL;
 	size_t count = 0, cap = 0, seen = 0, bytes = 0;
-	double deadline = mono_now() + t->timeout;
+	/* One bound for the whole listing: each readdir waits only for what
+	 * is left of it. */
+	struct call c;
 	char *name, why[96];
 	int rc = RV_OK;
 
@@ -1066,33 +1457,26 @@ int transport_list(struct transport *t, const char *dir, struct remote_entry **o
 	*n = 0;
 	if (need(t, true, e) != RV_OK)
 		return e->code;
-	h = libssh2_sftp_open_ex(t->sftp, dir, (unsigned)strlen(dir), 0, 0, LIBSSH2_SFTP_OPENDIR);
+	c = call_begin(t, t->timeout);
+	while ((h = libssh2_sftp_open_ex(t->sftp, dir, (unsigned)strlen(dir), 0, 0,
+					 LIBSSH2_SFTP_OPENDIR)) == NULL &&
+	       would_block(t) && call_wait(&c))
+		;
 	if (h == NULL)
 		return sftp_error(t, e, "list the directory", dir);
 	name = xmalloc(LIST_NAME_BUF);
 	for (;;) {
 		LIBSSH2_SFTP_ATTRIBUTES a;
-		double left = deadline - mono_now();
 		int len;
 
-		if (left <= 0) {
-			snprintf(why, sizeof(why), "not done within %u s, server.timeout", t->timeout);
-			rc = list_refused(t, e, dir, why);
-			break;
-		}
-		/* Each call may take only what is left of the listing's time.
-		 * libssh2 counts whole seconds of time() and gives up once the
-		 * count reaches its bound, up to a second early: so the bound is
-		 * what is left, rounded up, plus a second. The listing never
-		 * ends early, and at most two seconds late. */
-		libssh2_session_set_timeout(t->session, ((long)(left + 0.999) + 1) * 1000);
-		len = libssh2_sftp_readdir_ex(h, name, LIST_NAME_BUF, NULL, 0, &a);
-		libssh2_session_set_timeout(t->session, (long)t->timeout * 1000);
+		while ((len = libssh2_sftp_readdir_ex(h, name, LIST_NAME_BUF, NULL, 0, &a)) ==
+			       LIBSSH2_ERROR_EAGAIN &&
+		       call_wait(&c))
+			;
 		if (len == 0)
 			break;
 		if (len < 0 && len != LIBSSH2_ERROR_BUFFER_TOO_SMALL) {
-			if (!atomic_load(&t->interrupted) &&
-			    libssh2_session_last_errno(t->session) == LIBSSH2_ERROR_TIMEOUT) {
+			if (t->gave_up == GAVE_UP_TIMEOUT) {
 				snprintf(why, sizeof(why), "not done within %u s, server.timeout", t->timeout);
 				rc = list_refused(t, e, dir, why);
 			} else {
@@ -1133,7 +1517,7 @@ int transport_list(struct transport *t, const char *dir, struct remote_entry **o
 		count++;
 	}
 	free(name);
-	libssh2_sftp_close_handle(h);
+	close_handle(t, h);
 	if (rc != RV_OK) {
 		remote_entries_free(v, count);
 		return rc;
@@ -1145,9 +1529,16 @@ int transport_list(struct transport *t, const char *dir, struct remote_entry **o
 
 int transport_unlink(struct transport *t, const char *path, struct err *e)
 {
+	struct call c;
+	int rc;
+
 	if (need(t, true, e) != RV_OK)
 		return e->code;
-	if (libssh2_sftp_unlink_ex(t->sftp, path, (unsigned)strlen(path)) != 0)
+	c = call_begin(t, t->timeout);
+	while ((rc = libssh2_sftp_unlink_ex(t->sftp, path, (unsigned)strlen(path))) == LIBSSH2_ERROR_EAGAIN &&
+	       call_wait(&c))
+		;
+	if (rc != 0)
 		return sftp_error(t, e, "delete", path);
 	return RV_OK;
 }
@@ -1155,20 +1546,39 @@ int transport_unlink(struct transport *t, const char *path, struct err *e)
 int transport_rename(struct transport *t, const char *from, const char *to, struct err *e)
 {
 	LIBSSH2_SFTP_ATTRIBUTES a;
+	unsigned long st;
+	struct call c;
+	int rc;
 
 	if (need(t, true, e) != RV_OK)
 		return e->code;
 	/* No OVERWRITE flag: SFTP v3 servers never overwrite anyway, and a
-	 * newer protocol must not either. */
-	if (libssh2_sftp_rename_ex(t->sftp, from, (unsigned)strlen(from), to, (unsigned)strlen(to),
-				   LIBSSH2_SFTP_RENAME_ATOMIC | LIBSSH2_SFTP_RENAME_NATIVE) == 0)
+	 * newer protocol must not either. (Some do all the same:
+	 * remote_commit checks what it finds under the new name.) */
+	c = call_begin(t, t->timeout);
+	while ((rc = libssh2_sftp_rename_ex(t->sftp, from, (unsigned)strlen(from), to, (unsigned)strlen(to),
+					    LIBSSH2_SFTP_RENAME_ATOMIC | LIBSSH2_SFTP_RENAME_NATIVE)) ==
+		       LIBSSH2_ERROR_EAGAIN &&
+	       call_wait(&c))
+		;
+	if (rc == 0)
 		return RV_OK;
-	if (atomic_load(&t->interrupted) || sftp_status(t) == 0)
+	/* The rename's own status, taken before the look below replaces it. */
+	st = sftp_status(t);
+	if (atomic_load(&t->interrupted) || st == 0)
 		return sftp_error(t, e, "rename", from);
-	if (stat_path(t, to, &a) == 0)
+	if ((st == LIBSSH2_FX_FAILURE || st == LIBSSH2_FX_FILE_ALREADY_EXISTS) && stat_path(t, to, &a) == 0)
 		return err_set(e, RV_FAIL, "cannot rename %s to %s on %s: %s exists already", from, to,
 			       t->host, to);
-	return sftp_error(t, e, "rename", from);
+	if (t->gave_up != GAVE_UP_NONE)
+		return session_error(t, e, "cannot rename");
+	if (st == LIBSSH2_FX_PERMISSION_DENIED || st == LIBSSH2_FX_OP_UNSUPPORTED)
+		return err_set(e, RV_FAIL, "cannot rename %s to %s on %s: the server refuses renames "
+			       "(%s); revault needs them to put a finished revision in place: allow "
+			       "rename for server.username there", from, to, t->host,
+			       st == LIBSSH2_FX_PERMISSION_DENIED ? "permission denied" : "unsupported");
+	return err_set(e, RV_FAIL, "cannot rename %s to %s on %s: %s", from, to, t->host,
+		       sftp_status_text(st) != NULL ? sftp_status_text(st) : "the server refused");
 }
 
 /* ---- files ---------------------------------------------------------- */
@@ -1180,11 +1590,15 @@ static struct remote_file *open_file(struct transport *t, const char *path, bool
 				      : LIBSSH2_FXF_READ;
 	LIBSSH2_SFTP_HANDLE *h;
 	struct remote_file *f;
+	struct call c;
 
 	if (need(t, true, e) != RV_OK)
 		return NULL;
-	h = libssh2_sftp_open_ex(t->sftp, path, (unsigned)strlen(path), flags, writing ? FILE_MODE : 0,
-				 LIBSSH2_SFTP_OPENFILE);
+	c = call_begin(t, t->timeout);
+	while ((h = libssh2_sftp_open_ex(t->sftp, path, (unsigned)strlen(path), flags,
+					 writing ? FILE_MODE : 0, LIBSSH2_SFTP_OPENFILE)) == NULL &&
+	       would_block(t) && call_wait(&c))
+		;
 	if (h == NULL) {
 		unsigned long st = sftp_status(t);
 		LIBSSH2_SFTP_ATTRIBUTES a;
@@ -1211,6 +1625,7 @@ static struct remote_file *open_file(struct transport *t, const char *path, bool
 	f->h = h;
 	f->path = xstrdup(path);
 	f->writing = writing;
+	f->size = REMOTE_SIZE_UNKNOWN;
 	/* Uploads: a window of unacknowledged bytes plus room to append. */
 	f->buf = xmalloc(writing ? WRITE_BUF : READ_CHUNK);
 	return f;
@@ -1221,15 +1636,18 @@ struct remote_file *transport_create(struct transport *t, const char *path, stru
 	return open_file(t, path, true, e);
 }
 
-struct remote_file *transport_open(struct transport *t, const char *path, struct err *e)
+struct remote_file *transport_open(struct transport *t, const char *path, uint64_t size, struct err *e)
 {
-	return open_file(t, path, false, e);
+	struct remote_file *f = open_file(t, path, false, e);
+
+	if (f != NULL)
+		f->size = size;
+	return f;
 }
 
 static void file_free(struct remote_file *f)
 {
-	if (f->h != NULL)
-		libssh2_sftp_close_handle(f->h);
+	close_handle(f->t, f->h);
 	free(f->buf);
 	free(f->path);
 	free(f);
@@ -1245,15 +1663,20 @@ static void file_free(struct remote_file *f)
  * tests/bench/transport.) */
 static int push(struct remote_file *f, struct err *e)
 {
+	struct call c = call_begin(f->t, f->t->timeout);
 	ssize_t n;
 
 	if (atomic_load(&f->t->interrupted))
 		return interrupted_error(f->t, e);
-	n = libssh2_sftp_write(f->h, (const char *)f->buf + f->start,
-			       f->end - f->start < WRITE_WINDOW ? f->end - f->start : WRITE_WINDOW);
+	while ((n = libssh2_sftp_write(f->h, (const char *)f->buf + f->start,
+				       f->end - f->start < WRITE_WINDOW ? f->end - f->start : WRITE_WINDOW)) ==
+		       LIBSSH2_ERROR_EAGAIN &&
+	       call_wait(&c))
+		;
 	if (n < 0)
 		return sftp_error(f->t, e, "write", f->path);
 	f->start += (size_t)n;
+	f->offset += (uint64_t)n;
 	f->unflushed += (uint64_t)n;
 	if (f->start == f->end)
 		f->start = f->end = 0;
@@ -1264,6 +1687,12 @@ int remote_write(struct remote_file *f, const void *buf, size_t len, struct err 
 {
 	const uint8_t *p = buf;
 
+	if (f->head_len < HEAD_CHECK) {
+		size_t k = len < HEAD_CHECK - f->head_len ? len : HEAD_CHECK - f->head_len;
+
+		memcpy(f->head + f->head_len, buf, k);
+		f->head_len += k;
+	}
 	while (len > 0) {
 		size_t take;
 
@@ -1297,22 +1726,12 @@ static unsigned flush_timeout(const struct transport *t)
 	return t->timeout * 4 > FLUSH_TIMEOUT_MIN ? t->timeout * 4 : FLUSH_TIMEOUT_MIN;
 }
 
-/* Gives the calls that wait for the server's disk (fsync, the close after
- * it) flush_timeout instead of server.timeout, and takes it back. */
-static void flush_bound(struct transport *t, bool on)
-{
-	libssh2_session_set_timeout(t->session, (long)(on ? flush_timeout(t) : t->timeout) * 1000);
-}
-
 static int flush_error(struct transport *t, struct err *e, const char *what, const char *path)
 {
-	if (!atomic_load(&t->interrupted) && t->session != NULL &&
-	    libssh2_session_last_errno(t->session) == LIBSSH2_ERROR_TIMEOUT) {
-		mark_dead(t);
+	if (t->gave_up == GAVE_UP_TIMEOUT)
 		return err_set(e, RV_FAIL, "cannot %s %s: %s did not confirm it within %u s; "
 			       "is the server's disk overloaded?", what, path, t->where,
 			       flush_timeout(t));
-	}
 	return sftp_error(t, e, what, path);
 }
 
@@ -1324,45 +1743,119 @@ uint64_t remote_unflushed(const struct remote_file *f)
 /* fsync@openssh.com with the longer bound: it waits for the server's disk
  * to write back what it cached, which on a busy disk takes longer than any
  * ordinary reply. Writes still in flight stay in flight: the server handles
- * requests in order, so the flush covers what was sent before it. A server
- * without the extension answers OP_UNSUPPORTED once; f stops asking. */
+ * requests in order, so the flush covers what was sent before it.
+ *
+ * A server that does not offer it (OP_UNSUPPORTED) or refuses it
+ * (PERMISSION_DENIED, as OpenSSH's `internal-sftp -P fsync` does;
+ * BAD_MESSAGE) is not asked again, with one warning per session: the
+ * revision is then as safe as the server's own write-back makes it. A
+ * FAILURE is the server's disk saying no (EIO, ENOSPC): the data may not
+ * be stored, and the upload fails. */
 int remote_flush(struct remote_file *f, struct err *e)
 {
 	struct transport *t = f->t;
-	int rc = RV_OK;
+	struct call c;
+	int rc;
 
 	if (f->no_fsync)
 		return RV_OK;
-	flush_bound(t, true);
-	if (libssh2_sftp_fsync(f->h) != 0) {
-		if (sftp_status(t) == LIBSSH2_FX_OP_UNSUPPORTED)
-			f->no_fsync = true;
-		else
-			rc = flush_error(t, e, "flush", f->path);
-	}
-	flush_bound(t, false);
+	c = call_begin(t, flush_timeout(t));
+	while ((rc = libssh2_sftp_fsync(f->h)) == LIBSSH2_ERROR_EAGAIN && call_wait(&c))
+		;
 	f->unflushed = 0;
-	return rc;
+	if (rc == 0)
+		return RV_OK;
+	switch (sftp_status(t)) {
+	case LIBSSH2_FX_OP_UNSUPPORTED:
+	case LIBSSH2_FX_PERMISSION_DENIED:
+	case LIBSSH2_FX_BAD_MESSAGE:
+		f->no_fsync = true;
+		if (sftp_status(t) != LIBSSH2_FX_OP_UNSUPPORTED && !t->fsync_refused && t->warn != NULL) {
+			char msg[ERR_MSG_MAX];
+
+			snprintf(msg, sizeof(msg), "%s refuses fsync@openssh.com (%s): revisions are "
+				 "stored without asking its disk to write them back first; allow fsync "
+				 "for server.username there", t->where,
+				 sftp_status(t) == LIBSSH2_FX_PERMISSION_DENIED ? "permission denied"
+										 : "bad message");
+			t->warn(t->warn_arg, msg);
+		}
+		t->fsync_refused = true;
+		return RV_OK;
+	default:
+		return flush_error(t, e, "flush", f->path);
+	}
 }
 
-int remote_commit(struct remote_file *f, struct err *e)
+static ssize_t read_some(struct remote_file *f, char *buf, size_t len, struct err *e);
+
+/* Reads back the first bytes of what is now at path: true when they are
+ * the ones f wrote (head, head_len). Asks for those bytes only (libssh2
+ * reads ahead four times what it is asked for). */
+static bool is_ours(struct transport *t, const char *path, const uint8_t *head, size_t head_len,
+		    struct err *e)
+{
+	struct remote_file *r = open_file(t, path, false, e);
+	char back[HEAD_CHECK];
+	size_t got = 0;
+	ssize_t n = 1;
+
+	if (r == NULL)
+		return false;
+	r->size = head_len;
+	while (got < head_len && (n = read_some(r, back + got, head_len - got, e)) > 0) {
+		got += (size_t)n;
+		r->offset += (uint64_t)n;
+	}
+	remote_close(r);
+	return n >= 0 && got == head_len && memcmp(back, head, head_len) == 0;
+}
+
+int remote_commit(struct remote_file *f, const char *final_path, bool *renamed, struct err *e)
 {
 	struct transport *t = f->t;
+	uint8_t head[HEAD_CHECK];
+	size_t head_len = f->head_len;
+	struct call c;
 	int rc = RV_OK;
 
+	*renamed = false;
+	memcpy(head, f->head, head_len);
+	/* Every byte acknowledged, then flushed, then closed: only then is
+	 * the file complete under its temporary name. */
 	while (f->end > f->start && rc == RV_OK)
 		rc = push(f, e);
 	if (rc == RV_OK)
 		rc = remote_flush(f, e);
 	if (rc == RV_OK) {
-		flush_bound(t, true);
-		if (libssh2_sftp_close_handle(f->h) != 0)
+		int r;
+
+		c = call_begin(t, flush_timeout(t));
+		while ((r = libssh2_sftp_close_handle(f->h)) == LIBSSH2_ERROR_EAGAIN && call_wait(&c))
+			;
+		if (r != LIBSSH2_ERROR_EAGAIN)
+			f->h = NULL; /* closed or failed: libssh2 freed it */
+		if (r != 0)
 			rc = flush_error(t, e, "close", f->path);
-		f->h = NULL;
-		flush_bound(t, false);
 	}
+	if (rc == RV_OK)
+		rc = transport_rename(t, f->path, final_path, e);
 	file_free(f);
-	return rc;
+	if (rc != RV_OK)
+		return rc;
+	*renamed = true;
+	/* A server whose rename replaces an existing file (SFTPGo, pkg/sftp)
+	 * lets two uploads of the same name both succeed, one of them lost:
+	 * what is under the name now must be what was written. */
+	if (!is_ours(t, final_path, head, head_len, e)) {
+		if (e->code != RV_OK && t->dead)
+			return e->code;
+		err_clear(e);
+		return err_set(e, RV_FAIL, "%s on %s is not the file just stored: another upload of "
+			       "the same name replaced it (the server's rename overwrites); run the "
+			       "backup again", final_path, t->host);
+	}
+	return RV_OK;
 }
 
 void remote_abort(struct remote_file *f)
@@ -1370,6 +1863,55 @@ void remote_abort(struct remote_file *f)
 	if (f == NULL)
 		return;
 	file_free(f);
+}
+
+/* Starts reading again at f->offset: libssh2 drops its requests in flight
+ * and what it holds (seeking away and back, so that a seek to where it
+ * thinks it is still clears its end-of-file mark). */
+static void read_resume(struct remote_file *f)
+{
+	libssh2_sftp_seek64(f->h, f->offset + 1);
+	libssh2_sftp_seek64(f->h, f->offset);
+	f->eof = false;
+}
+
+/* A read of the server's file, resumed where it stopped: a server may
+ * answer READ with fewer bytes than asked (the SFTP drafts allow it), and
+ * libssh2 1.10's read-ahead then takes the short answer for the end of the
+ * file, or fails with "Read Packet At Unexpected Offset". Up to the size
+ * the listing gave, an end or such a failure is taken up again at the
+ * first byte not yet handed out, READ_RESUMES times in a row at most
+ * without progress; a file that still ends early is a transport failure,
+ * never a damaged revision. */
+static ssize_t read_some(struct remote_file *f, char *buf, size_t len, struct err *e)
+{
+	struct transport *t = f->t;
+
+	for (int stuck = 0;; stuck++) {
+		struct call c = call_begin(t, t->timeout);
+		ssize_t n;
+		int lerr;
+
+		if (atomic_load(&t->interrupted))
+			return interrupted_error(t, e), -1;
+		while ((n = libssh2_sftp_read(f->h, buf, len)) == LIBSSH2_ERROR_EAGAIN && call_wait(&c))
+			;
+		if (n > 0)
+			return n;
+		lerr = libssh2_session_last_errno(t->session);
+		if (f->size == REMOTE_SIZE_UNKNOWN || f->offset >= f->size ||
+		    (n < 0 && (t->gave_up != GAVE_UP_NONE || lerr != LIBSSH2_ERROR_SFTP_PROTOCOL))) {
+			if (n < 0)
+				return sftp_error(t, e, "read", f->path), -1;
+			return 0;
+		}
+		if (stuck == READ_RESUMES)
+			return err_set(e, RV_FAIL, "cannot read %s on %s: the server stops sending at "
+				       "byte %llu of %llu (%s); try again", f->path, t->host,
+				       (unsigned long long)f->offset, (unsigned long long)f->size,
+				       n < 0 ? last_error(t) : "end of file"), -1;
+		read_resume(f);
+	}
 }
 
 long remote_read(struct remote_file *f, void *buf, size_t len, struct err *e)
@@ -1383,15 +1925,15 @@ long remote_read(struct remote_file *f, void *buf, size_t len, struct err *e)
 	if (f->start == f->end) {
 		if (f->eof || len == 0)
 			return 0;
-		if (atomic_load(&f->t->interrupted))
-			return interrupted_error(f->t, e), -1;
-		n = libssh2_sftp_read(f->h, direct ? (char *)buf : (char *)f->buf, direct ? len : READ_CHUNK);
+		n = read_some(f, direct ? (char *)buf : (char *)f->buf, direct ? len : READ_CHUNK, e);
 		if (n < 0)
-			return sftp_error(f->t, e, "read", f->path), -1;
+			return -1;
 		if (n == 0)
 			f->eof = true;
-		if (n == 0 || direct)
+		if (n == 0 || direct) {
+			f->offset += (uint64_t)n;
 			return (long)n;
+		}
 		f->start = 0;
 		f->end = (size_t)n;
 	}
@@ -1399,6 +1941,7 @@ long remote_read(struct remote_file *f, void *buf, size_t len, struct err *e)
 		len = f->end - f->start;
 	memcpy(buf, f->buf + f->start, len);
 	f->start += len;
+	f->offset += len;
 	return (long)len;
 }
 

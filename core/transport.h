@@ -37,6 +37,10 @@ struct transport_config {
 	unsigned timeout;                /* seconds per call */
 	const struct known_host *known;  /* to restrict host key types before the handshake */
 	size_t nknown;
+	/* Told once per session what the job should warn about and goes on
+	 * without (a server that refuses fsync@openssh.com). May be NULL. */
+	void (*warn)(void *arg, const char *msg);
+	void *warn_arg;
 };
 
 struct transport;
@@ -57,10 +61,22 @@ enum hostkey_verdict transport_check_hostkey(const struct transport *t, const st
 					     size_t n, struct err *e);
 /* Only after the host key was accepted. RV_AUTH when refused. */
 int transport_auth(struct transport *t, struct err *e);
-/* Opens the SFTP subsystem and checks the URL's directory exists. */
+/* Opens the SFTP subsystem and checks the URL's directory exists. From
+ * here on every call is bounded by server.timeout (fsync and the close
+ * after it by 4 × that, at least 120 s), returns at once on a cancel, and
+ * says so at once when the server closes the SFTP channel (with its exit
+ * status when it sent one). An SFTP start that fails or is still silent
+ * after 2 s is looked into over a second connection (same host key, same
+ * login), which tells a missing sftp-server (the channel closed at once,
+ * exit status 127 from Dropbear) and a login script printing text from a
+ * slow server. */
 int transport_sftp(struct transport *t, struct err *e);
-/* Sends an SSH keepalive if one is due (long local work between calls). */
-void transport_keepalive(struct transport *t);
+/* For long local work between calls (the scan, compressing): when the
+ * SFTP channel has carried nothing for 0.5 s, sends a request on it
+ * without waiting for the answer, so that a server that closes idle
+ * channels (OpenSSH's ChannelTimeout, whole seconds) keeps it open. Cheap
+ * to call often; from the thread that makes the other calls. */
+void transport_idle(struct transport *t);
 
 struct remote_entry {
 	char *name;
@@ -87,8 +103,7 @@ int transport_rename(struct transport *t, const char *from, const char *to, stru
 
 struct remote_file;
 
-/* Streaming upload: create (exclusive, mode 0600), write, then commit
- * (flush what is in flight, fsync@openssh.com when offered, close).
+/* Streaming upload: create (exclusive, mode 0600), write, then commit.
  * remote_abort closes without committing; the caller unlinks. */
 struct remote_file *transport_create(struct transport *t, const char *path, struct err *e);
 int remote_write(struct remote_file *f, const void *buf, size_t len, struct err *e);
@@ -97,13 +112,31 @@ int remote_write(struct remote_file *f, const void *buf, size_t len, struct err 
  * to send have the server's disk write back early, so that the flush in
  * remote_commit waits for less. */
 uint64_t remote_unflushed(const struct remote_file *f);
+/* A refused fsync@openssh.com (OP_UNSUPPORTED, PERMISSION_DENIED,
+ * BAD_MESSAGE) is not asked again and, unless unsupported, warned about
+ * once per session; a FAILURE (the server's disk: EIO, ENOSPC) is RV_FAIL. */
 int remote_flush(struct remote_file *f, struct err *e);
-int remote_commit(struct remote_file *f, struct err *e);
+/* The end of an upload, in this order: every byte written and
+ * acknowledged, remote_flush, the close confirmed, the rename to
+ * final_path (never overwriting: fails when it exists), and a read-back of
+ * the first 1 KiB under final_path, which must be the bytes written (a
+ * server whose rename overwrites can have let another upload of the same
+ * name replace it). RV_OK only when all of them succeeded; f is freed
+ * either way. *renamed tells whether the temporary is gone (renamed);
+ * when it is not, the caller unlinks it. */
+int remote_commit(struct remote_file *f, const char *final_path, bool *renamed, struct err *e);
 void remote_abort(struct remote_file *f);
 
-/* Streaming download with large pipelined reads. remote_read returns the
- * number of bytes read, 0 at end of file, -1 on error (e set). */
-struct remote_file *transport_open(struct transport *t, const char *path, struct err *e);
+#define REMOTE_SIZE_UNKNOWN UINT64_MAX
+/* Streaming download with large pipelined reads. size is the file's size
+ * from transport_list (bytes), or REMOTE_SIZE_UNKNOWN: a server that stops
+ * short of it (short READ answers, which libssh2 1.10 takes for the end)
+ * is asked again from the first byte not yet read, and a file that still
+ * ends early fails with RV_FAIL (a transport failure, never "damaged").
+ * remote_read returns the number of bytes read, 0 at end of file, -1 on
+ * error (e set). */
+struct remote_file *transport_open(struct transport *t, const char *path, uint64_t size,
+				   struct err *e);
 long remote_read(struct remote_file *f, void *buf, size_t len, struct err *e);
 void remote_close(struct remote_file *f);
 

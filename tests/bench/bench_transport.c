@@ -44,7 +44,8 @@ int main(int argc, char **argv)
 	struct remote_file *f;
 	uint8_t *piece;
 	size_t total, done;
-	char *path;
+	char *path, *tmp;
+	bool renamed;
 	double t0, tc, c0, up, writes, down, upcpu, downcpu;
 	long n;
 
@@ -71,14 +72,15 @@ int main(int argc, char **argv)
 
 	t0 = mono_now();
 	c0 = cpu();
-	if ((f = transport_create(t, path, &e)) == NULL)
+	tmp = xasprintf("%s.tmp-bench", path);
+	if ((f = transport_create(t, tmp, &e)) == NULL)
 		return die(&e);
 	for (done = 0; done < total; done += PIECE)
 		if (remote_write(f, piece, PIECE, &e) != RV_OK)
 			return die(&e);
 	tc = mono_now();
 	writes = (double)total / (tc - t0) / 1e6;
-	if (remote_commit(f, &e) != RV_OK)
+	if (remote_commit(f, path, &renamed, &e) != RV_OK)
 		return die(&e);
 	tc = mono_now() - tc;
 	up = (double)total / (mono_now() - t0) / 1e6;
@@ -86,7 +88,7 @@ int main(int argc, char **argv)
 
 	t0 = mono_now();
 	c0 = cpu();
-	if ((f = transport_open(t, path, &e)) == NULL)
+	if ((f = transport_open(t, path, total, &e)) == NULL)
 		return die(&e);
 	done = 0;
 	while ((n = remote_read(f, piece, PIECE, &e)) > 0)
@@ -102,6 +104,7 @@ int main(int argc, char **argv)
 	transport_free(t);
 	url_free(&u);
 	free(path);
+	free(tmp);
 	free(piece);
 	return done == total ? 0 : 1;
 }

@@ -191,14 +191,19 @@ static uint8_t *random_bytes(size_t n)
 	return b;
 }
 
+/* Uploads data as revault does: to a temporary, committed under path. */
 static void put_file(struct transport *t, const char *path, const void *data, size_t n)
 {
 	struct err e = { 0 };
-	struct remote_file *f = transport_create(t, path, &e);
+	char *part = xasprintf("%s.tmp-test", path);
+	struct remote_file *f = transport_create(t, part, &e);
+	bool renamed;
 
 	assert_non_null(f);
 	assert_int_equal(remote_write(f, data, n, &e), RV_OK);
-	assert_int_equal(remote_commit(f, &e), RV_OK);
+	assert_int_equal(remote_commit(f, path, &renamed, &e), RV_OK);
+	assert_true(renamed);
+	free(part);
 }
 
 /* ---- host keys ------------------------------------------------------ */
@@ -505,15 +510,16 @@ static void test_upload_download(void **state)
 	const size_t size = 5 * 1000 * 1000 + 17;
 	struct conn c;
 	uint8_t *data = random_bytes(size), *back = xmalloc(size + 1);
-	char *path = srv_path("big.bin");
+	char *path = srv_path("big.bin"), *part = srv_path("big.bin.tmp-test");
 	struct remote_file *f;
+	bool renamed;
 	struct stat st;
 	size_t off = 0, piece = 1;
 	long n;
 
 	(void)state;
 	conn_ready(&c);
-	f = transport_create(c.t, path, &c.e);
+	f = transport_create(c.t, part, &c.e);
 	assert_non_null(f);
 	/* Pieces of odd and growing sizes cross the window boundaries. */
 	while (off < size) {
@@ -525,13 +531,14 @@ static void test_upload_download(void **state)
 		if (piece > 3 * 1024 * 1024)
 			piece = 4093;
 	}
-	transport_keepalive(c.t);
-	assert_int_equal(remote_commit(f, &c.e), RV_OK);
+	transport_idle(c.t);
+	assert_int_equal(remote_commit(f, path, &renamed, &c.e), RV_OK);
+	assert_int_not_equal(access(part, F_OK), 0);
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(st.st_size, size);
 	assert_int_equal(st.st_mode & 0777, 0600);
 
-	f = transport_open(c.t, path, &c.e);
+	f = transport_open(c.t, path, size, &c.e);
 	assert_non_null(f);
 	off = 0;
 	piece = 1;
@@ -546,7 +553,7 @@ static void test_upload_download(void **state)
 	assert_memory_equal(back, data, size);
 	remote_close(f);
 
-	f = transport_open(c.t, path, &c.e);
+	f = transport_open(c.t, path, REMOTE_SIZE_UNKNOWN, &c.e);
 	assert_non_null(f);
 	n = remote_read(f, back, size, &c.e);
 	assert_true(n > 0);
@@ -555,6 +562,7 @@ static void test_upload_download(void **state)
 	free(data);
 	free(back);
 	free(path);
+	free(part);
 }
 
 static void test_create_exclusive_and_abort(void **state)
@@ -574,7 +582,7 @@ static void test_create_exclusive_and_abort(void **state)
 	assert_int_equal(sh_status("[ \"$(cat '%s')\" = first ]", path), 0);
 
 	err_clear(&e);
-	assert_null(transport_open(c.t, gone, &e));
+	assert_null(transport_open(c.t, gone, REMOTE_SIZE_UNKNOWN, &e));
 	assert_non_null(strstr(shown(e.msg), "no such file"));
 	assert_non_null(strstr(shown(e.msg), gone));
 
@@ -639,10 +647,15 @@ static void test_disk_full(void **state)
 	f = transport_create(c.t, path, &c.e);
 	assert_non_null(f);
 	rc = remote_write(f, data, size, &e);
-	if (rc == RV_OK)
-		rc = remote_commit(f, &e);
-	else
+	if (rc == RV_OK) {
+		char *final = srv_path("small/full.final");
+		bool renamed;
+
+		rc = remote_commit(f, final, &renamed, &e);
+		free(final);
+	} else {
 		remote_abort(f);
+	}
 	assert_int_equal(rc, RV_FAIL);
 	assert_non_null(strstr(shown(e.msg), "disk full"));
 	assert_non_null(strstr(e.msg, path));
@@ -825,7 +838,7 @@ static void test_interrupt_unblocks(void **state)
 
 		conn_ready(&c);
 		put_file(c.t, path, data, size);
-		f = transport_open(c.t, path, &c.e);
+		f = transport_open(c.t, path, size, &c.e);
 		assert_non_null(f);
 		l.t = c.t;
 		assert_int_equal(pthread_create(&th, NULL, interrupt_later, &l), 0);
