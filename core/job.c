@@ -268,7 +268,14 @@ int job_queue_sink(void *arg, const uint8_t *buf, size_t len, struct err *e)
 	while (len > 0) {
 		size_t n;
 
-		if (w->cur == NULL && (w->cur = queue_get_free(w->j->q)) == NULL)
+		bool waiting = true;
+
+		while (w->cur == NULL && waiting) {
+			w->cur = queue_get_free_wait(w->j->q, w->keep_busy ? JOB_KEEP_BUSY_WAIT : -1, &waiting);
+			if (w->cur == NULL && waiting)
+				transport_idle(w->j->t);
+		}
+		if (w->cur == NULL)
 			return err_set(e, RV_FAIL, "stopped"), -1;
 		n = w->cur->cap - w->cur->len < len ? w->cur->cap - w->cur->len : len;
 		memcpy(w->cur->data + w->cur->len, buf, n);

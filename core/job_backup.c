@@ -23,9 +23,6 @@
 
 /* See next_buffer. */
 #define FLUSH_EARLY (16 * 1024 * 1024)
-/* How long (seconds) the upload waits for the archive thread between two
- * looks at its connection (transport_idle). */
-#define KEEP_BUSY_WAIT 0.25
 
 /* What a backup never holds, by identity (device and inode), whatever the
  * spelling of a source, a symlink or a bind mount: the machine's secrets,
@@ -214,7 +211,7 @@ static struct qbuf *next_buffer(struct job *j, struct err *e)
 	}
 	/* While the archive thread works on (150,000 small files compress
 	 * to almost nothing), the channel is kept busy. */
-	while ((b = queue_pop_wait(j->q, KEEP_BUSY_WAIT, &waiting)) == NULL && waiting)
+	while ((b = queue_pop_wait(j->q, JOB_KEEP_BUSY_WAIT, &waiting)) == NULL && waiting)
 		transport_idle(j->t);
 	return b;
 }

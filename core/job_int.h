@@ -156,9 +156,16 @@ size_t job_secret_files(const struct job *j, char ***out);
 void job_free_strings(char **v, size_t n);
 /* Copies bytes into the queue's buffers, pushing each one when full (the
  * sink of a sealer, or of an opener on the SFTP thread). */
+/* How long (seconds) the thread of the connection waits for the other
+ * thread between two looks at its connection (transport_idle). */
+#define JOB_KEEP_BUSY_WAIT 0.25
+
 struct job_qwriter {
 	struct job *j;
 	struct qbuf *cur;
+	/* The writer is the thread of the connection: while it waits for a
+	 * free buffer, it keeps the connection busy (transport_idle). */
+	bool keep_busy;
 };
 int job_queue_sink(void *arg, const uint8_t *buf, size_t len, struct err *e);
 

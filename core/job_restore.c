@@ -141,7 +141,7 @@ static int check_header(struct job *j, struct err *e)
 static int restore_sink(void *arg, const uint8_t *buf, size_t len, struct err *e)
 {
 	struct job *j = arg;
-	struct job_qwriter w = { .j = j, .cur = j->fill };
+	struct job_qwriter w = { .j = j, .cur = j->fill, .keep_busy = true };
 	int rc;
 
 	if (check_header(j, e) != 0)

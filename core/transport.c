@@ -470,6 +470,7 @@ static int sftp_error(struct transport *t, struct err *e, const char *what, cons
 struct call {
 	struct transport *t;
 	double deadline; /* monotonic seconds */
+	double wake;     /* call_wait returns by then (0: no such time) */
 };
 
 static struct call call_begin(struct transport *t, unsigned seconds)
@@ -520,6 +521,10 @@ static bool call_wait(struct call *c)
 			return give_up(t, GAVE_UP_CLOSED);
 		if (left <= 0 || p.fd < 0)
 			return give_up(t, GAVE_UP_TIMEOUT);
+		if (c->wake > 0 && mono_now() >= c->wake) {
+			c->wake = 0;
+			return true;
+		}
 		if (dir & LIBSSH2_SESSION_BLOCK_INBOUND)
 			p.events |= POLLIN;
 		if (dir & LIBSSH2_SESSION_BLOCK_OUTBOUND)
@@ -1168,28 +1173,39 @@ static void printable_line(const char *buf, size_t len, char *out, size_t out_le
 	out[o] = '\0';
 }
 
-/* Reads from ch (stdout, or stderr when err) into buf until want bytes,
- * its EOF, or the deadline. Returns the bytes read. */
-static size_t probe_read(struct transport *p, LIBSSH2_CHANNEL *ch, bool err, char *buf, size_t want,
-			 double deadline)
-{
-	size_t got = 0;
+/* What the probe channel said: its first bytes of output and of errors. */
+struct probe_out {
+	char out[512], errs[512];
+	size_t got, egot;
+};
 
-	while (got < want && mono_now() < deadline && !atomic_load(&p->interrupted)) {
-		ssize_t n = err ? libssh2_channel_read_stderr(ch, buf + got, want - got)
-				: libssh2_channel_read(ch, buf + got, want - got);
+/* Reads both streams of ch until `want` bytes of output, the channel's
+ * end (both streams drained, so that libssh2_channel_eof can say so), or
+ * the deadline. */
+static void probe_read(struct transport *p, LIBSSH2_CHANNEL *ch, struct probe_out *o, size_t want,
+		       double deadline)
+{
+	char scratch[256];
+
+	while (o->got < want && mono_now() < deadline && !atomic_load(&p->interrupted)) {
+		ssize_t n = libssh2_channel_read(ch, o->out + o->got, sizeof(o->out) - o->got);
+		ssize_t m = o->egot < sizeof(o->errs) - 1
+				    ? libssh2_channel_read_stderr(ch, o->errs + o->egot, sizeof(o->errs) - 1 - o->egot)
+				    : libssh2_channel_read_stderr(ch, scratch, sizeof(scratch));
 		struct pollfd pf = { .fd = atomic_load(&p->fd), .events = POLLIN };
 
-		if (n > 0) {
-			got += (size_t)n;
+		if (n > 0)
+			o->got += (size_t)n;
+		if (m > 0 && o->egot < sizeof(o->errs) - 1)
+			o->egot += (size_t)m;
+		if (n > 0 || m > 0)
 			continue;
-		}
-		if (n != LIBSSH2_ERROR_EAGAIN || libssh2_channel_eof(ch))
+		if (libssh2_channel_eof(ch) || (n != LIBSSH2_ERROR_EAGAIN && n != 0) ||
+		    (m != LIBSSH2_ERROR_EAGAIN && m != 0))
 			break;
 		if (poll(&pf, 1, (int)(WAIT_SLICE * 1000)) < 0 && errno != EINTR)
 			break;
 	}
-	return got;
 }
 
 /* A second connection's look at what the SFTP start on the first could not
@@ -1206,9 +1222,8 @@ static int sftp_probe(struct transport *t, struct err *e)
 	struct transport *p = xcalloc(1, sizeof(*p));
 	LIBSSH2_CHANNEL *ch = NULL;
 	struct err pe = { 0 };
-	char out[512], errs[512], line[100], eline[100];
-	size_t got = 0, egot = 0;
-	double deadline;
+	struct probe_out o = { .got = 0 };
+	char line[100], eline[100], note[40];
 	int rc = RV_OK;
 
 	p->host = xstrdup(t->host);
@@ -1234,14 +1249,13 @@ static int sftp_probe(struct transport *t, struct err *e)
 	    libssh2_channel_write(ch, init, sizeof(init)) != (ssize_t)sizeof(init))
 		goto out;
 	libssh2_session_set_blocking(p->session, 0);
-	deadline = mono_now() + PROBE_READ;
-	got = probe_read(p, ch, false, out, 9, deadline);
+	probe_read(p, ch, &o, 9, mono_now() + PROBE_READ);
 	/* uint32 length, byte SSH_FXP_VERSION (2): an SFTP server. */
-	if (got >= 5 && out[0] == 0 && out[1] == 0 && out[4] == 2)
+	if (o.got >= 5 && o.out[0] == 0 && o.out[1] == 0 && o.out[4] == 2)
 		goto out;
-	if (got > 0) {
-		got += probe_read(p, ch, false, out + got, sizeof(out) - got, mono_now() + 0.5);
-		printable_line(out, got, line, sizeof(line));
+	if (o.got > 0) {
+		probe_read(p, ch, &o, sizeof(o.out), mono_now() + 0.5);
+		printable_line(o.out, o.got, line, sizeof(line));
 		rc = err_set(e, RV_FAIL, "cannot start SFTP on %s: the server printed \"%s\" before its "
 			     "SFTP server: a login script of %s there (~/.bashrc, ~/.profile) prints text; "
 			     "make it print only in interactive shells", t->where, line, t->user);
@@ -1249,8 +1263,6 @@ static int sftp_probe(struct transport *t, struct err *e)
 	}
 	if (!libssh2_channel_eof(ch))
 		goto out; /* no answer yet: slow, not broken */
-	egot = probe_read(p, ch, true, errs, sizeof(errs) - 1, mono_now() + 0.5);
-	printable_line(errs, egot, eline, sizeof(eline));
 	/* The exit status comes before the channel's close. */
 	for (double until = mono_now() + 1.0; mono_now() < until;) {
 		struct pollfd pf = { .fd = atomic_load(&p->fd), .events = POLLIN };
@@ -1260,12 +1272,13 @@ static int sftp_probe(struct transport *t, struct err *e)
 		if (poll(&pf, 1, (int)(WAIT_SLICE * 1000)) < 0 && errno != EINTR)
 			break;
 	}
-	exit_status_note(ch, line, sizeof(line));
+	exit_status_note(ch, note, sizeof(note));
+	printable_line(o.errs, o.egot, eline, sizeof(eline));
 	rc = err_set(e, RV_FAIL, "cannot start SFTP on %s: the server closed the SFTP channel at once%s%s%s%s: "
 		     "its SFTP server program is missing or fails; enable the sftp subsystem (OpenSSH: "
 		     "Subsystem in sshd_config; Dropbear: install /usr/lib/sftp-server, Debian package "
-		     "openssh-sftp-server)", t->where, line, egot > 0 ? ", saying \"" : "", eline,
-		     egot > 0 ? "\"" : "");
+		     "openssh-sftp-server)", t->where, note, eline[0] != '\0' ? ", saying \"" : "", eline,
+		     eline[0] != '\0' ? "\"" : "");
 out:
 	if (ch != NULL)
 		libssh2_channel_free(ch);
@@ -1284,6 +1297,7 @@ static int sftp_start(struct transport *t, struct err *e)
 	bool probed = false;
 	int rc;
 
+	c.wake = probe_at;
 	while ((t->sftp = libssh2_sftp_init(t->session)) == NULL && would_block(t)) {
 		if (!probed && mono_now() >= probe_at) {
 			probed = true;
@@ -1837,6 +1851,19 @@ int remote_commit(struct remote_file *f, const char *final_path, bool *renamed, 
 			f->h = NULL; /* closed or failed: libssh2 freed it */
 		if (r != 0)
 			rc = flush_error(t, e, "close", f->path);
+	}
+	/* Never onto an existing name, also where the server's rename would
+	 * replace it: a look first (the look and the rename are one round
+	 * trip apart; the read-back below covers that gap). */
+	if (rc == RV_OK) {
+		LIBSSH2_SFTP_ATTRIBUTES a;
+
+		if (stat_path(t, final_path, &a) == 0)
+			rc = err_set(e, RV_FAIL, "cannot rename %s to %s on %s: %s exists already (another "
+				     "backup of the same device?); run the backup again", f->path, final_path,
+				     t->host, final_path);
+		else if (t->gave_up != GAVE_UP_NONE)
+			rc = session_error(t, e, "cannot rename");
 	}
 	if (rc == RV_OK)
 		rc = transport_rename(t, f->path, final_path, e);

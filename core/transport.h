@@ -118,7 +118,8 @@ uint64_t remote_unflushed(const struct remote_file *f);
 int remote_flush(struct remote_file *f, struct err *e);
 /* The end of an upload, in this order: every byte written and
  * acknowledged, remote_flush, the close confirmed, the rename to
- * final_path (never overwriting: fails when it exists), and a read-back of
+ * final_path (never overwriting: a look first, and a rename that fails
+ * when the name exists; RV_FAIL "exists already"), and a read-back of
  * the first 1 KiB under final_path, which must be the bytes written (a
  * server whose rename overwrites can have let another upload of the same
  * name replace it). RV_OK only when all of them succeeded; f is freed
