@@ -7,7 +7,8 @@
 #
 #   sshd.sh start DIR [--user-key FILE] [--port N] [--hostkey-only TYPE] [--rsa-only]
 #                     [--log-level LEVEL] [--password-user] [--kbd-only]
-#                     [--no-sftp] [--max-auth-tries N]
+#                     [--no-sftp] [--max-auth-tries N] [--subsystem LINE]
+#                     [--channel-timeout SPEC]
 #   sshd.sh stop DIR
 #
 # start writes DIR/env (shell assignments): SSHD_PORT SSHD_PID SSHD_USER
@@ -26,6 +27,11 @@
 # --kbd-only offers keyboard-interactive alone (through PAM, the stock
 # /etc/pam.d/sshd) and implies --password-user. --no-sftp leaves out the
 # sftp subsystem; --max-auth-tries sets MaxAuthTries.
+# --subsystem LINE replaces what follows "Subsystem sftp" (internal-sftp):
+# internal-sftp with its options, or a command line sshd runs through the
+# user's shell, e.g. "exec /usr/lib/openssh/sftp-server -l DEBUG3", or the
+# server with tests/tools/sftp_fault.c preloaded. --channel-timeout SPEC
+# writes "ChannelTimeout SPEC" (OpenSSH 9.2 and later), e.g. session:*=1s.
 set -u
 
 SSHD_BIN=${SSHD_BIN:-/usr/sbin/sshd}
@@ -38,6 +44,7 @@ skip() { echo "sshd.sh: skipped: $*" >&2; exit 77; }
 usage() {
 	echo "usage: sshd.sh start DIR [--user-key FILE] [--port N] [--hostkey-only ed25519|ecdsa|rsa] [--rsa-only] [--log-level LEVEL]" >&2
 	echo "                         [--password-user] [--kbd-only] [--no-sftp] [--max-auth-tries N]" >&2
+	echo "                         [--subsystem LINE] [--channel-timeout SPEC]" >&2
 	echo "       sshd.sh stop DIR" >&2
 	exit 2
 }
@@ -92,6 +99,7 @@ pw_user() {
 do_start() {
 	local dir=$1 user_key="" port="" fixed="" only="" loglevel=VERBOSE t i pid user attempt
 	local with_pw=0 kbd_only=0 sftp=1 max_tries="" pwuser="" pwhome=""
+	local subsystem=internal-sftp chan_timeout=""
 	shift
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -99,6 +107,8 @@ do_start() {
 		--kbd-only) kbd_only=1; with_pw=1; shift ;;
 		--no-sftp) sftp=0; shift ;;
 		--max-auth-tries) max_tries=${2:?--max-auth-tries needs a number}; shift 2 ;;
+		--subsystem) subsystem=${2:?--subsystem needs a command line}; shift 2 ;;
+		--channel-timeout) chan_timeout=${2:?--channel-timeout needs a spec}; shift 2 ;;
 		--user-key) user_key=${2:?--user-key needs a file}; shift 2 ;;
 		--port) port=${2:?--port needs a number}; fixed=$port; shift 2 ;;
 		--hostkey-only) only=${2:?--hostkey-only needs a type}; shift 2 ;;
@@ -114,6 +124,10 @@ do_start() {
 	case $max_tries in
 	"" | [1-9] | [1-9][0-9]) ;;
 	*) die "--max-auth-tries needs a number from 1 to 99, not \"$max_tries\"" ;;
+	esac
+	# One line of sshd_config each: a newline would smuggle in another.
+	case $subsystem$chan_timeout in
+	*$'\n'* | *$'\r'*) die "--subsystem and --channel-timeout take one line" ;;
 	esac
 	if [ "$with_pw" = 1 ] && [ "$(id -u)" != 0 ]; then
 		skip "--password-user needs root to create a local account"
@@ -158,7 +172,8 @@ do_start() {
 			for t in "${types[@]}"; do echo "HostKey $dir/hostkey_$t"; done
 			echo "PidFile $dir/sshd.pid"
 			echo "AuthorizedKeysFile $dir/authorized_keys"
-			[ "$sftp" = 0 ] || echo "Subsystem sftp internal-sftp"
+			[ "$sftp" = 0 ] || echo "Subsystem sftp $subsystem"
+			[ -z "$chan_timeout" ] || echo "ChannelTimeout $chan_timeout"
 			if [ "$kbd_only" = 1 ]; then
 				echo "UsePAM yes"
 				echo "PasswordAuthentication no"
