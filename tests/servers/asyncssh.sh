@@ -6,7 +6,8 @@
 # accepts the user key or any password. Nothing outside DIR is touched.
 #
 #   asyncssh.sh start DIR [--user-key FILE] [--endless NAME] [--name-length N]
-#                         [--per-reply N] [--delay SECONDS]
+#                         [--per-reply N] [--delay SECONDS] [--short-read N]
+#                         [--rename-overwrites]
 #   asyncssh.sh stop DIR
 #
 # start writes DIR/env (shell assignments): ASYNCSSH_PORT ASYNCSSH_PID
@@ -14,7 +15,9 @@
 # ASYNCSSH_LOCAL_ROOT (DIR/srv) ASYNCSSH_LOG ASYNCSSH_DIR
 # ASYNCSSH_HOSTKEY_ED25519_SHA256 ASYNCSSH_HOSTKEY_ED25519_MD5.
 # --endless NAME makes the listing of any folder named NAME endless (see
-# the Python script for the other options). Exit 77 when no Python 3 with
+# the Python script for the other options). --short-read N answers every
+# READ with at most N bytes; --rename-overwrites lets RENAME replace an
+# existing target (as SFTPGo does). Exit 77 when no Python 3 with
 # AsyncSSH is found.
 set -u
 
@@ -25,6 +28,7 @@ skip() { echo "asyncssh.sh: skipped: $*" >&2; exit 77; }
 
 usage() {
 	echo "usage: asyncssh.sh start DIR [--user-key FILE] [--endless NAME] [--name-length N] [--per-reply N] [--delay S]" >&2
+	echo "                             [--short-read N] [--rename-overwrites]" >&2
 	echo "       asyncssh.sh stop DIR" >&2
 	exit 2
 }
@@ -49,11 +53,12 @@ do_start() {
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--user-key) user_key=${2:?--user-key needs a file}; shift 2 ;;
-		--endless | --name-length | --per-reply | --delay)
+		--endless | --name-length | --per-reply | --delay | --short-read)
 			[ $# -ge 2 ] || usage
 			extra+=("$1" "$2")
 			shift 2
 			;;
+		--rename-overwrites) extra+=("$1"); shift ;;
 		*) usage ;;
 		esac
 	done

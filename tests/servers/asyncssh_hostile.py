@@ -4,15 +4,22 @@ a second SFTP implementation in Python, and one that can be made hostile.
 
     asyncssh_hostile.py --dir DIR --port-file F --authorized-key FILE.pub
         [--endless NAME [--name-length N] [--per-reply N] [--delay S]]
-        [--max-seconds 600]
+        [--short-read N] [--rename-overwrites] [--max-seconds 600]
 
 It makes a fresh ed25519 host key (DIR/hostkey_ed25519 and its .pub), serves
 DIR as the root of the file system the client sees (so DIR/srv is /srv),
 accepts the key in FILE.pub or any password, and writes the port it listens
 on to F (atomically). With --endless NAME, listing any folder named NAME
 never ends: every readdir is answered with --per-reply fresh names of
---name-length bytes each, after --delay seconds, and never with EOF. It
-exits by itself after --max-seconds.
+--name-length bytes each, after --delay seconds, and never with EOF.
+
+Two liberties other servers take, and a client must cope with:
+--short-read N answers every READ with at most N bytes (the SFTP draft lets
+a server return less than asked before the end of the file; the client
+reads on from where the reply ended), and --rename-overwrites makes RENAME
+replace an existing target, as SFTPGo and pkg/sftp's server do, instead of
+refusing it as the draft (and asyncssh) does. It exits by itself after
+--max-seconds.
 """
 import argparse
 import asyncio
@@ -79,6 +86,16 @@ class SFTP(asyncssh.SFTPServer):
     def __init__(self, chan):
         super().__init__(chan, chroot=args.dir)
 
+    def read(self, file_obj, offset, size):
+        if args.short_read is not None:
+            size = min(size, args.short_read)
+        return super().read(file_obj, offset, size)
+
+    def rename(self, oldpath, newpath):
+        if args.rename_overwrites:
+            return super().posix_rename(oldpath, newpath)
+        return super().rename(oldpath, newpath)
+
     def listdir(self, path):
         if args.endless is not None and os.path.basename(path.rstrip(b"/")) == args.endless:
             return [SFTPName(MARKER, b"endless", SFTPAttrs())]
@@ -135,6 +152,10 @@ def main():
     p.add_argument("--name-length", type=int, default=24)
     p.add_argument("--per-reply", type=int, default=128)
     p.add_argument("--delay", type=float, default=0.0)
+    p.add_argument("--short-read", type=int, metavar="N",
+                   help="answer every READ with at most N bytes")
+    p.add_argument("--rename-overwrites", action="store_true",
+                   help="RENAME replaces an existing target")
     p.add_argument("--max-seconds", type=float, default=600)
     args = p.parse_args()
     args.dir = os.path.realpath(args.dir)
@@ -144,6 +165,8 @@ def main():
     # the 256 KiB an SFTP client such as libssh2 accepts in one packet.
     if args.per_reply < 1 or args.name_length < 1 or args.per_reply * (2 * args.name_length + 100) > 250000:
         p.error("--per-reply times twice --name-length must stay under 250000 bytes")
+    if args.short_read is not None and args.short_read < 1:
+        p.error("--short-read needs at least 1 byte")
     authorized = asyncssh.read_public_key(args.authorized_key)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     SFTPServerHandler._packet_handlers[FXP_READDIR] = readdir
