@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The test servers themselves, with OpenSSH's own sftp client: OpenSSH,
-# ProFTPD and AsyncSSH accept an SFTP session with the throwaway key (put,
-# ls, rename, get), and, as root, with the password users (askpass from the
-# 0600 file, never argv).
+# ProFTPD, AsyncSSH and Dropbear accept an SFTP session with the throwaway
+# key (put, ls, rename, get), and, as root, with the password users
+# (askpass from the 0600 file, never argv). Dropbear's host keys are the
+# ones its env file names, and with --no-sftp its sftp channel ends with
+# exit status 127, as on a machine without sftp-server.
 # Every other transport test stands on these servers.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
@@ -60,5 +62,37 @@ if srv_try asyncssh "$T_TMP/asyncssh"; then
 	session "AsyncSSH, key" "$ASYNCSSH_PORT" "$ASYNCSSH_USER" "$ASYNCSSH_ROOT" "$ASYNCSSH_KEY"
 	(umask 077 && printf 'any\n' >"$T_TMP/asyncssh-pw")
 	session "AsyncSSH, password" "$ASYNCSSH_PORT" "$ASYNCSSH_USER" "$ASYNCSSH_ROOT" "@$T_TMP/asyncssh-pw"
+fi
+
+# Dropbear: a local account made for the test, the key in its
+# ~/.ssh/authorized_keys, sftp through /usr/lib/sftp-server.
+if srv_try dropbear "$T_TMP/dropbear"; then
+	session "Dropbear, key" "$DROPBEAR_PORT" "$DROPBEAR_USER" "$DROPBEAR_ROOT" "$DROPBEAR_KEY"
+	session "Dropbear, password" "$DROPBEAR_PORT" "$DROPBEAR_PW_USER" "$DROPBEAR_ROOT" "@$DROPBEAR_PW_FILE"
+	for t in ed25519 ecdsa rsa; do
+		want=DROPBEAR_HOSTKEY_${t^^}_SHA256
+		got=$(ssh-keyscan -p "$DROPBEAR_PORT" -t "$t" 127.0.0.1 2>/dev/null | ssh-keygen -l -E sha256 -f - 2>/dev/null |
+			awk '{print $2}')
+		if [ -n "$got" ] && [ "$got" = "${!want}" ]; then
+			pass
+		else
+			fail "Dropbear serves $t host key ${got:-none}, env says ${!want:-none}"
+		fi
+	done
+	# Restarted on its port without sftp-server: the subsystem's shell
+	# finds no program, and the channel ends at once with 127.
+	srv_stop dropbear "$T_TMP/dropbear"
+	srv_launch dropbear "$T_TMP/dropbear" --no-sftp --port "$DROPBEAR_PORT" ||
+		fail "dropbear.sh start --no-sftp: $(cat "$T_TMP/.srv-err")"
+	set +e
+	timeout -k 5 30 ssh -p "$DROPBEAR_PORT" "${opts[@]}" -i "$DROPBEAR_KEY" -o BatchMode=yes \
+		-s "$DROPBEAR_USER@127.0.0.1" sftp </dev/null >"$T_TMP/.ssh-out" 2>&1
+	rc=$?
+	set -e
+	if [ "$rc" = 127 ]; then
+		pass
+	else
+		fail "Dropbear --no-sftp: ssh -s sftp exited $rc, expected 127: $(tail -3 "$T_TMP/.ssh-out")"
+	fi
 fi
 t_done
