@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Backup and restore end to end against real SFTP servers (OpenSSH, then
-# ProFTPD's mod_sftp): an unknown host is refused until authenticated, and a
-# tree with every kind of entry comes back identical — under --to and in
-# place.
+# ProFTPD's mod_sftp, AsyncSSH and Dropbear): an unknown host is refused
+# until authenticated, and a tree with every kind of entry comes back
+# identical — under --to and in place.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
 set -e
@@ -111,6 +111,14 @@ roundtrip openssh "sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT" "$SSHD_USER" "$SSHD_KE
 
 if srv_try proftpd "$T_TMP/proftpd"; then
 	roundtrip proftpd "sftp://127.0.0.1:$PROFTPD_PORT$PROFTPD_ROOT" "$PROFTPD_USER" "$PROFTPD_KEY"
+fi
+
+if srv_try asyncssh "$T_TMP/asyncssh"; then
+	roundtrip asyncssh "sftp://127.0.0.1:$ASYNCSSH_PORT$ASYNCSSH_ROOT" "$ASYNCSSH_USER" "$ASYNCSSH_KEY"
+fi
+
+if srv_try dropbear "$T_TMP/dropbear"; then
+	roundtrip dropbear "sftp://127.0.0.1:$DROPBEAR_PORT$DROPBEAR_ROOT" "$DROPBEAR_USER" "$DROPBEAR_KEY"
 fi
 
 t_done
