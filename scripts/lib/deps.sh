@@ -10,7 +10,7 @@ REVAULT_DEPS=(
 	build-essential cmake pkg-config clang
 	libssh2-1-dev libssl-dev libyaml-dev libarchive-dev libacl1-dev libncurses-dev libcmocka-dev zlib1g-dev
 	# the servers the tests start, and their clients
-	openssh-server openssh-client proftpd-core proftpd-mod-crypto dropbear-bin openssl passwd
+	openssh-server openssh-sftp-server openssh-client proftpd-core proftpd-mod-crypto dropbear-bin openssl passwd
 	# the tools the tests drive or inspect with
 	tmux python3 python3-asyncssh acl attr zstd strace time
 	util-linux bsdutils diffutils e2fsprogs libcap2-bin tar

@@ -116,6 +116,9 @@ do_start() {
 	[ -x "$DROPBEAR_BIN" ] || skip "$DROPBEAR_BIN is missing: apt-get install dropbear-bin"
 	command -v dropbearkey >/dev/null || skip "dropbearkey is missing: apt-get install dropbear-bin"
 	command -v ssh-keygen >/dev/null || skip "ssh-keygen is missing: apt-get install openssh-client"
+	if [ "$sftp" = 1 ] && [ ! -x /usr/lib/sftp-server ]; then
+		skip "/usr/lib/sftp-server, Dropbear's sftp subsystem, is missing: apt-get install openssh-sftp-server"
+	fi
 	[ "$(id -u)" = 0 ] ||
 		skip "Dropbear needs root: it reads ~USER/.ssh/authorized_keys of a local account made for the test"
 
