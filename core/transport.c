@@ -68,6 +68,8 @@
 /* A read that ends before the listed size is taken up again where the
  * server stopped, this many times in a row without progress at most. */
 #define READ_RESUMES 3
+/* The least a resumed read asks for (bytes). */
+#define READ_MIN 512
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
 #define RSA_METHODS "rsa-sha2-512,rsa-sha2-256,ssh-rsa"
@@ -141,6 +143,7 @@ struct remote_file {
 	bool eof;
 	uint64_t offset;    /* bytes acknowledged (writing) or handed out (reading) */
 	uint64_t size;      /* reading: the size the listing gave, or REMOTE_SIZE_UNKNOWN */
+	size_t read_cap;    /* reading: at most this much asked at once (0: no cap), after a short answer */
 	uint64_t unflushed; /* bytes sent since the last fsync@openssh.com */
 	bool no_fsync;      /* the server does not offer or refuses fsync@openssh.com */
 	uint8_t head[HEAD_CHECK]; /* writing: the first bytes, to recognise the file after its rename */
@@ -1914,6 +1917,8 @@ static ssize_t read_some(struct remote_file *f, char *buf, size_t len, struct er
 {
 	struct transport *t = f->t;
 
+	if (f->read_cap != 0 && len > f->read_cap)
+		len = f->read_cap;
 	for (int stuck = 0;; stuck++) {
 		struct call c = call_begin(t, t->timeout);
 		ssize_t n;
@@ -1932,11 +1937,18 @@ static ssize_t read_some(struct remote_file *f, char *buf, size_t len, struct er
 				return sftp_error(t, e, "read", f->path), -1;
 			return 0;
 		}
-		if (stuck == READ_RESUMES)
+		/* libssh2 drops the short answer it got when a later one in the
+		 * same call fails: ask for less each time, until one answer is
+		 * all of it. */
+		if (stuck >= READ_RESUMES && len <= READ_MIN)
 			return err_set(e, RV_FAIL, "cannot read %s on %s: the server stops sending at "
 				       "byte %llu of %llu (%s); try again", f->path, t->host,
 				       (unsigned long long)f->offset, (unsigned long long)f->size,
 				       n < 0 ? last_error(t) : "end of file"), -1;
+		if (len > READ_MIN) {
+			len = len / 4 > READ_MIN ? len / 4 : READ_MIN;
+			f->read_cap = len;
+		}
 		read_resume(f);
 	}
 }
