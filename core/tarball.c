@@ -81,6 +81,7 @@ static int walk(const struct tarball_create_opts *o, walk_fn fn, void *arg, stru
 {
 	struct archive *disk = archive_read_disk_new();
 	struct archive_entry *entry = archive_entry_new();
+	uint64_t seen = 0;
 	int rc = RV_OK;
 
 	archive_read_disk_set_standard_lookup(disk);
@@ -105,6 +106,9 @@ static int walk(const struct tarball_create_opts *o, walk_fn fn, void *arg, stru
 				rc = err_set(e, RV_FAIL, "cancelled");
 				break;
 			}
+			/* Every entry counts, left out or not. */
+			if (o->tick != NULL && ++seen % 64 == 0)
+				o->tick(o->tick_arg);
 			archive_entry_clear(entry);
 			r = archive_read_next_header2(disk, entry);
 			if (r == ARCHIVE_EOF)
@@ -158,7 +162,6 @@ static int walk(const struct tarball_create_opts *o, walk_fn fn, void *arg, stru
 }
 
 struct scan {
-	const struct tarball_create_opts *o;
 	uint64_t files, bytes;
 };
 
@@ -171,14 +174,12 @@ static int scan_one(void *arg, struct archive *disk, struct archive_entry *entry
 	s->files++;
 	if (archive_entry_filetype(entry) == AE_IFREG)
 		s->bytes += (uint64_t)archive_entry_size(entry);
-	if (s->o->tick != NULL && s->files % 64 == 0)
-		s->o->tick(s->o->tick_arg);
 	return RV_OK;
 }
 
 int tarball_scan(const struct tarball_create_opts *o, uint64_t *files, uint64_t *bytes, struct err *e)
 {
-	struct scan s = { .o = o };
+	struct scan s = { 0 };
 	int rc = walk(o, scan_one, &s, e);
 
 	*files = s.files;

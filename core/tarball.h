@@ -51,8 +51,9 @@ struct tarball_create_opts {
 	/* Called for each unreadable file: the backup goes on without it. */
 	void (*warn)(void *arg, const char *msg);
 	void *warn_arg;
-	/* tarball_scan only: called every 64 entries, from the calling
-	 * thread (the job keeps its connection busy meanwhile). May be NULL. */
+	/* Called every 64 entries walked (left out or not), from the walking
+	 * thread: the job sets it for tarball_scan, on its connection's
+	 * thread, to keep the connection busy. May be NULL. */
 	void (*tick)(void *arg);
 	void *tick_arg;
 };

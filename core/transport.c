@@ -678,8 +678,9 @@ static int handshake_error(struct transport *t, struct err *e)
 		if (t->pinned_types != NULL && strstr(t->pinned_types, "ssh-rsa") != NULL)
 			return err_set(e, RV_HOSTKEY, "%s: the pinned host key type is ssh-rsa, which "
 				       "libssh2 %s cannot verify (no rsa-sha2 signatures): pin the server's "
-				       "ed25519 or ecdsa key instead (ssh-keygen -l -f "
-				       "/etc/ssh/ssh_host_ed25519_key.pub on the server)",
+				       "ed25519 or ecdsa key instead (on the server: ssh-keygen -l -f "
+				       "/etc/ssh/ssh_host_ed25519_key.pub; Dropbear: dropbearkey -y -f "
+				       "/etc/dropbear/dropbear_ed25519_host_key)",
 				       t->where, LIBSSH2_VERSION);
 		if (t->pinned_types != NULL)
 			return err_set(e, RV_HOSTKEY, "%s does not offer a host key of the pinned type "
