@@ -5,9 +5,11 @@
 #include "core/fingerprint.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
+#include <libssh2.h>
 #include <openssl/evp.h>
 
 #include "core/transport.h"
@@ -16,17 +18,25 @@
 #define SHA256_LEN 32
 #define MD5_LEN 16
 
+/* Where each server keeps a host key of a type: OpenSSH's
+ * ssh_host_<openssh>_key.pub and Dropbear's dropbear_<dropbear>_host_key. */
+#define OPENSSH_KEY(stem) "/etc/ssh/ssh_host_" stem "_key.pub"
+#define DROPBEAR_KEY(stem) "/etc/dropbear/dropbear_" stem "_host_key"
+#define OPENSSH_CMD "ssh-keygen -l -f "
+#define DROPBEAR_CMD "dropbearkey -y -f "
+
 static const struct {
 	const char *name;
 	const char *canonical;
+	const char *openssh, *dropbear; /* the file names' stems */
 } types[] = {
-	{ "ssh-ed25519", "ssh-ed25519" },
-	{ "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256" },
-	{ "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384" },
-	{ "ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521" },
-	{ "ssh-rsa", "ssh-rsa" },
-	{ "ssh-dss", "ssh-dss" },
-	{ "ssh-dsa", "ssh-dss" }, /* the seed appliance's name for it */
+	{ "ssh-ed25519", "ssh-ed25519", "ed25519", "ed25519" },
+	{ "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp256", "ecdsa", "ecdsa" },
+	{ "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp384", "ecdsa", "ecdsa" },
+	{ "ecdsa-sha2-nistp521", "ecdsa-sha2-nistp521", "ecdsa", "ecdsa" },
+	{ "ssh-rsa", "ssh-rsa", "rsa", "rsa" },
+	{ "ssh-dss", "ssh-dss", "dsa", "dss" },
+	{ "ssh-dsa", "ssh-dss", "dsa", "dss" }, /* the seed appliance's name for it */
 };
 
 const char *fingerprint_type(const char *name, struct err *e)
@@ -41,6 +51,53 @@ const char *fingerprint_type(const char *name, struct err *e)
 		"unknown host key type \"%s\": use ssh-ed25519, ecdsa-sha2-nistp256, "
 		"ecdsa-sha2-nistp384, ecdsa-sha2-nistp521, ssh-rsa or ssh-dss (ssh-dsa)", name);
 	return NULL;
+}
+
+/* libssh2 before 1.11 has no rsa-sha2: it signs and verifies RSA keys with
+ * SHA-1 alone, which OpenSSH stopped accepting by default in 8.8. The pin
+ * is still taken (other servers accept it); the operator is told once,
+ * where it is put on record, rather than at the first backup. */
+#if LIBSSH2_VERSION_NUM < 0x010b00
+static const char rsa_note[] =
+	"an ssh-rsa key works only with servers that accept SHA-1:\n"
+	"OpenSSH 8.8 and later refuse the SHA-1 signatures this build\n"
+	"(libssh2 " LIBSSH2_VERSION ") uses with RSA keys unless told to accept them\n"
+	"(HostKeyAlgorithms +ssh-rsa); Dropbear 2022 and AsyncSSH still\n"
+	"accept them. To pin the server's ed25519 or ecdsa key instead,\n"
+	"read its fingerprint on the server:\n"
+	"OpenSSH:  " OPENSSH_CMD OPENSSH_KEY("ed25519") "\n"
+	"Dropbear: " DROPBEAR_CMD DROPBEAR_KEY("ed25519") "\n"
+	"or ask for it over a network you trust:\n"
+	"ssh-keyscan -t ed25519 HOST | ssh-keygen -lf -";
+#endif
+
+const char *fingerprint_type_note(const char *type)
+{
+#if LIBSSH2_VERSION_NUM < 0x010b00
+	if (type != NULL && strcmp(type, "ssh-rsa") == 0)
+		return rsa_note;
+#else
+	(void)type;
+#endif
+	return NULL;
+}
+
+const char *fingerprint_server_hint(const char *type, const char *indent, char *buf, size_t cap)
+{
+	const char *openssh = "*", *dropbear = "*";
+
+	for (size_t i = 0; type != NULL && i < ARRAY_LEN(types); i++) {
+		if (strcmp(type, types[i].name) == 0) {
+			openssh = types[i].openssh;
+			dropbear = types[i].dropbear;
+			break;
+		}
+	}
+	snprintf(buf, cap,
+		 "%sOpenSSH:  " OPENSSH_CMD OPENSSH_KEY("%s") "\n"
+		 "%sDropbear: " DROPBEAR_CMD DROPBEAR_KEY("%s"),
+		 indent, openssh, indent, dropbear);
+	return buf;
 }
 
 /* SHA256:<base64 of 32 bytes>, padded or not. Returns 0 and the canonical
@@ -113,7 +170,8 @@ int fingerprint_parse(const char *in, char **sha256, char **md5, struct err *e)
 		return RV_OK;
 	return err_set(e, RV_USAGE,
 		       "fingerprint \"%.100s\" is not valid: expected SHA256: and 43 base64 characters, "
-		       "or 16 colon-separated hex bytes (aa:bb:...), as `ssh-keygen -l` prints them", in);
+		       "or 16 colon-separated hex bytes (aa:bb:...), as `ssh-keygen -l` or `dropbearkey -y` "
+		       "prints them", in);
 }
 
 /* OpenSSH asks the same way (a new key needs the word, or the fingerprint

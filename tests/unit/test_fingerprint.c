@@ -1,7 +1,8 @@
 /* The answer to "trust this new host key?": a table of answers against a
  * key with both fingerprints, and against one whose MD5 fingerprint could
  * not be computed (an empty string), where an empty answer once trusted
- * the key. */
+ * the key. What a key type means for this build (the ssh-rsa note, within
+ * its columns) and where each server keeps a key of a type. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,8 @@
 
 #include <stdio.h>
 #include <string.h>
+
+#include <libssh2.h>
 
 #include "core/fingerprint.h"
 #include "core/transport.h"
@@ -134,12 +137,84 @@ static void test_no_fingerprints(void **state)
 	assert_false(fingerprint_answer_trusts(&k, "MD5:"));
 }
 
+/* Every line of text fits: the first within first columns, the others
+ * within cols; no empty line, no final newline. */
+static void expect_lines(const char *text, size_t first, size_t cols)
+{
+	size_t i = 0;
+
+	assert_true(text[0] != '\0');
+	assert_true(text[strlen(text) - 1] != '\n');
+	for (const char *p = text; *p != '\0'; i++) {
+		size_t n = strcspn(p, "\n");
+
+		if (n == 0 || n > (i == 0 ? first : cols))
+			fail_msg("line %zu is %zu columns: \"%.*s\"", i + 1, n, (int)n, p);
+		p += n + (p[n] == '\n');
+	}
+}
+
+/* libssh2 before 1.11 verifies and signs RSA with SHA-1 only: an ssh-rsa
+ * pin is noted with what refuses it and how to get another key; no other
+ * type is. */
+static void test_type_note(void **state)
+{
+	static const char *const quiet[] = {
+		"ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521", "ssh-dss",
+		"unknown", "", "rsa-sha2-512", "SSH-RSA",
+	};
+	const char *note = fingerprint_type_note("ssh-rsa");
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(quiet); i++)
+		if (fingerprint_type_note(quiet[i]) != NULL)
+			fail_msg("a note for %s", quiet[i]);
+	assert_null(fingerprint_type_note(NULL));
+#if LIBSSH2_VERSION_NUM < 0x010b00
+	assert_non_null(note);
+	expect_lines(note, FINGERPRINT_NOTE_FIRST, FINGERPRINT_NOTE_COLS);
+	assert_non_null(strstr(note, "OpenSSH 8.8 and later refuse the SHA-1 signatures"));
+	assert_non_null(strstr(note, "Dropbear 2022 and AsyncSSH still\naccept them"));
+	assert_non_null(strstr(note, "ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub"));
+	assert_non_null(strstr(note, "dropbearkey -y -f /etc/dropbear/dropbear_ed25519_host_key"));
+	assert_non_null(strstr(note, "ssh-keyscan -t ed25519 HOST | ssh-keygen -lf -"));
+#else
+	assert_null(note);
+#endif
+}
+
+/* The files each server keeps a host key of a type in, by type name. */
+static void test_server_hint(void **state)
+{
+	static const struct {
+		const char *type, *openssh, *dropbear;
+	} cases[] = {
+		{ "ssh-ed25519", "/etc/ssh/ssh_host_ed25519_key.pub", "/etc/dropbear/dropbear_ed25519_host_key" },
+		{ "ecdsa-sha2-nistp384", "/etc/ssh/ssh_host_ecdsa_key.pub", "/etc/dropbear/dropbear_ecdsa_host_key" },
+		{ "ssh-rsa", "/etc/ssh/ssh_host_rsa_key.pub", "/etc/dropbear/dropbear_rsa_host_key" },
+		{ "ssh-dss", "/etc/ssh/ssh_host_dsa_key.pub", "/etc/dropbear/dropbear_dss_host_key" },
+		{ "unknown", "/etc/ssh/ssh_host_*_key.pub", "/etc/dropbear/dropbear_*_host_key" },
+	};
+	char buf[256], want[256];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		snprintf(want, sizeof(want), "  OpenSSH:  ssh-keygen -l -f %s\n  Dropbear: dropbearkey -y -f %s",
+			 cases[i].openssh, cases[i].dropbear);
+		assert_string_equal(fingerprint_server_hint(cases[i].type, "  ", buf, sizeof(buf)), want);
+		expect_lines(fingerprint_server_hint(cases[i].type, "", buf, sizeof(buf)), FINGERPRINT_NOTE_COLS,
+			     FINGERPRINT_NOTE_COLS);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_both_fingerprints),
 		cmocka_unit_test(test_no_md5),
 		cmocka_unit_test(test_no_fingerprints),
+		cmocka_unit_test(test_type_note),
+		cmocka_unit_test(test_server_hint),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
