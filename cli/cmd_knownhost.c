@@ -5,33 +5,20 @@
 #include <string.h>
 
 #include "core/fingerprint.h"
+#include "core/trust.h"
 #include "core/url.h"
-#include "core/util.h"
 
 static int exec_add(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
-	char *host, *sha = NULL, *md5 = NULL, where[URL_HOSTPORT_MAX];
-	const char *type;
-	unsigned port;
+	struct trust_pinned pin;
 	int rc;
 
 	(void)argc;
-	if ((rc = url_parse_hostport(argv[0], &host, &port, URL_DEFAULT_PORT, e)) != RV_OK)
+	rc = trust_pin(&ctx->settings, ctx->settings_path, argv[0], argv[1], argv[2], &pin, e);
+	if (rc != RV_OK)
 		return rc;
-	type = fingerprint_type(argv[1], e);
-	if (type == NULL || fingerprint_parse(argv[2], &sha, &md5, e) != RV_OK) {
-		free(host);
-		return e->code;
-	}
-	settings_known_host_add(&ctx->settings, host, port, type, sha, md5);
-	rc = cli_save(ctx, e);
-	if (rc == RV_OK)
-		fprintf(ctx->out, "pinned %s key %s for %s\n", type, sha ? sha : md5,
-			url_format_hostport(host, port, 0, where, sizeof(where)));
-	free(host);
-	free(sha);
-	free(md5);
-	return rc;
+	fprintf(ctx->out, "pinned %s key %s for %s\n", pin.type, pin.fingerprint, pin.where);
+	return RV_OK;
 }
 
 static int exec_list(struct cli_ctx *ctx, int argc, char **argv, struct err *e)

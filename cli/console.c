@@ -18,10 +18,10 @@
 #include <strings.h>
 #include <unistd.h>
 
-#include "core/fingerprint.h"
 #include "core/keystore.h"
 #include "core/paths.h"
 #include "core/secret.h"
+#include "core/trust.h"
 #include "core/url.h"
 #include "core/util.h"
 
@@ -105,25 +105,10 @@ static int run_authenticate(struct console *c, const struct console_cmd *pc, str
 
 static int run_knownhost_add(struct console *c, const struct console_cmd *pc, struct err *e)
 {
-	const char *type = fingerprint_type(pc->slot[S_TYPE], e);
-	char *host = NULL, *sha = NULL, *md5 = NULL;
-	unsigned port;
-	int rc;
+	struct trust_pinned pin;
 
-	if (type == NULL)
-		return e->code;
-	if ((rc = url_parse_hostport(pc->slot[S_HOST], &host, &port, URL_DEFAULT_PORT, e)) != RV_OK)
-		return rc;
-	if ((rc = fingerprint_parse(pc->slot[S_FINGERPRINT], &sha, &md5, e)) == RV_OK) {
-		/* A pin replaces whatever the host had for that type, in either form. */
-		settings_known_host_remove(&c->ctx->settings, host, port, type);
-		settings_known_host_add(&c->ctx->settings, host, port, type, sha, md5);
-		rc = save(c, e);
-	}
-	free(host);
-	free(sha);
-	free(md5);
-	return rc;
+	return trust_pin(&c->ctx->settings, c->ctx->settings_path, pc->slot[S_HOST], pc->slot[S_TYPE],
+			 pc->slot[S_FINGERPRINT], &pin, e);
 }
 
 static int run_knownhost_del(struct console *c, const struct console_cmd *pc, struct err *e)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/fingerprint.h"
+#include "core/trust.h"
 #include "core/url.h"
 #include "core/util.h"
 #include "widgets/dialog.h"
@@ -70,43 +71,42 @@ static void *hosts_enter(struct app *a, void *arg)
 	return h;
 }
 
+/* Asks host, type and fingerprint one by one, each checked before the
+ * next is asked; core/trust reads them again, pins and saves. */
 static int add(struct app *a)
 {
-	char hp[300] = "", type[64] = "ssh-ed25519", fp[200] = "", where[URL_HOSTPORT_MAX];
-	char *host = NULL, *sha256 = NULL, *md5 = NULL;
-	const char *canon;
+	char hp[300] = "", type[64] = "ssh-ed25519", fp[200] = "";
+	struct trust_pinned pin;
 	struct err e = { 0 };
 	unsigned port;
 
 	if (!dialog_input("Add a server key", "Host, or host:port (port 22 when left out; IPv6 as [::1]:2222):", hp,
 			  sizeof(hp), false))
 		return SCR_REDRAW;
-	if (url_parse_hostport(hp, &host, &port, URL_DEFAULT_PORT, &e) != RV_OK) {
-		dialog_message("Add a server key", e.msg, ROLE_ERROR);
-		return SCR_REDRAW;
-	}
+	if (url_parse_hostport(hp, NULL, &port, URL_DEFAULT_PORT, &e) != RV_OK)
+		goto refused;
 	if (!dialog_input("Add a server key", "Key type (ssh-ed25519, ecdsa-sha2-nistp256, ...):", type, sizeof(type),
 			  false))
-		goto out;
-	if ((canon = fingerprint_type(type, &e)) == NULL) {
-		dialog_message("Add a server key", e.msg, ROLE_ERROR);
-		goto out;
-	}
+		return SCR_REDRAW;
+	if (fingerprint_type(type, &e) == NULL)
+		goto refused;
 	if (!dialog_input("Add a server key",
 			  "Fingerprint as `ssh-keygen -l -f KEY.pub` prints it (SHA256:... or MD5 aa:bb:...):", fp,
 			  sizeof(fp), false))
-		goto out;
-	if (fingerprint_parse(fp, &sha256, &md5, &e) != RV_OK) {
-		dialog_message("Add a server key", e.msg, ROLE_ERROR);
-		goto out;
+		return SCR_REDRAW;
+	switch (trust_pin(&a->settings, a->settings_path, hp, type, fp, &pin, &e)) {
+	case RV_OK:
+		break;
+	case RV_USAGE: /* the fingerprint */
+		goto refused;
+	default:
+		app_status(a, ROLE_ERROR, "Not saved: %s", e.msg);
+		return SCR_REDRAW;
 	}
-	settings_known_host_add(&a->settings, host, port, canon, sha256, md5);
-	free(sha256);
-	free(md5);
-	if (app_save(a) == RV_OK)
-		app_status(a, ROLE_OK, "Pinned %s %s", canon, url_format_hostport(host, port, 0, where, sizeof(where)));
-out:
-	free(host);
+	app_status(a, ROLE_OK, "Pinned %s %s", pin.type, pin.where);
+	return SCR_REDRAW;
+refused:
+	dialog_message("Add a server key", e.msg, ROLE_ERROR);
 	return SCR_REDRAW;
 }
 
