@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "core/paths.h"
 #include "core/util.h"
@@ -87,6 +88,28 @@ int cli_usage(const struct cli_cmd *cmd, struct err *e)
 int cli_save(struct cli_ctx *ctx, struct err *e)
 {
 	return settings_save(&ctx->settings, ctx->settings_path, e);
+}
+
+void cli_warn(const struct cli_ctx *ctx, const char *text)
+{
+	const char *p = text;
+
+	if (ctx->quiet) {
+		char *flat = xstrdup(text);
+
+		for (char *q = flat; *q != '\0'; q++)
+			if (*q == '\n')
+				*q = ' ';
+		syslog(LOG_WARNING, "%s", flat);
+		free(flat);
+		return;
+	}
+	for (bool first = true; *p != '\0'; first = false) {
+		size_t n = strcspn(p, "\n");
+
+		fprintf(stderr, "%s%.*s\n", first ? "revault: warning: " : "  ", (int)n, p);
+		p += n + (p[n] == '\n');
+	}
 }
 
 int cli_parse_fd(const char *s, int *fd, struct err *e)

@@ -64,6 +64,11 @@ extern const struct cli_cmd cli_console_cmds[];  /* cli/console.c */
 int cli_main(int argc, char **argv);
 /* Saves ctx->settings to ctx->settings_path. */
 int cli_save(struct cli_ctx *ctx, struct err *e);
+/* A warning of one or more lines (a note from core, lines joined by
+ * '\n'): on stderr whether or not it is a terminal, "revault: warning: "
+ * before the first line and two blanks before each other; with -q to
+ * syslog only, as one line. */
+void cli_warn(const struct cli_ctx *ctx, const char *text);
 /* Usage error for the command: sets e (RV_USAGE) to "usage: revault NAME USAGE". */
 int cli_usage(const struct cli_cmd *cmd, struct err *e);
 

@@ -18,6 +18,8 @@ static int exec_add(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	if (rc != RV_OK)
 		return rc;
 	fprintf(ctx->out, "pinned %s key %s for %s\n", pin.type, pin.fingerprint, pin.where);
+	if (pin.note != NULL)
+		cli_warn(ctx, pin.note);
 	return RV_OK;
 }
 

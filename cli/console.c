@@ -55,6 +55,18 @@ static int save(struct console *c, struct err *e)
 	return cli_save(c->ctx, e);
 }
 
+/* A warning from core, in the transcript: "% Warning: " before its first
+ * line, "% " before the others, as the console marks what it says itself. */
+static void print_note(FILE *out, const char *note)
+{
+	for (bool first = true; *note != '\0'; first = false) {
+		size_t n = strcspn(note, "\n");
+
+		fprintf(out, "%s%.*s\n", first ? "% Warning: " : "% ", (int)n, note);
+		note += n + (note[n] == '\n');
+	}
+}
+
 static int run_revisions(struct console *c, const struct console_cmd *pc, struct err *e)
 {
 	int rc = settings_set(&c->ctx->settings, "backup.revisions", pc->slot[S_NUMBER], e);
@@ -106,9 +118,13 @@ static int run_authenticate(struct console *c, const struct console_cmd *pc, str
 static int run_knownhost_add(struct console *c, const struct console_cmd *pc, struct err *e)
 {
 	struct trust_pinned pin;
+	int rc;
 
-	return trust_pin(&c->ctx->settings, c->ctx->settings_path, pc->slot[S_HOST], pc->slot[S_TYPE],
-			 pc->slot[S_FINGERPRINT], &pin, e);
+	rc = trust_pin(&c->ctx->settings, c->ctx->settings_path, pc->slot[S_HOST], pc->slot[S_TYPE],
+		       pc->slot[S_FINGERPRINT], &pin, e);
+	if (rc == RV_OK && pin.note != NULL)
+		print_note(c->ctx->out, pin.note);
+	return rc;
 }
 
 static int run_knownhost_del(struct console *c, const struct console_cmd *pc, struct err *e)

@@ -103,7 +103,9 @@ static int add(struct app *a)
 		app_status(a, ROLE_ERROR, "Not saved: %s", e.msg);
 		return SCR_REDRAW;
 	}
-	app_status(a, ROLE_OK, "Pinned %s %s", pin.type, pin.where);
+	app_status(a, pin.note != NULL ? ROLE_WARNING : ROLE_OK, "Pinned %s %s", pin.type, pin.where);
+	if (pin.note != NULL)
+		dialog_message("Pinned, with a warning", pin.note, ROLE_WARNING);
 	return SCR_REDRAW;
 refused:
 	dialog_message("Add a server key", e.msg, ROLE_ERROR);

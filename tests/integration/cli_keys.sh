@@ -2,7 +2,7 @@
 # The master key and known-host commands end to end: generate without
 # overwriting, export and import through a passphrase and on paper (the key
 # id survives the trip), refusals of bad key files and bad fingerprints,
-# and the pinned host list.
+# the pinned host list, and the warning an ssh-rsa pin gets.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 set -e
 cfg=$T_TMP/a/revault.yaml
@@ -101,4 +101,37 @@ done
 rv knownhost remove ::1;  expect_rc 0 "remove bare ::1"; expect_out 'for \[::1\]:22$' "removed port 22 only"
 rv knownhost list;        expect_out '^::1 +2200 ' "[::1]:2200 kept"
 grep -qE '^::1 +22 ' <<<"$OUT" && fail "::1 port 22 still listed" || pass
+
+# An ssh-rsa pin (the appliance manual's own example) is taken, exit 0,
+# with a warning on stderr even when it is a file: libssh2 1.10 signs RSA
+# with SHA-1 alone, which OpenSSH 8.8 and later refuse. ed25519 and ecdsa
+# pins get none; -q keeps it in syslog.
+no_warning() { [ -z "$ERR" ] && pass || fail "$1: stderr not empty: $ERR"; }
+rv knownhost add rsa.example.com ssh-rsa "$ed"
+expect_rc 0 "pin ssh-rsa"
+expect_out '^pinned ssh-rsa key SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8 for rsa.example.com:22$' \
+	"ssh-rsa pin said on stdout"
+if rsa_sha1_only; then
+	expect_err '^revault: warning: an ssh-rsa key works only with servers that accept SHA-1:$' \
+		"ssh-rsa pin warns on stderr"
+	expect_err 'OpenSSH 8.8 and later refuse the SHA-1 signatures this build' "the warning names OpenSSH 8.8"
+	expect_err 'Dropbear 2022 and AsyncSSH still$' "the warning names the servers that accept it"
+	expect_err '^  OpenSSH:  ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key\.pub$' "the warning: OpenSSH's ed25519"
+	expect_err '^  Dropbear: dropbearkey -y -f /etc/dropbear/dropbear_ed25519_host_key$' \
+		"the warning: Dropbear's ed25519"
+	expect_err '^  ssh-keyscan -t ed25519 HOST \| ssh-keygen -lf -$' "the warning: ssh-keyscan"
+	long=$(awk 'length > 80' <<<"$ERR")
+	[ -z "$long" ] && pass || fail "warning lines over 80 columns: $long"
+	grep -q 'warning' <<<"$OUT" && fail "the warning went to stdout: $OUT" || pass
+else
+	no_warning "ssh-rsa pin with rsa-sha2 in libssh2 $REVAULT_LIBSSH2_VERSION"
+fi
+rv knownhost list;        expect_out '^rsa\.example\.com +22 +ssh-rsa ' "ssh-rsa pin on record"
+rv knownhost add ed.example.com ssh-ed25519 "$ed"
+expect_rc 0 "pin ssh-ed25519"; no_warning "ssh-ed25519 pin"
+rv knownhost add ec.example.com:2222 ecdsa-sha2-nistp256 "$ed"
+expect_rc 0 "pin ecdsa"; no_warning "ecdsa pin"
+rv -q knownhost add rsa-quiet.example.com ssh-rsa "$ed"
+expect_rc 0 "pin ssh-rsa with -q"; no_warning "ssh-rsa pin with -q"
+rv knownhost list;        expect_out '^rsa-quiet\.example\.com +22 +ssh-rsa ' "ssh-rsa pin with -q on record"
 t_done

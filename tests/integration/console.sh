@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The appliance console end to end: the manual's examples as a script on
-# stdin give the right settings with the password sealed and masked; every
+# stdin give the right settings with the password sealed and masked (and
+# the manual's ssh-rsa pin a warning in the transcript); every
 # malformed line gets a caret error and leaves the settings file byte for
 # byte as it was; and an interactive session in tmux (prompt, ?, Tab,
 # prefixes, the password asked without echo, history without it).
@@ -37,6 +38,23 @@ expect_out '^no backup security enforced$' "running-config enforced"
 expect_out "^security ssh knownhost server.example.com ssh-rsa $fp\$" "running-config knownhost"
 expect_out "^server.example.com +ssh-rsa +$fp\$" "show security ssh knownhost"
 expect_out 'Master key generated, id [0-9a-f]{16}' "key generate"
+# The manual's ssh-rsa pin is taken, with the warning right after it.
+if rsa_sha1_only; then
+	grep -A1 -F "# security ssh knownhost server.example.com ssh-rsa $fp" <<<"$OUT" |
+		grep -qx '% Warning: an ssh-rsa key works only with servers that accept SHA-1:' &&
+		pass || fail "no warning after the ssh-rsa pin: $OUT"
+	expect_out '^% OpenSSH 8.8 and later refuse the SHA-1 signatures this build$' "the warning names OpenSSH 8.8"
+	expect_out '^% \(HostKeyAlgorithms \+ssh-rsa\); Dropbear 2022 and AsyncSSH still$' \
+		"the warning names the servers that accept it"
+	expect_out '^% OpenSSH:  ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key\.pub$' "the warning: OpenSSH's ed25519"
+	expect_out '^% Dropbear: dropbearkey -y -f /etc/dropbear/dropbear_ed25519_host_key$' \
+		"the warning: Dropbear's ed25519"
+	expect_out '^% ssh-keyscan -t ed25519 HOST \| ssh-keygen -lf -$' "the warning: ssh-keyscan"
+	long=$(grep '^%' <<<"$OUT" | awk 'length > 80')
+	[ -z "$long" ] && pass || fail "warning lines over 80 columns: $long"
+else
+	grep -q '^% Warning' <<<"$OUT" && fail "a warning with rsa-sha2 in libssh2: $OUT" || pass
+fi
 grep -q mainserver <<<"$OUT$ERR" && fail "the password reached the output" || pass
 
 rv() { run "$REVAULT" -c "$cfg" "$@"; }
@@ -101,6 +119,8 @@ security ssh knownhost files.example.com ssh-dsa MD5:$fp
 exit
 sh sec ssh knowhost"
 expect_rc 0 "other forms"
+grep -A1 -F '# security ssh knownhost [::1]:2222 ssh-ed25519' <<<"$OUT" | grep -q '^% Warning' &&
+	fail "an ed25519 pin was warned about: $OUT" || pass
 expect_out '^\[::1\]:2222 +ssh-ed25519 +SHA256:47DEQ' "IPv6 host with port"
 expect_out "^files.example.com +ssh-dss +$fp\$" "ssh-dsa is ssh-dss"
 rv show

@@ -4,14 +4,16 @@
 # by the same rules as `revault knownhost add` (core/url.h). A bare IPv6
 # address is all address and takes port 22 (::1 was once pinned as host
 # ":" port 1); a bracketed address takes a port; junk after ']' is refused
-# with the reason and nothing is saved.
+# with the reason and nothing is saved. An ssh-rsa pin is taken with a
+# warning that fits the screen; an ed25519 pin gets none.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/tui.bash"
 set -e
 
 ed=SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8
 
-# add_key HOST: Known hosts → a, the host, ssh-ed25519, the fingerprint.
+# add_key HOST [TYPE]: Known hosts → a, the host, the type (ssh-ed25519),
+# the fingerprint.
 add_key() {
 	tui_keys a
 	tui_wait 'Host, or host:port' "add asks the host ($1)"
@@ -19,7 +21,7 @@ add_key() {
 	tui_keys Enter
 	tui_wait 'Key type' "add asks the type ($1)"
 	tui_keys C-u
-	tui_type ssh-ed25519
+	tui_type "${2:-ssh-ed25519}"
 	tui_keys Enter
 	tui_wait 'Fingerprint as' "add asks the fingerprint ($1)"
 	tui_type "$ed"
@@ -35,6 +37,7 @@ for mode in $TUI_MODES; do
 
 	add_key ::1
 	tui_wait 'Pinned ssh-ed25519 \[::1\]:22' "::1 pinned on port 22"
+	tui_absent 'with a warning' "no warning for an ed25519 pin"
 	run "$REVAULT" knownhost list
 	expect_out '^::1 +22 +ssh-ed25519 ' "[$mode] ::1 stored as host ::1, port 22"
 	grep -qE '^(:|::) +1 ' <<<"$OUT" && fail "[$mode] ::1 stored as a host and a port" || pass
@@ -43,6 +46,26 @@ for mode in $TUI_MODES; do
 	tui_wait 'Pinned ssh-ed25519 \[::1\]:2222' "[::1]:2222 pinned"
 	run "$REVAULT" knownhost list
 	expect_out '^::1 +2222 +ssh-ed25519 ' "[$mode] [::1]:2222 stored as host ::1, port 2222"
+
+	add_key rsa.example.com ssh-rsa
+	if rsa_sha1_only; then
+		tui_wait 'Pinned, with a warning' "ssh-rsa pin: the warning dialog"
+		tui_wait 'an ssh-rsa key works only with servers that accept SHA-1:' "the warning says what"
+		tui_wait 'OpenSSH 8.8 and later refuse the SHA-1 signatures this build' "the warning names OpenSSH 8.8"
+		tui_wait 'Dropbear 2022 and AsyncSSH still' "the warning names the servers that accept it"
+		tui_wait 'OpenSSH:  ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key\.pub' "the warning: OpenSSH's ed25519"
+		tui_wait 'Dropbear: dropbearkey -y -f /etc/dropbear/dropbear_ed25519_host_key' \
+			"the warning: Dropbear's ed25519, on one line"
+		tui_wait 'ssh-keyscan -t ed25519 HOST \| ssh-keygen -lf -' "the warning: ssh-keyscan"
+		tui_keys Enter
+		tui_wait 'Pinned ssh-rsa rsa\.example\.com:22' "ssh-rsa pinned, said in the status line"
+		tui_absent 'with a warning' "the warning dismissed"
+	else
+		tui_wait 'Pinned ssh-rsa rsa\.example\.com:22' "ssh-rsa pinned"
+		tui_absent 'with a warning' "no warning with rsa-sha2 in libssh2"
+	fi
+	run "$REVAULT" knownhost list
+	expect_out '^rsa\.example\.com +22 +ssh-rsa ' "[$mode] ssh-rsa pin on record"
 
 	before=$(sha256sum "$REVAULT_CONFIG")
 	tui_keys a

@@ -74,6 +74,13 @@ expect_one_line() {
 	if [ "$n" = 1 ]; then pass; else fail "$1: expected one stderr line, got $n: $ERR"; fi
 }
 
+# rsa_sha1_only: the binary's libssh2 signs and verifies RSA with SHA-1
+# alone (before 1.11), so an ssh-rsa key put on record is warned about.
+rsa_sha1_only() {
+	: "${REVAULT_LIBSSH2_VERSION:?REVAULT_LIBSSH2_VERSION must name the libssh2 version built against}"
+	[ "$(printf '%s\n' 1.11.0 "$REVAULT_LIBSSH2_VERSION" | sort -V | head -n 1)" != 1.11.0 ]
+}
+
 t_done() {
 	echo "$T_PASSED passed, $T_FAILED failed"
 	[ "$T_FAILED" = 0 ]
