@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/fingerprint.h"
 #include "core/job.h"
 #include "core/sources.h"
 #include "core/trust.h"
@@ -71,21 +72,24 @@ static bool answer_hostkey(struct run *r, struct job *j, bool yes)
 	const struct hostkey *k = job_hostkey(j);
 	const struct sftp_url *u = job_server(j);
 	struct err e = { 0 };
-	char *line = NULL;
+	char *line = NULL, hint[256];
+	const char *note;
 	int rc;
 
 	fprintf(stderr,
 		"The authenticity of host %s port %u can't be established.\n"
 		"  key type: %s\n  SHA256:   %s\n  MD5:      %s\n"
-		"Compare with the server's own: ssh-keygen -l -E sha256 -f /etc/ssh/ssh_host_%s_key.pub\n",
+		"Compare with the server's own, read on the server:\n%s\n",
 		u->host, u->port, k->type, k->sha256, k->md5[0] != '\0' ? k->md5 : "(not available)",
-		strstr(k->type, "ed25519") ? "ed25519" : strstr(k->type, "ecdsa") ? "ecdsa" : "rsa");
+		fingerprint_server_hint(k->type, "  ", hint, sizeof(hint)));
 	if (!yes)
 		line = ask_line("Type yes (or paste the fingerprint) to trust this key: ");
 	rc = trust_hostkey(&r->ctx->settings, r->ctx->settings_path, u->host, u->port, k, yes ? "yes" : line, &e);
 	free(line);
 	if (rc != RV_OK && rc != RV_HOSTKEY)
 		fprintf(stderr, "revault: %s\n", e.msg);
+	if (rc == RV_OK && (note = fingerprint_type_note(k->type)) != NULL)
+		cli_warn(r->ctx, note);
 	return rc == RV_OK;
 }
 

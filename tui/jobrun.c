@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/fingerprint.h"
 #include "core/trust.h"
 #include "core/url.h"
 #include "core/util.h"
@@ -30,23 +31,27 @@ static bool ask_hostkey(struct app *a, struct job *j)
 	const struct hostkey *k = job_hostkey(j);
 	const struct sftp_url *u = job_server(j);
 	struct err e = { 0 };
-	char text[1024], answer[128] = "", where[URL_HOSTPORT_MAX];
+	char text[1024], answer[128] = "", where[URL_HOSTPORT_MAX], hint[256];
+	const char *note = fingerprint_type_note(k->type);
 	int rc;
 
 	snprintf(text, sizeof(text),
 		 "The authenticity of host %s port %u can't be established.\n\n"
 		 "Key type: %s\nSHA256:   %s\nMD5:      %s\n\n"
-		 "Compare with the server's own (ssh-keygen -l -f /etc/ssh/ssh_host_*_key.pub).\n"
+		 "Compare with the server's own, read on the server:\n%s\n\n"
 		 "Type yes to trust this key (or paste its fingerprint); anything else refuses it.",
-		 u->host, u->port, k->type, k->sha256, k->md5[0] != '\0' ? k->md5 : "(not available)");
+		 u->host, u->port, k->type, k->sha256, k->md5[0] != '\0' ? k->md5 : "(not available)",
+		 fingerprint_server_hint(k->type, "", hint, sizeof(hint)));
 	if (!dialog_input("New server key", text, answer, sizeof(answer), false))
 		return false;
 	rc = trust_hostkey(&a->settings, a->settings_path, u->host, u->port, k, answer, &e);
 	if (rc == RV_OK)
-		app_status(a, ROLE_OK, "Trusted %s %s", url_format_hostport(u->host, u->port, 0, where, sizeof(where)),
-			   k->type);
+		app_status(a, note != NULL ? ROLE_WARNING : ROLE_OK, "Trusted %s %s",
+			   url_format_hostport(u->host, u->port, 0, where, sizeof(where)), k->type);
 	else if (rc != RV_HOSTKEY)
 		app_status(a, ROLE_ERROR, "Not saved: %s", e.msg);
+	if (rc == RV_OK && note != NULL)
+		dialog_message("Trusted, with a warning", note, ROLE_WARNING);
 	return rc == RV_OK;
 }
 

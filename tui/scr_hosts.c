@@ -1,5 +1,6 @@
 /* scr_hosts: the pinned server keys. Add pins a fingerprint obtained out
- * of band (host[:port], type, fingerprint as ssh-keygen -l prints it);
+ * of band (host[:port], type, fingerprint as ssh-keygen -l or dropbearkey
+ * -y prints it);
  * remove asks first; Authenticate connects and shows the key to trust. */
 #include "tui/app.h"
 
@@ -91,8 +92,9 @@ static int add(struct app *a)
 	if (fingerprint_type(type, &e) == NULL)
 		goto refused;
 	if (!dialog_input("Add a server key",
-			  "Fingerprint as `ssh-keygen -l -f KEY.pub` prints it (SHA256:... or MD5 aa:bb:...):", fp,
-			  sizeof(fp), false))
+			  "Fingerprint as `ssh-keygen -l -f KEY.pub` or `dropbearkey -y -f KEY` prints it "
+			  "(SHA256:... or MD5 aa:bb:...):",
+			  fp, sizeof(fp), false))
 		return SCR_REDRAW;
 	switch (trust_pin(&a->settings, a->settings_path, hp, type, fp, &pin, &e)) {
 	case RV_OK:

@@ -3,7 +3,8 @@
 # ed25519 or ecdsa) lets a backup run without `authenticate`; a wrong one is
 # refused with exit 3, both fingerprints shown, and the user name never sent;
 # new host keys on a known server are refused; an RSA-only server is
-# explained.
+# explained, and one told to accept ssh-rsa (SHA-1) works, its key trusted
+# with the warning every ssh-rsa key on record gets.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
 set -e
@@ -182,5 +183,32 @@ rv authenticate --yes
 expect_one_line "RSA-only server"
 expect_err 'RSA|rsa' "RSA-only server: the line names RSA"
 expect_err 'ed25519|ecdsa' "RSA-only server: the line suggests ed25519 or ecdsa"
+
+# RSA only, told to accept SHA-1 signatures again (HostKeyAlgorithms and
+# PubkeyAcceptedAlgorithms +ssh-rsa), as docs/HOSTKEYS.md says: the key is
+# trusted on first connect with the ssh-rsa warning, and a backup with an
+# RSA user key works.
+srv_stop sshd "$T_TMP/sshd-rsa"
+ssh-keygen -q -t rsa -b 2048 -N '' -C rsa-user -f "$T_TMP/id_rsa"
+srv_start sshd "$T_TMP/sshd-sha1" --rsa-only --ssh-rsa --user-key "$T_TMP/id_rsa"
+setup sha1
+rv_ok "ssh-rsa server url" set server.url "sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT"
+rv_ok "RSA user key" set server.identity "$T_TMP/id_rsa"
+rv authenticate --yes
+expect_rc 0 "authenticate against a server that accepts ssh-rsa"
+expect_err '^  Dropbear: dropbearkey -y -f /etc/dropbear/dropbear_rsa_host_key$' \
+	"the fingerprint hint names Dropbear's RSA key"
+if rsa_sha1_only; then
+	expect_err '^revault: warning: an ssh-rsa key works only with servers that accept SHA-1:$' \
+		"trusting an ssh-rsa key warns"
+	expect_err 'ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key\.pub' "the warning says how to get the ed25519 key"
+else
+	grep -q 'warning' <<<"$ERR" && fail "a warning with rsa-sha2 in libssh2: $ERR" || pass
+fi
+rv knownhost list
+expect_out "ssh-rsa +[^ ]+ +$(re "$SSHD_HOSTKEY_RSA_SHA256")" "the ssh-rsa key is on record"
+rv backup
+expect_rc 0 "backup with RSA host and user keys, SHA-1 accepted"
+grep -q 'warning' <<<"$ERR" && fail "a backup warned: $ERR" || pass
 
 t_done

@@ -6,7 +6,7 @@
 # --password-user, one local account made for the test.
 #
 #   sshd.sh start DIR [--user-key FILE] [--port N] [--hostkey-only TYPE] [--rsa-only]
-#                     [--log-level LEVEL] [--password-user] [--kbd-only]
+#                     [--ssh-rsa] [--log-level LEVEL] [--password-user] [--kbd-only]
 #                     [--no-sftp] [--max-auth-tries N] [--subsystem LINE]
 #                     [--channel-timeout SPEC]
 #   sshd.sh stop DIR
@@ -26,7 +26,9 @@
 # account and its password; stop deletes the account if start created it.
 # --kbd-only offers keyboard-interactive alone (through PAM, the stock
 # /etc/pam.d/sshd) and implies --password-user. --no-sftp leaves out the
-# sftp subsystem; --max-auth-tries sets MaxAuthTries.
+# sftp subsystem; --max-auth-tries sets MaxAuthTries. --ssh-rsa accepts
+# SHA-1 RSA signatures again (HostKeyAlgorithms and PubkeyAcceptedAlgorithms
+# +ssh-rsa), as an OpenSSH >= 8.8 must be told to for libssh2 1.10.
 # --subsystem LINE replaces what follows "Subsystem sftp" (internal-sftp):
 # internal-sftp with its options, or a command line sshd runs through the
 # user's shell, e.g. "exec /usr/lib/openssh/sftp-server -l DEBUG3", or the
@@ -42,7 +44,7 @@ skip() { echo "sshd.sh: skipped: $*" >&2; exit 77; }
 . "$(dirname "$0")/common.sh"
 
 usage() {
-	echo "usage: sshd.sh start DIR [--user-key FILE] [--port N] [--hostkey-only ed25519|ecdsa|rsa] [--rsa-only] [--log-level LEVEL]" >&2
+	echo "usage: sshd.sh start DIR [--user-key FILE] [--port N] [--hostkey-only ed25519|ecdsa|rsa] [--rsa-only] [--ssh-rsa] [--log-level LEVEL]" >&2
 	echo "                         [--password-user] [--kbd-only] [--no-sftp] [--max-auth-tries N]" >&2
 	echo "                         [--subsystem LINE] [--channel-timeout SPEC]" >&2
 	echo "       sshd.sh stop DIR" >&2
@@ -98,7 +100,7 @@ pw_user() {
 
 do_start() {
 	local dir=$1 user_key="" port="" fixed="" only="" loglevel=VERBOSE t i pid user attempt
-	local with_pw=0 kbd_only=0 sftp=1 max_tries="" pwuser="" pwhome=""
+	local with_pw=0 kbd_only=0 sftp=1 max_tries="" pwuser="" pwhome="" ssh_rsa=0
 	local subsystem=internal-sftp chan_timeout=""
 	shift
 	while [ $# -gt 0 ]; do
@@ -113,6 +115,7 @@ do_start() {
 		--port) port=${2:?--port needs a number}; fixed=$port; shift 2 ;;
 		--hostkey-only) only=${2:?--hostkey-only needs a type}; shift 2 ;;
 		--rsa-only) only=rsa; shift ;;
+		--ssh-rsa) ssh_rsa=1; shift ;;
 		--log-level) loglevel=${2:?--log-level needs a level}; shift 2 ;;
 		*) usage ;;
 		esac
@@ -191,6 +194,10 @@ do_start() {
 				echo "PubkeyAuthentication yes"
 			fi
 			[ -z "$max_tries" ] || echo "MaxAuthTries $max_tries"
+			if [ "$ssh_rsa" = 1 ]; then
+				echo "HostKeyAlgorithms +ssh-rsa"
+				echo "PubkeyAcceptedAlgorithms +ssh-rsa"
+			fi
 			echo "StrictModes no"
 			echo "PermitRootLogin yes"
 			echo "PermitEmptyPasswords no"
