@@ -690,9 +690,10 @@ static int handshake_error(struct transport *t, struct err *e)
 		/* With the default list, what a stock OpenSSH can lack is a key
 		 * type other than RSA: the server has only an RSA key. */
 		return err_set(e, RV_HOSTKEY, "cannot agree on a host key with %s: it seems to have "
-			       "only an RSA key, and libssh2 %s cannot verify rsa-sha2 signatures; give "
-			       "the server an ed25519 or ecdsa host key and pin that one", t->where,
-			       LIBSSH2_VERSION);
+			       "only an RSA key, and libssh2 %s verifies RSA only with SHA-1 (ssh-rsa), "
+			       "which OpenSSH 8.8 and later refuse: give the server an ed25519 or ecdsa "
+			       "host key and pin that one, or allow HostKeyAlgorithms +ssh-rsa there",
+			       t->where, LIBSSH2_VERSION);
 	}
 	return err_set(e, RV_FAIL, "%s is not an SSH server (%s): check the port in server.url",
 		       t->where, last_error(t));
@@ -1009,8 +1010,9 @@ static int auth_publickey(struct transport *t, const char *methods, struct err *
 	if (rc != LIBSSH2_ERROR_AUTHENTICATION_FAILED && rc != LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED)
 		return session_error(t, e, "key authentication failed");
 	if (is_rsa_key(t->identity))
-		return err_set(e, RV_AUTH, "server refused the RSA key %s for %s@%s: libssh2 %s cannot sign "
-			       "with rsa-sha2, which current OpenSSH requires; use an ed25519 key "
+		return err_set(e, RV_AUTH, "server refused the RSA key %s for %s@%s: libssh2 %s signs "
+			       "with RSA only with SHA-1 (ssh-rsa), which OpenSSH 8.8 and later refuse "
+			       "unless PubkeyAcceptedAlgorithms +ssh-rsa; use an ed25519 key "
 			       "(ssh-keygen -t ed25519)", t->identity, t->user, t->host, LIBSSH2_VERSION);
 	return err_set(e, RV_AUTH, "server refused the key %s for %s@%s: add its .pub to the user's "
 		       "authorized_keys on the server", t->identity, t->user, t->host);
@@ -1060,9 +1062,9 @@ static int auth_agent(struct transport *t, const char *methods, struct err *e)
 	else if (tried == 0)
 		rc = err_set(e, RV_AUTH, "the SSH agent holds no keys: add one with ssh-add");
 	else
-		rc = err_set(e, RV_AUTH, "server refused every key of the SSH agent for %s@%s (%d tried; RSA "
-			     "keys cannot work with libssh2 %s: use an ed25519 key)", t->user, t->host,
-			     tried, LIBSSH2_VERSION);
+		rc = err_set(e, RV_AUTH, "server refused every key of the SSH agent for %s@%s (%d tried; an "
+			     "RSA key signs only with SHA-1 with libssh2 %s, which OpenSSH 8.8 and later "
+			     "refuse: use an ed25519 key)", t->user, t->host, tried, LIBSSH2_VERSION);
 out:
 	libssh2_agent_disconnect(agent);
 	libssh2_agent_free(agent);

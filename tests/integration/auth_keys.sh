@@ -141,7 +141,7 @@ rv list
 expect_rc 4 "RSA user key"
 expect_one_line "RSA user key"
 expect_err 'RSA' "RSA user key: the line names RSA"
-expect_err 'rsa-sha2' "RSA user key: the line says why (rsa-sha2)"
+expect_err 'SHA-1' "RSA user key: the line says why (SHA-1)"
 expect_err 'ed25519' "RSA user key: the line suggests an ed25519 key"
 
 rv_ok "missing identity: set server.identity" set server.identity "$T_TMP/no-such-key"

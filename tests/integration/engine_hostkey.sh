@@ -173,7 +173,8 @@ rv_trust
 rv backup
 expect_rc 0 "backup after re-authenticating"
 
-# RSA only: libssh2 1.10 cannot verify rsa-sha2 host keys; say so.
+# RSA only: libssh2 1.10 verifies RSA only with SHA-1, which OpenSSH 9.2
+# refuses by default; say so.
 srv_stop sshd "$T_TMP/sshd"
 srv_start sshd "$T_TMP/sshd-rsa" --rsa-only
 setup rsa
