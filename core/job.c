@@ -200,6 +200,14 @@ static int take_lock(struct job *j)
 	return rc;
 }
 
+static void release_lock(struct job *j)
+{
+	if (j->lockfd >= 0) {
+		close(j->lockfd);
+		j->lockfd = -1;
+	}
+}
+
 static char *local_device(void)
 {
 	char host[256] = "";
@@ -516,6 +524,10 @@ static void *worker(void *arg)
 	}
 	if (j->ops->record != NULL)
 		j->ops->record(j);
+	/* The lock is the running job's: a front end that keeps the finished
+	 * job to show its result (the TUI waits for a key) must not keep cron's
+	 * next backup out. The record above is written under it. */
+	release_lock(j);
 	if (j->state == JOB_DONE && j->summary[0] != '\0')
 		job_log(j, LOG_NOTICE, "%s", j->summary);
 	if (j->t != NULL) {
@@ -570,8 +582,7 @@ void job_free(struct job *j)
 		job_cancel(j);
 		pthread_join(j->worker, NULL);
 	}
-	if (j->lockfd >= 0)
-		close(j->lockfd);
+	release_lock(j);
 	wipe_free_str(j->password);
 	wipe_free_str(j->passphrase);
 	url_free(&j->url);

@@ -98,7 +98,7 @@ struct job {
 	char *device, *remote_dir;
 	struct master_key key;
 	bool have_key;
-	int lockfd;
+	int lockfd;                      /* worker: held from st_new until the worker ends, -1 after */
 
 	/* progress */
 	struct tarball_progress tp;      /* side (atomic counters) */
