@@ -104,26 +104,37 @@ bool theme_want_ascii(bool asked, const char *codeset)
 	return strcasecmp(codeset, "UTF-8") != 0 && strcasecmp(codeset, "utf8") != 0;
 }
 
+/* Pairs for the roles. When the terminal cannot keep its own default
+ * colours (use_default_colors fails), "default" becomes white on black,
+ * as curses' pair 0 is. */
 static void set_colours(void)
 {
-	start_color();
-	use_default_colors();
+	bool defaults = use_default_colors() == OK;
+
 	for (int r = 0; r < ROLE_COUNT; r++) {
 		const struct theme_style *st = &cur.theme->role[r];
+		short fg = st->fg, bg = st->bg;
 
-		init_pair((short)(r + 1), st->fg, st->bg);
+		if (!defaults && fg == DEF)
+			fg = COLOR_WHITE;
+		if (!defaults && bg == DEF)
+			bg = COLOR_BLACK;
+		init_pair((short)(r + 1), fg, bg);
 		cur.attr[r] = COLOR_PAIR(r + 1) | st->attr;
 	}
 }
 
 void theme_apply(const char *name, bool mono, bool ascii)
 {
-	bool colour = has_colors() && COLORS >= 8;
-
 	cur.theme = theme_find(name);
 	if (cur.theme == NULL)
 		cur.theme = &themes[0];
-	cur.mono = theme_want_mono(mono, cur.theme->name, getenv("NO_COLOR"), colour);
+	cur.mono = theme_want_mono(mono, cur.theme->name, getenv("NO_COLOR"), has_colors());
+	/* COLORS and COLOR_PAIRS are 0 until start_color(), so whether there
+	 * are enough colours is known only once colour is started; it is
+	 * started only when it is to be used. */
+	if (!cur.mono && (start_color() != OK || COLORS < 8 || COLOR_PAIRS <= ROLE_COUNT))
+		cur.mono = true;
 	cur.ascii = theme_want_ascii(ascii, nl_langinfo(CODESET));
 	if (cur.mono) {
 		for (int r = 0; r < ROLE_COUNT; r++)

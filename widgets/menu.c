@@ -26,8 +26,13 @@ void menu_draw(WINDOW *w, const struct menu *m, int y, int x, int width)
 		snprintf(line, sizeof(line), " %c  %s", m->items[i].hotkey ? toupper(m->items[i].hotkey) : ' ',
 			 m->items[i].label);
 		frame_text(w, y + i, x, width, line, role, 1);
-		if (i != m->sel && m->items[i].hotkey)
-			mvwchgat(w, y + i, x + 1, 1, theme_attr(ROLE_KEY), 0, NULL);
+		/* chgat takes the colour pair apart from the attributes: a pair
+		 * left in attr would be replaced by the pair argument. */
+		if (i != m->sel && m->items[i].hotkey) {
+			attr_t key = theme_attr(ROLE_KEY);
+
+			mvwchgat(w, y + i, x + 1, 1, key & ~A_COLOR, (short)PAIR_NUMBER(key), NULL);
+		}
 	}
 }
 

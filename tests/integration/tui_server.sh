@@ -5,8 +5,8 @@
 # 100 %; the restore picker lists both revisions newest first; a tampered
 # revision fails and returns to the picker, where the older one restores
 # identical; a running backup cancelled leaves nothing on the server; and
-# after the server is re-keyed, a backup is refused with a warning that
-# offers no way to accept the new key.
+# after the server is re-keyed, a backup is refused with a warning (red in
+# colour) that offers no way to accept the new key.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/tui.bash"
@@ -156,6 +156,13 @@ for mode in $TUI_MODES; do
 	tui_keys b
 	tui_wait 'WARNING' "changed key warning"
 	tui_wait 'Failed|not the one trusted' "backup refused"
+	# In red on a colour terminal (capture-pane -e), bold alone otherwise.
+	if [ "$mode" = color ]; then
+		tui_colours 'WARNING' | grep -qx 31 && pass ||
+			fail "[$mode] the changed key warning is not red: $(echo $(tui_colours 'WARNING'))"
+	else
+		[ -z "$(tui_colours)" ] && pass || fail "[$mode] colours on a terminal without them: $(echo $(tui_colours))"
+	fi
 	tui_absent 'Type yes' "no way to accept a changed key"
 	tui_absent 'New server key' "no trust dialog for a changed key"
 	n=$(ls -A "$old_root/tui-$mode" | wc -l)

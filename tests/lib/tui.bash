@@ -24,12 +24,13 @@ tui_env() {
 }
 
 # tui_start MODE [WIDTH HEIGHT]: runs revault (REVAULT_CONFIG) in a fresh
-# session; the pane prints "[exit N]" when it ends.
+# session, with the words of TUI_ARGS (--mono, say) when set; the pane
+# prints "[exit N]" when it ends.
 tui_start() {
 	local w=${2:-80} h=${3:-24}
 	TM kill-session -t rv 2>/dev/null || true
 	TM new-session -d -x "$w" -y "$h" -s rv \
-		"env $(tui_env "$1") REVAULT_CONFIG='$REVAULT_CONFIG' '$REVAULT'; echo \"[exit \$?]\"; sleep 600"
+		"env $(tui_env "$1") REVAULT_CONFIG='$REVAULT_CONFIG' '$REVAULT' ${TUI_ARGS:-}; echo \"[exit \$?]\"; sleep 600"
 	TUI_MODE=$1
 }
 
@@ -37,6 +38,32 @@ tui_keys() { TM send-keys -t rv "$@"; }
 # Literal text, so words like "Enter" are typed, not pressed.
 tui_type() { TM send-keys -t rv -l "$1"; }
 tui_screen() { TM capture-pane -p -t rv; }
+
+# tui_colours [REGEX]: the colours on the screen, read with capture-pane -e
+# (the escape sequences tmux holds for each cell): every SGR foreground or
+# background code, 30-37 40-47 90-97 100-107 38;5;N 48;5;N 38;2;R;G;B
+# 48;2;R;G;B, but not 39 and 49 (the terminal's own), one a line, sorted,
+# unique. With REGEX, only on the lines whose text matches it.
+tui_colours() {
+	local line text
+	TM capture-pane -e -p -t rv | while IFS= read -r line; do
+		text=$(printf '%s' "$line" | sed 's/\x1b\[[0-9;]*m//g')
+		if [ -z "${1:-}" ] || grep -qE -- "$1" <<<"$text"; then
+			printf '%s\n' "$line"
+		fi
+	done | { grep -oE $'\e\\[[0-9;]*m' || true; } | tr -d $'\e[m' | awk -F';' '{
+		for (i = 1; i <= NF; i++) {
+			p = $i + 0
+			if ((p == 38 || p == 48) && $(i + 1) == 5) {
+				print p ";5;" $(i + 2); i += 2
+			} else if ((p == 38 || p == 48) && $(i + 1) == 2) {
+				print p ";2;" $(i + 2) ";" $(i + 3) ";" $(i + 4); i += 4
+			} else if ((p >= 30 && p <= 37) || (p >= 40 && p <= 47) || (p >= 90 && p <= 97) || (p >= 100 && p <= 107)) {
+				print p
+			}
+		}
+	}' | sort -u
+}
 
 # tui_wait REGEX DESCRIPTION [SECONDS]: until the screen matches.
 tui_wait() {
