@@ -17,7 +17,9 @@ static const struct theme themes[] = {
 			[ROLE_TITLE]       = { COLOR_WHITE, COLOR_BLUE, A_BOLD, A_REVERSE },
 			[ROLE_FRAME]       = { COLOR_CYAN, DEF, A_NORMAL, A_NORMAL },
 			[ROLE_SELECTED]    = { COLOR_BLACK, COLOR_CYAN, A_NORMAL, A_REVERSE },
-			[ROLE_KEY]         = { COLOR_WHITE, DEF, A_BOLD, A_BOLD },
+			/* The terminal's own foreground: white on its own
+			 * background vanishes on a light terminal. */
+			[ROLE_KEY]         = { DEF, DEF, A_BOLD, A_BOLD },
 			[ROLE_KEYLABEL]    = { COLOR_BLACK, COLOR_CYAN, A_NORMAL, A_REVERSE },
 			[ROLE_ERROR]       = { COLOR_RED, DEF, A_BOLD, A_BOLD },
 			[ROLE_WARNING]     = { COLOR_YELLOW, DEF, A_BOLD, A_BOLD },

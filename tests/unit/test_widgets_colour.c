@@ -137,6 +137,26 @@ static void test_vt220_is_mono(void **state)
 	assert_string_equal(theme_current(), "monochrome");
 }
 
+/* Every scheme reads on a light terminal as on a dark one: a role drawn
+ * on the terminal's own background is never white or black on it. */
+static void test_readable_on_any_background(void **state)
+{
+	(void)state;
+	for (int i = 0; theme_name_at(i) != NULL; i++) {
+		const struct theme *t = theme_find(theme_name_at(i));
+
+		for (int r = 0; r < ROLE_COUNT; r++) {
+			const struct theme_style *st = &t->role[r];
+
+			if (st->bg != -1)
+				continue;
+			if (st->fg == COLOR_WHITE || st->fg == COLOR_BLACK)
+				fail_msg("%s: role %d is %s on the terminal's background", t->name, r,
+					 st->fg == COLOR_WHITE ? "white" : "black");
+		}
+	}
+}
+
 /* A menu's hotkey letter keeps the key role's colour pair: chgat takes
  * the pair apart from the attributes. */
 static void test_menu_hotkey_colour(void **state)
@@ -167,6 +187,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_monochrome_theme_is_mono, close_screen),
 		cmocka_unit_test_teardown(test_vt220_is_mono, close_screen),
 		cmocka_unit_test_teardown(test_menu_hotkey_colour, close_screen),
+		cmocka_unit_test(test_readable_on_any_background),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
