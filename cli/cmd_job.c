@@ -194,7 +194,9 @@ int cli_run_job(struct cli_ctx *ctx, enum job_kind kind, struct job_params *p, b
 		const struct revision *v;
 		size_t n = job_revisions(j, &v);
 
-		fprintf(ctx->out, "%-20s %10s  %-10s %s\n", "REVISION", "SIZE", "KIND", "KEY");
+		/* None yet: the summary line alone says so, and what to do. */
+		if (n > 0)
+			fprintf(ctx->out, "%-20s %10s  %-10s %s\n", "REVISION", "SIZE", "KIND", "KEY");
 		for (size_t i = 0; i < n; i++) {
 			char size[UNITS_MAX];
 			const char *key = "-";

@@ -171,7 +171,9 @@ int job_queue_sink(void *arg, const uint8_t *buf, size_t len, struct err *e);
 
 /* revisions.c */
 /* Reads the revisions in the device folder into j->revs, newest first;
- * with headers, also each protected one's plain header. */
+ * with headers, also each protected one's plain header. A device folder
+ * that is not there (no backup of the device yet) holds none: RV_OK, and
+ * j->nrevs is 0; any other listing failure fails the job. */
 int revisions_load(struct job *j, bool headers);
 void revisions_free(struct revision *v, size_t n);
 /* Newest first: by the second in the name, then by the "-N" suffix. */
@@ -184,7 +186,8 @@ void revisions_remove_stale(struct job *j);
  * later backup never sorts before an earlier one, even after the earlier
  * ones of that second were pruned. Allocated. */
 char *revisions_next_name(const char *stamp, const struct revision *revs, size_t n);
-/* Picks j->p.revision (or "latest") into j->chosen; RV_USAGE when absent. */
+/* Picks j->p.revision (or "latest") into j->chosen; RV_USAGE when absent,
+ * or when the device has no revision at all ("nothing to restore"). */
 int revisions_choose(struct job *j);
 
 #endif

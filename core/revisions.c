@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "core/job_int.h"
+#include "core/url.h"
 #include "core/util.h"
 
 /* More entries than any real device folder holds. */
@@ -123,8 +124,32 @@ static bool still_connected(struct job *j, unsigned *probes)
 	return true;
 }
 
+/* After the device folder could not be listed: true when it is simply not
+ * there, the device has no backup on the server yet. The transport does
+ * not tell "no such file" apart from other refusals, so the folder above
+ * it (server.url's, which logging in found to be a folder) is listed and
+ * must hold nothing of the device's name. A device folder that is there
+ * but cannot be read, a folder above that cannot be listed, or a lost
+ * connection all stay failures. One more round trip, on this path only. */
+static bool device_folder_missing(struct job *j)
+{
+	struct remote_entry *ents = NULL;
+	size_t n = 0;
+	struct err e = { 0 };
+	bool missing = true;
+
+	if (transport_list(j->t, j->url.dir, &ents, &n, &e) != RV_OK)
+		return false;
+	for (size_t i = 0; i < n && missing; i++)
+		if (strcmp(ents[i].name, j->device) == 0)
+			missing = false;
+	remote_entries_free(ents, n);
+	return missing;
+}
+
 /* Reads the revisions in the device folder; with headers, also reads the
- * plain header of each protected one (a few hundred bytes each). */
+ * plain header of each protected one (a few hundred bytes each). A device
+ * folder that is not there holds no revisions: not a failure. */
 int revisions_load(struct job *j, bool headers)
 {
 	struct remote_entry *ents = NULL;
@@ -137,6 +162,8 @@ int revisions_load(struct job *j, bool headers)
 	j->revs = NULL;
 	j->nrevs = 0;
 	rc = transport_list(j->t, j->remote_dir, &ents, &n, &e);
+	if (rc != RV_OK && device_folder_missing(j))
+		return RV_OK;
 	if (rc != RV_OK)
 		return job_fail(j, rc, "%s", e.msg);
 	for (size_t i = 0; i < n && j->nrevs < REVISIONS_MAX; i++) {
@@ -249,15 +276,36 @@ char *revisions_next_name(const char *stamp, const struct revision *revs, size_t
 	return next == 0 ? xstrdup(stamp) : xasprintf("%s-%lu", stamp, next);
 }
 
+/* "no revisions of DEVICE yet in DIR on HOST:PORT" and what to do, for
+ * a device with no revision on the server (its folder empty or not there). */
+static void no_revisions(const struct job *j, const char *before, char *buf, size_t cap)
+{
+	char where[URL_HOSTPORT_MAX];
+
+	url_format_hostport(j->url.host, j->url.port, 0, where, sizeof(where));
+	if (j->p.device == NULL)
+		snprintf(buf, cap, "%sno revisions of %s yet in %s on %s: run `revault backup`", before, j->device,
+			 j->url.dir, where);
+	else
+		snprintf(buf, cap, "%sno revisions of %s yet in %s on %s: is %s that machine's backup.device?",
+			 before, j->device, j->url.dir, where, j->device);
+}
+
 int revisions_choose(struct job *j)
 {
 	const char *want = j->p.revision != NULL ? j->p.revision : "latest";
 
 	if (revisions_load(j, false) != RV_OK)
 		return j->err.code;
-	if (j->nrevs == 0)
-		return job_fail(j, RV_USAGE, "no revisions of device %s in %s on the server: check server.url and --device",
-				j->device, j->url.dir);
+	if (j->nrevs == 0) {
+		char msg[ERR_MSG_MAX];
+
+		/* As for a revision that is not there: the operator asked for
+		 * something the server does not hold (exit 2). */
+		no_revisions(j, j->ops == &job_verify_ops ? "nothing to verify: " : "nothing to restore: ", msg,
+			     sizeof(msg));
+		return job_fail(j, RV_USAGE, "%s", msg);
+	}
 	if (strcmp(want, "latest") == 0) {
 		j->chosen = &j->revs[0];
 	} else {
@@ -284,7 +332,11 @@ static void list_prepare(struct job *j)
 {
 	if (revisions_load(j, true) != RV_OK)
 		return;
-	snprintf(j->summary, sizeof(j->summary), "%zu revision%s of %s", j->nrevs, j->nrevs == 1 ? "" : "s", j->device);
+	if (j->nrevs == 0)
+		no_revisions(j, "", j->summary, sizeof(j->summary));
+	else
+		snprintf(j->summary, sizeof(j->summary), "%zu revision%s of %s", j->nrevs, j->nrevs == 1 ? "" : "s",
+			 j->device);
 	job_set_state(j, JOB_DONE);
 }
 

@@ -1,7 +1,8 @@
 /* scr_restore: the revision picker. Entering lists the server's revisions
  * for this device (or another one, o), newest first; Verify checks one
  * without writing anything, Restore puts it in place or into a directory.
- * A revision that fails to verify leaves the picker here to pick another. */
+ * A revision that fails to verify leaves the picker here to pick another.
+ * A device with no revisions yet is an empty picker that says what to do. */
 #include "tui/app.h"
 
 #include <stdio.h>
@@ -38,6 +39,8 @@ struct restore {
 	struct list list;
 	char device[128];
 	char error[ERR_MSG_MAX];
+	char empty[200];          /* the picker's text when it has no rows */
+	char where[ERR_MSG_MAX];  /* the folder listed, once listed */
 };
 
 static void cell(void *arg, int row, int col, char *buf, size_t cap)
@@ -77,6 +80,8 @@ static void start_list(struct app *a, struct restore *r)
 	r->revs = NULL;
 	r->nrevs = 0;
 	r->error[0] = '\0';
+	r->where[0] = '\0';
+	snprintf(r->empty, sizeof(r->empty), "No revisions of %s yet.", r->device[0] ? r->device : "this machine");
 	r->list.nrows = 0;
 	r->list.sel = r->list.top = 0;
 	app_job_params(a, &p);
@@ -94,7 +99,7 @@ static void *restore_enter(struct app *a, void *arg)
 	r->list.ncols = 5;
 	r->list.cell = cell;
 	r->list.arg = r;
-	r->list.empty = "No revisions on the server for this device.";
+	r->list.empty = r->empty;
 	if (a->settings.server.url == NULL) {
 		snprintf(r->error, sizeof(r->error), "No server is set: fill in the Server form first.");
 		return r;
@@ -115,8 +120,12 @@ static void list_done(struct app *a, struct restore *r)
 	}
 	r->nrevs = job_revisions(r->list_job.job, &r->revs);
 	r->list.nrows = (int)r->nrevs;
-	app_status(a, ROLE_OK, "%zu revision%s in %s", r->nrevs, r->nrevs == 1 ? "" : "s",
-		   job_remote_dir(r->list_job.job));
+	snprintf(r->where, sizeof(r->where), "%s", job_remote_dir(r->list_job.job));
+	/* No backup of the device yet is not a failure: an empty picker. */
+	if (r->nrevs == 0)
+		app_status(a, ROLE_NORMAL, "No revisions yet in %s", r->where);
+	else
+		app_status(a, ROLE_OK, "%zu revision%s in %s", r->nrevs, r->nrevs == 1 ? "" : "s", r->where);
 }
 
 static int restore_tick(struct app *a, void *st)
@@ -146,6 +155,10 @@ static void run(struct app *a, struct restore *r, enum job_kind kind)
 	char dir[512] = "", q[700];
 	const char *name;
 
+	if (!r->list_job.running && r->error[0] == '\0' && r->nrevs == 0) {
+		app_status(a, ROLE_WARNING, "Nothing to %s: no revisions yet", kind == JOB_VERIFY ? "verify" : "restore");
+		return;
+	}
 	if (r->list_job.running || r->nrevs == 0 || r->list.sel < 0) {
 		app_status(a, ROLE_WARNING, "No revision to pick");
 		return;
@@ -221,6 +234,20 @@ static void restore_draw(struct app *a, void *st)
 		return;
 	}
 	list_draw(stdscr, &r->list, 4, 1, 15, 78);
+	if (r->nrevs == 0) {
+		char text[ERR_MSG_MAX + 200];
+
+		frame_text(stdscr, 7, 2, 76, "Nothing is stored on the server yet. Looked in:", ROLE_NORMAL, 0);
+		frame_wrap(stdscr, 8, 4, 74, 2, r->where, ROLE_NORMAL);
+		if (r->device[0])
+			snprintf(text, sizeof(text), "Is %s that machine's device name (its backup.device)? o picks "
+				 "another device; l lists again.", r->device);
+		else
+			snprintf(text, sizeof(text), "Backup now (B on the main menu) sends the first revision; l lists "
+				 "again.");
+		frame_wrap(stdscr, 11, 2, 76, 2, text, ROLE_DIM);
+		return;
+	}
 	frame_text(stdscr, 20, 2, 76, "Verify (v) checks a revision without writing anything.", ROLE_DIM, 0);
 }
 

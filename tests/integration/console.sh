@@ -4,7 +4,8 @@
 # the manual's ssh-rsa pin a warning in the transcript); every
 # malformed line gets a caret error and leaves the settings file byte for
 # byte as it was; and an interactive session in tmux (prompt, ?, Tab,
-# prefixes, the password asked without echo, history without it).
+# prefixes, the password asked without echo, history without it); against
+# a server, show backup of a device with no backup yet says so.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 set -e
 cfg=$T_TMP/conf/revault.yaml
@@ -366,5 +367,19 @@ restore latest"
 expect_rc 1 "script with a refused restore"
 expect_out '^[0-9]{8}T[0-9]{6}Z +' "show backup from a script"
 expect_err 'console: 1 command failed, the first on line 3' "only the restore failed"
+
+# A device with no backup yet: show backup says so and succeeds; a restore
+# says there is nothing to restore.
+rv set backup.device dev-new; expect_rc 0 "set backup.device dev-new"
+console "show backup"
+expect_rc 0 "show backup of a device with no backup"
+expect_out "^no revisions of dev-new yet in $SSHD_ROOT on 127\.0\.0\.1:$SSHD_PORT: run \`revault backup\`\$" \
+	"show backup says there are none yet"
+grep -q '^%' <<<"$OUT" && fail "show backup of a device with no backup printed an error: $OUT" || pass
+console "show backup
+restore latest"
+expect_rc 2 "restore latest with no revisions"
+expect_out '^% nothing to restore: no revisions of dev-new yet' "restore says there is nothing to restore"
+expect_err 'console: 1 command failed, the first on line 2' "only the restore failed (no revisions)"
 
 t_done

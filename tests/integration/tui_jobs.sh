@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The text interface after a job, against a real OpenSSH server, in three
-# terminals (colour UTF-8, vt220 with LANG=C, NO_COLOR): while a finished
-# backup, restore or verify (done or failed) shows its result and waits for
-# a key, the machine's lock is free, so `revault backup` from cron runs.
+# The text interface around jobs, against a real OpenSSH server, in three
+# terminals (colour UTF-8, vt220 with LANG=C, NO_COLOR): before the first
+# backup, Restore is an empty picker that says so and what to do (this
+# device or another), not a failure; while a finished backup, restore or
+# verify (done or failed) shows its result and waits for a key, the
+# machine's lock is free, so `revault backup` from cron runs.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/tui.bash"
@@ -43,6 +45,31 @@ for mode in $TUI_MODES; do
 	rv_trust
 	tui_start "$mode"
 	tui_wait 'Main menu' "main menu"
+
+	# No backup yet: an empty picker with a hint, not "Listing failed".
+	tui_keys r
+	tui_wait 'Revisions of this machine' "restore picker"
+	tui_wait 'No revisions of this machine yet\.' "the picker says there are none yet"
+	tui_wait 'Nothing is stored on the server yet' "the picker says nothing is stored"
+	tui_wait "^    $(re "$SSHD_ROOT/jobs-$mode")\$" "the picker names the folder"
+	tui_wait 'Backup now \(B on the main menu\) sends the first revision' "the picker says what to do"
+	tui_wait "No revisions yet in $(re "$SSHD_ROOT/jobs-$mode")" "status line: none yet"
+	tui_absent 'Listing failed|cannot list|Failed' "no failure shown"
+	tui_keys v
+	tui_wait 'Nothing to verify: no revisions yet' "verify on the empty picker"
+	tui_keys r
+	tui_wait 'Nothing to restore: no revisions yet' "restore on the empty picker"
+	tui_absent 'Restore into this directory' "no directory asked with nothing to restore"
+	# Another device with no backup: the hint asks about its name.
+	tui_keys o
+	tui_wait 'Device folder on the server' "other device asked"
+	tui_type "nobody-$mode"
+	tui_keys Enter
+	tui_wait "No revisions of nobody-$mode yet\." "the other device: none yet"
+	tui_wait "Is nobody-$mode that machine's device name" "the other device: the hint asks about its name"
+	tui_absent 'Listing failed|cannot list|Failed' "no failure for the other device"
+	tui_keys Escape
+	tui_wait 'Main menu' "back from the empty picker"
 
 	# A backup's result screen.
 	tui_keys b
