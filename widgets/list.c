@@ -15,7 +15,8 @@ static const struct keymap list_keys[] = {
 
 static void draw_row(WINDOW *w, struct list *l, int row, int y, int x, int width)
 {
-	enum theme_role role = row == l->sel ? ROLE_SELECTED : ROLE_NORMAL;
+	/* The header (row -1) is one bar, the gaps between its titles too. */
+	enum theme_role role = row < 0 ? ROLE_TITLE : row == l->sel ? ROLE_SELECTED : ROLE_NORMAL;
 	int cx = x;
 	char buf[256];
 
@@ -28,7 +29,7 @@ static void draw_row(WINDOW *w, struct list *l, int row, int y, int x, int width
 		buf[0] = '\0';
 		if (row >= 0)
 			l->cell(l->arg, row, c, buf, sizeof(buf));
-		frame_text(w, y, cx, cw - 1, row >= 0 ? buf : l->cols[c].title, row >= 0 ? role : ROLE_TITLE, 0);
+		frame_text(w, y, cx, cw - 1, row >= 0 ? buf : l->cols[c].title, role, 0);
 		cx += cw;
 	}
 }

@@ -226,6 +226,10 @@ static void test_list_columns_and_scroll(void **state)
 	list_draw(stdscr, &l, 0, 0, 6, 40);
 	assert_non_null(strstr(row(0), "Name      Size"));
 	assert_non_null(strstr(row(1), "r0c0      r0c1"));
+	/* The header is one bar: the gap after a title and the rest of the
+	 * row are drawn as titles too. */
+	assert_int_equal(mvwinch(stdscr, 0, 6) & A_ATTRIBUTES, theme_attr(ROLE_TITLE));
+	assert_int_equal(mvwinch(stdscr, 0, 30) & A_ATTRIBUTES, theme_attr(ROLE_TITLE));
 	for (int i = 0; i < 7; i++)
 		list_key(&l, KEY_DOWN, 5);
 	assert_int_equal(l.sel, 7);
