@@ -202,11 +202,24 @@ static la_ssize_t write_cb(struct archive *a, void *arg, const void *buf, size_t
 {
 	struct writer *w = arg;
 
-	if (w->out(w->out_arg, buf, len, &w->out_err) != 0) {
-		archive_set_error(a, EIO, "%s", w->out_err.msg);
-		return -1;
-	}
+	/* A failed output is never told to libarchive: once its writer is in
+	 * ARCHIVE_STATE_FATAL, libarchive 3.6 frees the archive without
+	 * closing its last filter and leaks that filter's block buffer. The
+	 * error stays in out_err, the rest is dropped, and every step checks
+	 * out_err (output_failed) and stops the walk; the archive is then
+	 * closed normally. */
+	(void)a;
+	if (w->out_err.code == RV_OK)
+		w->out(w->out_arg, buf, len, &w->out_err);
 	return (la_ssize_t)len;
+}
+
+/* RV_FAIL with the output's error once the output failed (write_cb). */
+static int output_failed(struct writer *w)
+{
+	if (w->out_err.code == RV_OK)
+		return RV_OK;
+	return err_set(w->e, w->out_err.code, "%s", w->out_err.msg);
 }
 
 /* Copies a regular file's data, at most the size in its header: a file
@@ -230,6 +243,8 @@ static int copy_file(struct writer *w, const char *path, int fd, int64_t size, i
 			break;
 		if (archive_write_data(w->a, w->buf, (size_t)n) < 0)
 			return err_set(w->e, RV_FAIL, "%s", w->out_err.code ? w->out_err.msg : archive_error_string(w->a));
+		if (output_failed(w) != RV_OK)
+			return w->e->code;
 		left -= n;
 		if (w->o->progress != NULL)
 			atomic_fetch_add(&w->o->progress->bytes, (uint64_t)n);
@@ -286,6 +301,8 @@ static int write_entry(struct writer *w, struct archive_entry *entry, const char
 	r = archive_write_header(w->a, entry);
 	if (r < ARCHIVE_WARN)
 		return err_set(w->e, RV_FAIL, "%s", w->out_err.code ? w->out_err.msg : archive_error_string(w->a));
+	if (output_failed(w) != RV_OK)
+		return w->e->code;
 	/* A name that is not UTF-8 is stored as its bytes (pax hdrcharset=
 	 * BINARY) and comes back exactly: libarchive's warning about it says
 	 * nothing an operator needs. */
@@ -361,6 +378,8 @@ static int write_manifest(struct writer *w)
 	archive_entry_set_mtime(m, time(NULL), 0);
 	if (archive_write_header(w->a, m) != ARCHIVE_OK || archive_write_data(w->a, text, len) != (la_ssize_t)len)
 		rc = err_set(w->e, RV_FAIL, "%s", w->out_err.code ? w->out_err.msg : archive_error_string(w->a));
+	else
+		rc = output_failed(w);
 	archive_entry_free(m);
 	free(text);
 	return rc;
@@ -405,7 +424,7 @@ int tarball_create(const struct tarball_create_opts *o, tarball_out out, void *a
 			archive_entry_linkify(w.links, &entry, &spare);
 		}
 	}
-	if (archive_write_close(w.a) != ARCHIVE_OK)
+	if (archive_write_close(w.a) != ARCHIVE_OK || w.out_err.code != RV_OK)
 		rc = err_set(e, RV_FAIL, "%s", w.out_err.code ? w.out_err.msg : archive_error_string(w.a));
 out:
 	archive_write_free(w.a);

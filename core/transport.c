@@ -68,8 +68,8 @@
 /* A read that ends before the listed size is taken up again where the
  * server stopped, this many times in a row without progress at most. */
 #define READ_RESUMES 3
-/* The least a resumed read asks for (bytes). */
-#define READ_MIN 512
+/* A read this small (bytes) keeps one request in flight in libssh2 1.10. */
+#define READ_SERIAL 7500
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
 #define RSA_METHODS "rsa-sha2-512,rsa-sha2-256,ssh-rsa"
@@ -544,16 +544,26 @@ static bool call_wait(struct call *c)
 
 static void idle_settle(struct transport *t);
 
-/* Closes a handle, bounded like any call. */
+/* Closes a handle, bounded like any call. libssh2 frees the handle once
+ * the close ends, well or not; a close that cannot end (a session cut,
+ * timed out or cancelled) is made to fail by shutting the socket down, so
+ * that it ends and frees the handle all the same. */
 static void close_handle(struct transport *t, LIBSSH2_SFTP_HANDLE *h)
 {
 	struct call c;
+	int rc;
 
-	if (h == NULL || t->dead || atomic_load(&t->interrupted))
+	if (h == NULL)
 		return;
 	c = call_begin(t, t->timeout);
-	while (libssh2_sftp_close_handle(h) == LIBSSH2_ERROR_EAGAIN && call_wait(&c))
+	while ((rc = libssh2_sftp_close_handle(h)) == LIBSSH2_ERROR_EAGAIN && !t->dead &&
+	       !atomic_load(&t->interrupted) && call_wait(&c))
 		;
+	if (rc != LIBSSH2_ERROR_EAGAIN)
+		return;
+	mark_dead(t);
+	for (int i = 0; i < 8 && rc == LIBSSH2_ERROR_EAGAIN; i++)
+		rc = libssh2_sftp_close_handle(h);
 }
 
 static int need(struct transport *t, bool sftp, struct err *e)
@@ -1941,17 +1951,17 @@ static ssize_t read_some(struct remote_file *f, char *buf, size_t len, struct er
 			return 0;
 		}
 		/* libssh2 drops the short answer it got when a later one in the
-		 * same call fails: ask for less each time, until one answer is
-		 * all of it. */
-		if (stuck >= READ_RESUMES && len <= READ_MIN)
+		 * same call fails (and, in 1.10, leaks it): from here on, reads
+		 * small enough that libssh2 keeps one request in flight (it asks
+		 * for four times the read, in requests of up to 30,000 bytes), so
+		 * that a short answer is simply taken up by the next request. */
+		if (stuck >= READ_RESUMES)
 			return err_set(e, RV_FAIL, "cannot read %s on %s: the server stops sending at "
 				       "byte %llu of %llu (%s); try again", f->path, t->host,
 				       (unsigned long long)f->offset, (unsigned long long)f->size,
 				       n < 0 ? last_error(t) : "end of file"), -1;
-		if (len > READ_MIN) {
-			len = len / 4 > READ_MIN ? len / 4 : READ_MIN;
-			f->read_cap = len;
-		}
+		if (len > READ_SERIAL)
+			len = f->read_cap = READ_SERIAL;
 		read_resume(f);
 	}
 }

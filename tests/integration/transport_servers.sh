@@ -121,6 +121,11 @@ srv_stop sshd "$T_TMP/banner"
 
 # ---- AsyncSSH -----------------------------------------------------------
 if srv_try asyncssh "$T_TMP/short" --short-read 16384; then
+	# libssh2 1.10 leaks the answer it drops with "Read Packet At
+	# Unexpected Offset" (sftp.c, sftp_read returns without freeing it):
+	# once per file read from such a server, not revault's to free.
+	asan_before=${ASAN_OPTIONS:-}
+	export ASAN_OPTIONS=${ASAN_OPTIONS/detect_leaks=1/detect_leaks=0}
 	setup short "sftp://127.0.0.1:$ASYNCSSH_PORT$ASYNCSSH_ROOT" "$ASYNCSSH_USER" "$ASYNCSSH_KEY"
 	rv_ok "short reads: backup" backup
 	rv verify latest
@@ -139,6 +144,7 @@ if srv_try asyncssh "$T_TMP/short" --short-read 16384; then
 	rv verify latest
 	expect_rc 0 "short reads: a 20 KB revision verifies"
 	grep -q 'tamper' <<<"$ERR" && fail "short reads: called tampering: $ERR" || pass
+	export ASAN_OPTIONS=$asan_before
 	srv_stop asyncssh "$T_TMP/short"
 fi
 
