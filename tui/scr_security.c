@@ -262,6 +262,14 @@ static int security_key(struct app *a, void *st, int ch)
 		from_paper(a);
 		break;
 	case S_PROTECTED:
+		/* Off means the next backup is neither encrypted nor signed:
+		 * asked as key generation asks, starting on No. */
+		if (a->settings.security.protected_ &&
+		    !dialog_confirm("Turn protection off",
+				    "Backups made from now on will be neither encrypted nor signed: anyone with "
+				    "access to the server could read or change them. Turn protection off?",
+				    ROLE_WARNING))
+			break;
 		toggle(a, "security.protected", a->settings.security.protected_);
 		break;
 	case S_ENFORCED:

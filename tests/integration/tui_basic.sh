@@ -71,8 +71,17 @@ for mode in $TUI_MODES; do
 	[ "$("$REVAULT" show | awk '$1 == "master_key.id" {print $2}')" = "$id" ] && pass ||
 		fail "[$mode] the default answer replaced the key"
 
-	# Protected toggle saves at once.
+	# Turning protection off asks first, on No: Enter keeps it on.
 	tui_keys p
+	tui_wait 'Turn protection off' "protected off asks"
+	tui_keys Enter
+	tui_wait 'Protected backups: on' "Enter on the default keeps protection"
+	run "$REVAULT" show
+	expect_out 'security.protected +on' "protected still on"
+	# Yes turns it off and saves at once.
+	tui_keys p
+	tui_wait 'Turn protection off' "protected off asks again"
+	tui_keys y
 	tui_wait 'Protected backups: off' "protected toggled"
 	run "$REVAULT" show
 	expect_out 'security.protected +off' "protected off saved"
