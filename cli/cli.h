@@ -36,6 +36,7 @@ struct cli_ctx {
 	const struct cli_cmd *cmd; /* the command being run */
 	FILE *out;
 	bool quiet;                /* -q: warnings to syslog only, not to stderr */
+	bool console;              /* run by the console: hints name its commands */
 	/* The options given, by their place in cmd->args.opts. */
 	bool opt_given[CLI_OPTS_MAX];
 	const char *opt_value[CLI_OPTS_MAX];

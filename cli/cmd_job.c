@@ -16,12 +16,14 @@
 #include "core/sources.h"
 #include "core/trust.h"
 #include "core/units.h"
+#include "core/url.h"
 #include "core/util.h"
 
 struct run {
 	struct cli_ctx *ctx;
 	bool tty_err;
 	bool progress;
+	bool no_terminal; /* a new host key came and nobody could be asked */
 };
 
 static void log_line(void *arg, int prio, const char *msg)
@@ -82,6 +84,12 @@ static bool answer_hostkey(struct run *r, struct job *j, bool yes)
 		"Compare with the server's own, read on the server:\n%s\n",
 		u->host, u->port, k->type, k->sha256, k->md5[0] != '\0' ? k->md5 : "(not available)",
 		fingerprint_server_hint(k->type, "  ", hint, sizeof(hint)));
+	if (!yes && !isatty(STDIN_FILENO)) {
+		/* Nobody was asked, so nothing was "not accepted": the end
+		 * of the run says what to do instead (no_terminal_error). */
+		r->no_terminal = true;
+		return false;
+	}
 	if (!yes)
 		line = ask_line("Type yes (or paste the fingerprint) to trust this key: ");
 	rc = trust_hostkey(&r->ctx->settings, r->ctx->settings_path, u->host, u->port, k, yes ? "yes" : line, &e);
@@ -91,6 +99,32 @@ static bool answer_hostkey(struct run *r, struct job *j, bool yes)
 	if (rc == RV_OK && (note = fingerprint_type_note(k->type)) != NULL)
 		cli_warn(r->ctx, note);
 	return rc == RV_OK;
+}
+
+/* The failure when a new host key could not be asked about: the question
+ * needs a terminal; the ways round it are --yes (the command line only) or
+ * a pin of the fingerprint the server's administrator reads out, spelt as
+ * the front end that ran the job takes it. */
+static int no_terminal_error(const struct run *r, const struct job *j, struct err *e)
+{
+	const struct sftp_url *u = job_server(j);
+	const char *type = job_hostkey(j)->type;
+	char where[URL_HOSTPORT_MAX];
+
+	url_format_hostport(u->host, u->port, URL_DEFAULT_PORT, where, sizeof(where));
+	if (r->ctx->console)
+		return err_reset(e, RV_HOSTKEY,
+			       "trusting the new host key of %s needs a terminal to answer on (stdin is not one): "
+			       "run `backup server authenticate` on a terminal, or pin the fingerprint the server's "
+			       "administrator gives you with `security ssh knownhost %s %s FINGERPRINT`; "
+			       "nothing was sent to the server",
+			       where, where, type);
+	return err_reset(e, RV_HOSTKEY,
+		       "trusting the new host key of %s needs a terminal to answer on (stdin is not one): run "
+		       "`revault authenticate` on a terminal, add --yes once the fingerprints above are checked, "
+		       "or pin the fingerprint the server's administrator gives you with "
+		       "`revault knownhost add %s %s FINGERPRINT`; nothing was sent to the server",
+		       where, where, type);
 }
 
 static void show_progress(struct run *r, struct job *j, time_t *last)
@@ -190,6 +224,8 @@ int cli_run_job(struct cli_ctx *ctx, enum job_kind kind, struct job_params *p, b
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
 	rc = job_result(j, e);
+	if (rc == RV_HOSTKEY && r.no_terminal)
+		rc = no_terminal_error(&r, j, e);
 	if (kind == JOB_LIST && rc == RV_OK) {
 		const struct revision *v;
 		size_t n = job_revisions(j, &v);

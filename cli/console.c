@@ -629,6 +629,7 @@ static int exec_console(struct cli_ctx *ctx, int argc, char **argv, struct err *
 
 	(void)argc;
 	(void)argv;
+	ctx->console = true;
 	c.terminal = isatty(STDIN_FILENO) != 0;
 	c.editor = c.terminal && isatty(STDOUT_FILENO) && !dumb_terminal();
 	console_edit_init(&c.ed, STDIN_FILENO, STDOUT_FILENO);

@@ -334,6 +334,12 @@ backup security key generate
 backup server authenticate"
 expect_rc 3 "authenticate from a script"
 expect_err 'SHA256:' "authenticate shows the fingerprint"
+# Nobody was asked: the question needs a terminal, and the pin is spelt
+# in the console's own words.
+expect_out '^% .*needs a terminal' "authenticate from a script: needs a terminal"
+expect_out "security ssh knownhost 127\.0\.0\.1:$SSHD_PORT ssh-ed25519 FINGERPRINT" \
+	"authenticate from a script: the console's pin command"
+grep -q 'not accepted' <<<"$OUT$ERR" && fail "authenticate from a script says not accepted" || pass
 rv show; grep -q '^known_host' <<<"$OUT" && fail "a script trusted a host key" || pass
 
 # Interactive: the operator compares and types yes.

@@ -114,6 +114,14 @@ expect_rc 3 "after removing the pin the host is unknown again"
 expect_err 'revault authenticate' "unknown host names the command"
 rv authenticate </dev/null
 [ "$RC" != 0 ] && pass || fail "authenticate without a terminal or --yes trusted the key"
+# A "yes" on a pipe is no answer: nobody was asked, so the question is
+# said to need a terminal (not "not accepted"), with the ways round it.
+rv authenticate <<<yes
+expect_rc 3 "authenticate with yes on a pipe"
+expect_err 'needs a terminal' "piped authenticate: the question needs a terminal"
+expect_err '--yes' "piped authenticate: points at --yes"
+expect_err "$(re "revault knownhost add $hp ssh-ed25519 FINGERPRINT")" "piped authenticate: points at the pin"
+grep -q 'not accepted' <<<"$ERR" && fail "piped authenticate says not accepted: $ERR" || pass
 rv knownhost list
 grep -qF "$SSHD_HOSTKEY_ED25519_SHA256" <<<"$OUT" && fail "an unconfirmed key was stored" || pass
 
