@@ -57,26 +57,94 @@ static const struct cli_cmd *find_cmd(int argc, char **argv, int *consumed)
 	return best;
 }
 
+void cli_print_wrapped(FILE *f, int col, int indent, const char *text)
+{
+	const char *p = text;
+	bool first = true; /* no blank before the first word of a line */
+
+	while (*p == ' ')
+		p++;
+	while (*p != '\0') {
+		size_t n = strcspn(p, " ");
+
+		if (!first && col + 1 + (int)n > CLI_HELP_WIDTH) {
+			fprintf(f, "\n%*s", indent, "");
+			col = indent;
+			first = true;
+		}
+		if (!first) {
+			fputc(' ', f);
+			col++;
+		}
+		fprintf(f, "%.*s", (int)n, p);
+		col += (int)n;
+		first = false;
+		p += n;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', f);
+}
+
+void cli_print_item(FILE *f, const char *name, int namecol, const char *text)
+{
+	int w = fprintf(f, "  %s", name);
+
+	if (w + 2 > namecol) {
+		fputc('\n', f);
+		w = 0;
+	}
+	fprintf(f, "%*s", namecol - w, "");
+	cli_print_wrapped(f, namecol, namecol, text);
+}
+
+/* The column where a command's help starts in revault --help. */
+#define USAGE_HELP_COL 30
+
 static void print_usage(FILE *f)
 {
-	fputs("usage: revault [-c FILE] [--mono] [--ascii] [--slow-link]    (text interface)\n"
+	fputs("usage: revault [-c FILE] [--mono] [--ascii] [--slow-link]   (text interface)\n"
 	      "       revault [-c FILE] [-q] COMMAND [ARGS]\n\n"
 	      "Keeps encrypted, signed revisions of this machine's files on an SFTP server.\n\n"
-	      "Commands:\n", f);
+	      "Commands (revault COMMAND --help for one):\n", f);
 	for (const struct cli_cmd *const *t = tables(); *t != NULL; t++)
 		for (const struct cli_cmd *c = *t; c->name != NULL; c++) {
-			char left[64];
+			char left[160];
 
-			snprintf(left, sizeof(left), "%s %s", c->name, c->usage ? c->usage : "");
-			fprintf(f, "  %-40s %s\n", left, c->help);
+			snprintf(left, sizeof(left), "%s%s%s", c->name, c->usage && c->usage[0] ? " " : "",
+				 c->usage ? c->usage : "");
+			cli_print_item(f, left, USAGE_HELP_COL, c->help);
 		}
-	fputs("\nOptions:\n"
-	      "  -c, --config FILE   settings file (default: $REVAULT_CONFIG, /etc/revault/revault.yaml\n"
-	      "                      as root, else $XDG_CONFIG_HOME/revault/revault.yaml)\n"
-	      "  -q, --quiet         errors and the summary only on stderr (warnings still go to syslog)\n"
-	      "  -h, --help          this help;  -V, --version  the version\n\n"
-	      "Exit status: 0 done; 1 failed (network, server, disk); 2 usage or settings;\n"
-	      "3 host key unknown or changed; 4 authentication refused; 5 integrity.\n", f);
+	fputs("\nOptions:\n", f);
+	cli_print_item(f, "-c, --config FILE", 22,
+		       "settings file (default: $REVAULT_CONFIG, /etc/revault/revault.yaml as root, else "
+		       "$XDG_CONFIG_HOME/revault/revault.yaml)");
+	cli_print_item(f, "-q, --quiet", 22, "errors and the summary only on stderr (warnings still go to syslog)");
+	cli_print_item(f, "-h, --help", 22, "this help");
+	cli_print_item(f, "-V, --version", 22, "the version");
+	cli_print_item(f, "--mono, --ascii", 22, "text interface: monochrome; lines drawn with + - |");
+	cli_print_item(f, "--slow-link", 22, "text interface: progress redrawn once a second");
+	fputs("\nExit status:\n  ", f);
+	cli_print_wrapped(f, 2, 2,
+			  "0 done; 1 failed (network, server, disk); 2 usage or settings; 3 host key unknown or "
+			  "changed; 4 authentication refused; 5 integrity (tampered, truncated, another key, "
+			  "unsigned while enforced); 6 done but incomplete (each entry left out named on stderr).");
+}
+
+static void print_cmd_help(FILE *f, const struct cli_cmd *cmd)
+{
+	char usage[160];
+
+	snprintf(usage, sizeof(usage), "revault %s%s%s", cmd->name, cmd->usage && cmd->usage[0] ? " " : "",
+		 cmd->usage ? cmd->usage : "");
+	fputs("usage: ", f);
+	cli_print_wrapped(f, 7, 4, usage);
+	fputs("  ", f);
+	cli_print_wrapped(f, 2, 2, cmd->help);
+	if (cmd->more_help != NULL) {
+		fputc('\n', f);
+		cmd->more_help(f);
+	}
 }
 
 int cli_usage(const struct cli_cmd *cmd, struct err *e)
@@ -211,7 +279,7 @@ static int run_command(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	for (int j = consumed; j < argc; j++) {
 		if (strcmp(argv[j], "--help") == 0 || strcmp(argv[j], "-h") == 0) {
-			printf("usage: revault %s %s\n  %s\n", cmd->name, cmd->usage ? cmd->usage : "", cmd->help);
+			print_cmd_help(stdout, cmd);
 			return RV_OK;
 		}
 	}

@@ -53,6 +53,9 @@ struct cli_cmd {
 	 * out (cli_flag, cli_opt_value). Returns an exit status; on failure e
 	 * holds the one line to print. */
 	int (*exec)(struct cli_ctx *ctx, int argc, char **argv, struct err *e);
+	/* More for `revault NAME --help` after the usage and help lines
+	 * (set lists its keys); NULL: nothing more. */
+	void (*more_help)(FILE *f);
 };
 
 /* Tables, each ended by an entry whose name is NULL. */
@@ -70,6 +73,18 @@ int cli_save(struct cli_ctx *ctx, struct err *e);
  * before the first line and two blanks before each other; with -q to
  * syslog only, as one line. */
 void cli_warn(const struct cli_ctx *ctx, const char *text);
+/* Help text is fitted to this many columns. */
+#define CLI_HELP_WIDTH 80
+/* Writes text from column col (where the caller left the line), wrapped
+ * at blanks to CLI_HELP_WIDTH columns with indent blanks before each
+ * further line, and ends the line. A word longer than a line is written
+ * whole. */
+void cli_print_wrapped(FILE *f, int col, int indent, const char *text);
+/* "  NAME" then text wrapped in a column from namecol, or on the next
+ * line when NAME does not fit before it: the layout of every list in the
+ * help (commands, options, keys). */
+void cli_print_item(FILE *f, const char *name, int namecol, const char *text);
+
 /* Usage error for the command: sets e (RV_USAGE) to "usage: revault NAME USAGE". */
 int cli_usage(const struct cli_cmd *cmd, struct err *e);
 

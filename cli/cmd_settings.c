@@ -38,20 +38,33 @@ static int exec_show(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 	return RV_OK;
 }
 
+#define KEYS_HELP_COL 28
+
+/* The keys of the settings table: those set takes, then the ones with
+ * commands of their own (their help names the command). */
+static void print_keys(FILE *f)
+{
+	char name[64];
+	const char *help;
+	bool settable;
+
+	for (int pass = 0; pass < 2; pass++) {
+		fputs(pass == 0 ? "Keys:\n" : "Set by commands of their own, not by set:\n", f);
+		for (size_t i = 0; settings_key_at(i, name, sizeof(name), &help, &settable); i++)
+			if (settable == (pass == 0))
+				cli_print_item(f, name, KEYS_HELP_COL, help);
+	}
+	fputs("An empty value is refused; revault unset KEY clears a key that may be absent.\n", f);
+}
+
 static int exec_set(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
 	int rc;
 
 	if (argc != 2) {
-		char name[64];
-		const char *help;
-
 		err_set(e, RV_USAGE, "usage: revault set KEY VALUE (keys: see `revault set --help`)");
-		if (argc == 0) {
-			fputs("keys:\n", stderr);
-			for (size_t i = 0; settings_key_at(i, name, sizeof(name), &help); i++)
-				fprintf(stderr, "  %-24s %s\n", name, help);
-		}
+		if (argc == 0)
+			print_keys(stderr);
 		return RV_USAGE;
 	}
 	if ((rc = settings_set(&ctx->settings, argv[0], argv[1], e)) != RV_OK)
@@ -169,7 +182,8 @@ const struct cli_cmd cli_settings_cmds[] = {
 	  .needs_settings = true, .args = { .min = 0, .max = 0 }, .exec = exec_show },
 	/* set checks its own count: its usage error lists the keys. */
 	{ .name = "set", .usage = "KEY VALUE", .help = "change a setting (revault set --help lists the keys)",
-	  .needs_settings = true, .args = { .min = 0, .max = CLI_ARGS_ANY }, .exec = exec_set },
+	  .needs_settings = true, .args = { .min = 0, .max = CLI_ARGS_ANY }, .exec = exec_set,
+	  .more_help = print_keys },
 	{ .name = "unset", .usage = "KEY", .help = "clear a setting that may be absent (user name, device, ...)",
 	  .needs_settings = true, .args = { .min = 1, .max = 1 }, .exec = exec_unset },
 	{ .name = "source add", .usage = "PATH", .help = "back up this file or directory",

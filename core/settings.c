@@ -213,19 +213,19 @@ static bool scalar_key(const struct keydef *d)
 	return d->kind != K_LIST && d->kind != K_PATHS && d->kind != K_HOSTS;
 }
 
-/* The settable keys in order, for help texts and completion. */
-bool settings_key_at(size_t i, char *name, size_t cap, const char **help)
+/* Every key of the table in order, for help texts: settable ones are
+ * those `revault set` takes. */
+bool settings_key_at(size_t i, char *name, size_t cap, const char **help, bool *settable)
 {
-	for (size_t k = 0; k < ARRAY_LEN(keydefs); k++) {
-		if (!keydefs[k].settable)
-			continue;
-		if (i-- == 0) {
-			snprintf(name, cap, "%s.%s", keydefs[k].section, keydefs[k].name);
-			*help = keydefs[k].help;
-			return true;
-		}
-	}
-	return false;
+	if (i >= ARRAY_LEN(keydefs))
+		return false;
+	if (keydefs[i].name != NULL)
+		snprintf(name, cap, "%s.%s", keydefs[i].section, keydefs[i].name);
+	else
+		snprintf(name, cap, "%s", keydefs[i].section);
+	*help = keydefs[i].help;
+	*settable = keydefs[i].settable;
+	return true;
 }
 
 static const struct keydef *keydef_find(const char *section, const char *name)

@@ -70,9 +70,11 @@ int settings_load(struct settings *s, const char *path, struct err *e);
  * fsync the directory), mode 0600. Creates the directory (0700) if needed. */
 int settings_save(const struct settings *s, const char *path, struct err *e);
 
-/* The i-th key settable with `revault set` ("section.name") and its help;
- * false past the last one. */
-bool settings_key_at(size_t i, char *name, size_t cap, const char **help);
+/* The i-th key of the settings ("section.name", or "section" for a
+ * record list), its help, and whether `revault set` takes it (the others
+ * have commands of their own, which their help names); false past the
+ * last one. */
+bool settings_key_at(size_t i, char *name, size_t cap, const char **help, bool *settable);
 
 /* Validates and sets one key; RV_USAGE with a message on bad input. An
  * empty value is refused, never taken as "the default". */
