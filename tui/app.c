@@ -21,10 +21,12 @@
 
 enum { G_HELP = 1, G_QUIT, G_BACK, G_REDRAW };
 
-static const struct keymap global_keys[] = {
-	{ KEY_F(1), G_HELP }, { '?', G_HELP }, { KEY_F(10), G_QUIT }, { 'q', G_QUIT },
-	{ KEY_ESC, G_BACK }, { KEY_CTRL('l'), G_REDRAW },
-	{ 0, 0 },
+const struct keybind app_keys[] = {
+	{ "F1", "?", "Help on the keys (? not in text fields)", G_HELP, { KEY_F(1), '?' } },
+	{ "F10", "q", "Quit (asks while a job runs; q not in text fields)", G_QUIT, { KEY_F(10), 'q' } },
+	{ NULL, "Esc", "Back, or cancel a dialog (No)", G_BACK, { KEY_ESC } },
+	{ NULL, "Ctrl-L", "Redraw the whole screen", G_REDRAW, { KEY_CTRL('l') } },
+	{ 0 },
 };
 
 static volatile sig_atomic_t curses_on;
@@ -177,7 +179,7 @@ static bool any_busy(struct app *a)
 
 static void global_key(struct app *a, int ch)
 {
-	switch (keymap_lookup(global_keys, ch)) {
+	switch (keybind_lookup(app_keys, ch)) {
 	case G_HELP:
 		if (a->stack[a->depth - 1].s != &screen_help)
 			app_push(a, &screen_help, (void *)a->stack[a->depth - 1].s);
@@ -234,7 +236,7 @@ static void loop(struct app *a)
 			continue;
 		}
 		if (LINES < APP_MIN_H || COLS < APP_MIN_W) {
-			if (keymap_lookup(global_keys, ch) == G_QUIT)
+			if (keybind_lookup(app_keys, ch) == G_QUIT)
 				a->quit = true;
 			continue;
 		}

@@ -12,6 +12,7 @@
 #include "themes/theme.h"
 #include "tui/tui.h"
 #include "widgets/keys.h"
+#include "widgets/menu.h"
 
 /* What a key or tick hook returns. */
 enum {
@@ -25,6 +26,12 @@ struct app;
 
 struct screen {
 	const char *title;
+	/* How help and hints name the screen: "Security". */
+	const char *name;
+	/* The menu whose letters the screen reads, for help: its items'
+	 * hotkeys, labels and hints are the screen's other keys. */
+	const struct menu_item *menu;
+	int menu_n;
 	void *(*enter)(struct app *a, void *arg);
 	void (*draw)(struct app *a, void *st);
 	int (*key)(struct app *a, void *st, int ch);
@@ -104,6 +111,10 @@ void app_job_stop(struct app_job *r);
 bool app_job_key_warning(const struct job *j);
 /* Shows a failed job's message in a dialog, such a key as that warning. */
 void app_job_failed(struct app *a, struct job *j, const char *what);
+
+/* The keys every screen has (help, quit, back, redraw), read by the loop
+ * and shown by help. */
+extern const struct keybind app_keys[];
 
 /* The screens. */
 extern const struct screen screen_main;

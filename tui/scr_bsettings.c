@@ -211,6 +211,7 @@ static void bs_leave(struct app *a, void *st)
 
 const struct screen screen_bsettings = {
 	.title = "revault: backup settings",
+	.name = "Backup settings",
 	.enter = bs_enter,
 	.draw = bs_draw,
 	.key = bs_key,

@@ -188,6 +188,7 @@ static void hosts_leave(struct app *a, void *st)
 
 const struct screen screen_hosts = {
 	.title = "revault: known hosts",
+	.name = "Known hosts",
 	.enter = hosts_enter,
 	.draw = hosts_draw,
 	.key = hosts_key,

@@ -222,6 +222,7 @@ static bool job_busy(struct app *a, void *st)
 
 const struct screen screen_job = {
 	.title = "revault: job",
+	.name = "Backup and restore progress",
 	.enter = job_enter,
 	.draw = job_draw,
 	.key = job_key,

@@ -128,6 +128,9 @@ static int main_key(struct app *a, void *st, int ch)
 
 const struct screen screen_main = {
 	.title = "revault: backups of this machine",
+	.name = "Main menu",
+	.menu = items,
+	.menu_n = 8,
 	.enter = main_enter,
 	.draw = main_draw,
 	.key = main_key,

@@ -262,6 +262,7 @@ static void restore_leave(struct app *a, void *st)
 
 const struct screen screen_restore = {
 	.title = "revault: restore",
+	.name = "Restore",
 	.enter = restore_enter,
 	.draw = restore_draw,
 	.key = restore_key,

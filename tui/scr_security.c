@@ -35,26 +35,34 @@ struct security {
 	struct menu menu;
 };
 
+/* The screen's letters, read by its menu and by help; the two switches
+ * show their state in a copy (set_labels). */
+static const struct menu_item items[S_COUNT] = {
+	[S_GENERATE] = { "Generate master key", 'g',
+		"A new random master key; the old one is kept beside it as master.key.old-DATE" },
+	[S_EXPORT] = { "Export key to a file", 'x',
+		"Writes the key wrapped under a passphrase; keep it off this machine" },
+	[S_IMPORT] = { "Import key from a file", 'i',
+		"Installs a key exported on another machine, to restore its backups" },
+	[S_PAPER] = { "Write the key down (paper)", 'w',
+		"Shows the key as four lines of hex with check digits, to copy onto paper" },
+	[S_FROM_PAPER] = { "Type a key from paper", 't',
+		"Installs a key written down with \"Write the key down\" on another machine" },
+	[S_PROTECTED] = { "Protected backups", 'p',
+		"on: every backup is encrypted and signed with the master key" },
+	[S_ENFORCED] = { "Enforced on restore", 'n',
+		"on: restore only protected backups that verify; refuse anything else" },
+};
+
 static void set_labels(struct app *a, struct security *s)
 {
-	snprintf(s->labels[0], sizeof(s->labels[0]), "Protected backups: %s",
+	memcpy(s->items, items, sizeof(items));
+	snprintf(s->labels[0], sizeof(s->labels[0]), "%s: %s", items[S_PROTECTED].label,
 		 a->settings.security.protected_ ? "on" : "off");
-	snprintf(s->labels[1], sizeof(s->labels[1]), "Enforced on restore: %s",
+	snprintf(s->labels[1], sizeof(s->labels[1]), "%s: %s", items[S_ENFORCED].label,
 		 a->settings.security.enforced ? "on" : "off");
-	s->items[S_GENERATE] = (struct menu_item){ "Generate master key", 'g',
-		"A new random master key; the old one is kept beside it as master.key.old-DATE" };
-	s->items[S_EXPORT] = (struct menu_item){ "Export key to a file", 'x',
-		"Writes the key wrapped under a passphrase; keep it off this machine" };
-	s->items[S_IMPORT] = (struct menu_item){ "Import key from a file", 'i',
-		"Installs a key exported on another machine, to restore its backups" };
-	s->items[S_PAPER] = (struct menu_item){ "Write the key down (paper)", 'w',
-		"Shows the key as four lines of hex with check digits, to copy onto paper" };
-	s->items[S_FROM_PAPER] = (struct menu_item){ "Type a key from paper", 't',
-		"Installs a key written down with \"Write the key down\" on another machine" };
-	s->items[S_PROTECTED] = (struct menu_item){ s->labels[0], 'p',
-		"on: every backup is encrypted and signed with the master key" };
-	s->items[S_ENFORCED] = (struct menu_item){ s->labels[1], 'n',
-		"on: restore only protected backups that verify; refuse anything else" };
+	s->items[S_PROTECTED].label = s->labels[0];
+	s->items[S_ENFORCED].label = s->labels[1];
 }
 
 static void *security_enter(struct app *a, void *arg)
@@ -306,6 +314,9 @@ static void security_leave(struct app *a, void *st)
 
 const struct screen screen_security = {
 	.title = "revault: security",
+	.name = "Security",
+	.menu = items,
+	.menu_n = S_COUNT,
 	.enter = security_enter,
 	.draw = security_draw,
 	.key = security_key,

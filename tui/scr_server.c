@@ -214,6 +214,7 @@ static void server_leave(struct app *a, void *st)
 
 const struct screen screen_server = {
 	.title = "revault: server",
+	.name = "Server",
 	.enter = server_enter,
 	.draw = server_draw,
 	.key = server_key,

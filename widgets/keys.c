@@ -48,14 +48,23 @@ int keys_get(WINDOW *w)
 	return KEY_ESC;
 }
 
-static bool keybind_end(const struct keybind *b)
+bool keybind_is_end(const struct keybind *b)
 {
 	return b->label == NULL && b->action == 0;
 }
 
+const char *keybind_name(const struct keybind *b, char *buf, size_t cap)
+{
+	if (b->fkey && b->letter)
+		snprintf(buf, cap, "%s/%s", b->fkey, b->letter);
+	else
+		snprintf(buf, cap, "%s", b->fkey ? b->fkey : b->letter ? b->letter : "");
+	return buf;
+}
+
 int keybind_lookup(const struct keybind *t, int key)
 {
-	for (; t != NULL && !keybind_end(t); t++)
+	for (; t != NULL && !keybind_is_end(t); t++)
 		for (int i = 0; i < KEYBIND_CODES && t->codes[i] != 0; i++)
 			if (t->codes[i] == key)
 				return t->action;
@@ -70,16 +79,13 @@ void keybar_draw(WINDOW *w, const struct keybind *items)
 	wattrset(w, theme_attr(ROLE_KEYLABEL));
 	for (int i = 0; i < maxx; i++)
 		waddch(w, ' ');
-	for (; items != NULL && !keybind_end(items); items++) {
+	for (; items != NULL && !keybind_is_end(items); items++) {
 		char key[24];
 		int need;
 
 		if (items->label == NULL)
 			continue;
-		if (items->fkey && items->letter)
-			snprintf(key, sizeof(key), "%s/%s", items->fkey, items->letter);
-		else
-			snprintf(key, sizeof(key), "%s", items->fkey ? items->fkey : items->letter ? items->letter : "");
+		keybind_name(items, key, sizeof(key));
 		need = (int)(strlen(key) + strlen(items->label)) + 2;
 		if (x + need > maxx)
 			break;

@@ -5,6 +5,8 @@
 #define REVAULT_WIDGETS_KEYS_H
 
 #include <curses.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 #define KEY_ESC 27
 #define KEY_TAB '\t'
@@ -43,6 +45,10 @@ struct keybind {
 
 /* The action bound to key, or 0 when none. */
 int keybind_lookup(const struct keybind *t, int key);
+/* The keys of a row as the bar and the help show them: "F5/a", "Esc". */
+const char *keybind_name(const struct keybind *b, char *buf, size_t cap);
+/* True for the row that ends a table. */
+bool keybind_is_end(const struct keybind *b);
 /* Draws the labelled rows on the last row of w. */
 void keybar_draw(WINDOW *w, const struct keybind *t);
 

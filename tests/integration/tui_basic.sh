@@ -156,7 +156,8 @@ for mode in $TUI_MODES; do
 	# Help from anywhere, with Esc 1 as the F1 twin.
 	tui_wait 'Main menu' "main again"
 	tui_keys Escape 1
-	tui_wait 'Esc then 1-9,0' "help via Esc 1"
+	tui_wait '^ revault: help' "help via Esc 1"
+	tui_wait 'Esc then 1-9, 0' "help lists the Esc-digit twins"
 	tui_keys Escape
 	tui_wait 'Main menu' "help closed"
 
