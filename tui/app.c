@@ -73,6 +73,7 @@ void app_status(struct app *a, enum theme_role role, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(a->status, sizeof(a->status), fmt, ap);
 	va_end(ap);
+	app_hint(a->status, sizeof(a->status));
 	a->status_role = role;
 	a->dirty = true;
 }

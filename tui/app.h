@@ -112,6 +112,12 @@ bool app_job_key_warning(const struct job *j);
 /* Shows a failed job's message in a dialog, such a key as that warning. */
 void app_job_failed(struct app *a, struct job *j, const char *what);
 
+/* tui/hints.c: rewrites each `revault ...` command a core message names
+ * as the screen and key that do it ("Security -> g Generate master key"). */
+void app_hint(char *msg, size_t cap);
+/* dialog_message with msg passed through app_hint. */
+void app_message(const char *title, const char *msg, enum theme_role role);
+
 /* The keys every screen has (help, quit, back, redraw), read by the loop
  * and shown by help. */
 extern const struct keybind app_keys[];

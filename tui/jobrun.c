@@ -161,10 +161,10 @@ void app_job_failed(struct app *a, struct job *j, const char *what)
 
 	job_result(j, &e);
 	if (app_job_key_warning(j)) {
-		dialog_message("WARNING: SERVER KEY CHANGED OR UNKNOWN", e.msg, ROLE_ERROR);
+		app_message("WARNING: SERVER KEY CHANGED OR UNKNOWN", e.msg, ROLE_ERROR);
 	} else {
 		snprintf(title, sizeof(title), "%s failed", what);
-		dialog_message(title, e.msg, ROLE_ERROR);
+		app_message(title, e.msg, ROLE_ERROR);
 	}
 	a->dirty = true;
 }

@@ -90,7 +90,7 @@ static void *bs_enter(struct app *a, void *arg)
 static void after(struct app *a, int rc, const struct err *e, const char *done)
 {
 	if (rc != RV_OK) {
-		dialog_message("Backup settings", e->msg, ROLE_ERROR);
+		app_message("Backup settings", e->msg, ROLE_ERROR);
 		return;
 	}
 	if (app_save(a) == RV_OK)

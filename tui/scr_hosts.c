@@ -110,7 +110,7 @@ static int add(struct app *a)
 		dialog_message("Pinned, with a warning", pin.note, ROLE_WARNING);
 	return SCR_REDRAW;
 refused:
-	dialog_message("Add a server key", e.msg, ROLE_ERROR);
+	app_message("Add a server key", e.msg, ROLE_ERROR);
 	return SCR_REDRAW;
 }
 

@@ -88,6 +88,7 @@ static void finish(struct app *a, struct jobscr *js)
 	/* Done with warnings (exit 6) is done: the summary says how many. */
 	snprintf(js->summary, sizeof(js->summary), "%s",
 		 done(js) ? job_summary(js->run.job) : js->err.msg);
+	app_hint(js->summary, sizeof(js->summary));
 	if (done(js) && js->req.kind == JOB_BACKUP) {
 		localtime_r(&now, &tm);
 		strftime(a->last_backup, sizeof(a->last_backup),

@@ -114,6 +114,7 @@ static void list_done(struct app *a, struct restore *r)
 
 	if (job_result(r->list_job.job, &e) != RV_OK) {
 		snprintf(r->error, sizeof(r->error), "%s", e.msg);
+		app_hint(r->error, sizeof(r->error));
 		app_status(a, ROLE_ERROR, "Listing failed");
 		app_job_failed(a, r->list_job.job, "Listing");
 		return;

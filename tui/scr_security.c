@@ -90,7 +90,7 @@ static void generate(struct app *a)
 	if (!exists && !dialog_confirm("Generate master key", "Generate a new master key now?", ROLE_NORMAL))
 		return;
 	if (keystore_generate(a->key_path, exists, &k, &e) != RV_OK) {
-		dialog_message("Generate master key", e.msg, ROLE_ERROR);
+		app_message("Generate master key", e.msg, ROLE_ERROR);
 		return;
 	}
 	keystore_clear(&k);
@@ -139,7 +139,7 @@ static void export_key(struct app *a)
 	}
 	keys_wipe(pass, sizeof(pass));
 	if (e.code != RV_OK)
-		dialog_message("Export master key", e.msg, ROLE_ERROR);
+		app_message("Export master key", e.msg, ROLE_ERROR);
 	else
 		app_status(a, ROLE_OK, "Key %s exported to %s", a->key_id, file);
 }
@@ -158,7 +158,7 @@ static void install_key(struct app *a, const char *title, struct master_key *k)
 	    keystore_install(a->key_path, k, exists, &e) == RV_OK)
 		app_status(a, ROLE_OK, "Key %s installed", id);
 	else if (e.code != RV_OK)
-		dialog_message(title, e.msg, ROLE_ERROR);
+		app_message(title, e.msg, ROLE_ERROR);
 	keystore_clear(k);
 	app_refresh_key(a);
 }
@@ -177,7 +177,7 @@ static void import_key(struct app *a)
 	rc = keystore_unwrap(file, pass, &k, &e);
 	keys_wipe(pass, sizeof(pass));
 	if (rc != RV_OK) {
-		dialog_message("Import master key", e.msg, ROLE_ERROR);
+		app_message("Import master key", e.msg, ROLE_ERROR);
 		return;
 	}
 	install_key(a, "Import master key", &k);
@@ -194,7 +194,7 @@ static void show_paper(struct app *a)
 			    "that this session is not being recorded. Show it?", ROLE_WARNING))
 		return;
 	if (keystore_load(a->key_path, &k, &e) != RV_OK) {
-		dialog_message("Write the key down", e.msg, ROLE_ERROR);
+		app_message("Write the key down", e.msg, ROLE_ERROR);
 		return;
 	}
 	paper = keystore_paper(&k);
@@ -227,7 +227,7 @@ static void from_paper(struct app *a)
 	rc = keystore_from_paper(text, &k, &e);
 	keys_wipe(text, sizeof(text));
 	if (rc != RV_OK) {
-		dialog_message("Type a key from paper", e.msg, ROLE_ERROR);
+		app_message("Type a key from paper", e.msg, ROLE_ERROR);
 		return;
 	}
 	install_key(a, "Type a key from paper", &k);

@@ -3,7 +3,8 @@
 # own tables, so Security's paper-key letters w and t are there; the
 # screen it was asked from comes first; every line is wrapped at a word
 # and none reaches the right edge (a line cut by the screen would); and
-# it scrolls to the other screens' keys.
+# it scrolls to the other screens' keys. Hints from core name the screen
+# and key, not the command line.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/tui.bash"
 set -e
@@ -44,5 +45,25 @@ for mode in $TUI_MODES; do
 	tui_wait 'Master key id' "Esc leaves help"
 	tui_keys q
 	tui_wait '^\[exit 0\]' "quit"
+
+	# A hint from core names the screen and key, not the command line:
+	# a backup without a master key points at Security -> g and -> i.
+	mkdir -p "$T_TMP/$mode/src"
+	"$REVAULT" set server.url sftp://127.0.0.1:1/x >/dev/null
+	"$REVAULT" source add "$T_TMP/$mode/src" >/dev/null
+	tui_start "$mode"
+	tui_wait 'Main menu' "main menu before the backup"
+	tui_keys b
+	tui_wait 'Backup failed' "backup without a master key fails"
+	tui_wait 'Security' "the hint is shown"
+	# The hint is wrapped over lines: read it as one.
+	text=$(tui_screen | sed -E 's/^ +//; s/ +$//' | tr '\n' ' ')
+	for want in 'Security (->|→) g Generate master key' 'Security (->|→) i Import key from a file'; do
+		grep -qE -- "$want" <<<"$text" && pass || fail "[$mode] the hint lacks /$want/: $text"
+	done
+	tui_absent 'revault key' "no command line in the hint"
+	tui_keys Escape
+	tui_keys q
+	tui_wait '^\[exit 0\]' "quit after the backup"
 done
 t_done
