@@ -131,6 +131,7 @@ struct transport {
 	double last_sent;      /* monotonic seconds of the last SFTP request */
 	bool idle_pending;     /* an idle request is out and its answer not yet taken */
 	bool fsync_refused;    /* warned once: the server refuses fsync@openssh.com */
+	bool closed_idle;      /* the SFTP channel was found closed while it was idle */
 };
 
 struct remote_file {
@@ -344,15 +345,32 @@ static void mark_dead(struct transport *t)
 		shutdown(fd, SHUT_RDWR);
 }
 
-/* The exit status the server sent for the SFTP channel, as " (exit status N)", or "". */
-static void exit_status_note(LIBSSH2_CHANNEL *ch, char *buf, size_t len)
+/* How the server says the program behind a channel ended: " (exit status
+ * N)", " (killed by signal NAME)", or "" when it said nothing (RFC 4254,
+ * 6.10). Returns the exit status, or -1 for a signal or nothing. */
+static int exit_note(LIBSSH2_CHANNEL *ch, char *buf, size_t len)
 {
-	int st = ch != NULL ? libssh2_channel_get_exit_status(ch) : 0;
+	char *sig = NULL;
+	size_t sig_len = 0;
+	int st;
 
+	buf[0] = '\0';
+	if (ch == NULL)
+		return -1;
+	if (libssh2_channel_get_exit_signal(ch, &sig, &sig_len, NULL, NULL, NULL, NULL) == 0 &&
+	    sig != NULL && sig_len > 0) {
+		snprintf(buf, len, " (killed by signal %.*s)", (int)(sig_len < 16 ? sig_len : 16), sig);
+		for (char *c = buf; *c != '\0'; c++)
+			if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+				*c = '?';
+		free(sig); /* libssh2's default allocator */
+		return -1;
+	}
+	free(sig);
+	st = libssh2_channel_get_exit_status(ch);
 	if (st != 0)
 		snprintf(buf, len, " (exit status %d)", st);
-	else
-		buf[0] = '\0';
+	return st != 0 ? st : -1;
 }
 
 static int session_error(struct transport *t, struct err *e, const char *what)
@@ -362,13 +380,15 @@ static int session_error(struct transport *t, struct err *e, const char *what)
 	if (atomic_load(&t->interrupted) || t->gave_up == GAVE_UP_CANCEL)
 		return interrupted_error(t, e);
 	if (t->gave_up == GAVE_UP_CLOSED) {
-		char note[40];
+		char note[48];
 
-		exit_status_note(t->sftp != NULL ? libssh2_sftp_get_channel(t->sftp) : NULL, note,
-				 sizeof(note));
+		exit_note(t->sftp != NULL ? libssh2_sftp_get_channel(t->sftp) : NULL, note, sizeof(note));
+		if (t->closed_idle)
+			return err_set(e, RV_FAIL, "%s: %s closed the SFTP channel%s while it was idle; "
+				       "if the server limits idle channels (OpenSSH's ChannelTimeout), "
+				       "give it 2 s or more", what, t->where, note);
 		return err_set(e, RV_FAIL, "%s: %s closed the SFTP channel%s; try again, and if it "
-			       "repeats see the server's log (a limit on idle channels, such as "
-			       "OpenSSH's ChannelTimeout?)", what, t->where, note);
+			       "repeats see the server's log", what, t->where, note);
 	}
 	if (t->gave_up == GAVE_UP_TIMEOUT || rc == LIBSSH2_ERROR_TIMEOUT) {
 		mark_dead(t);
@@ -575,8 +595,10 @@ static int need(struct transport *t, bool sftp, struct err *e)
 	if (t->session == NULL || (sftp && t->sftp == NULL))
 		return err_set(e, RV_FAIL, "internal error: not connected to %s", t->where);
 	idle_settle(t);
-	if (t->gave_up != GAVE_UP_NONE)
-		return session_error(t, e, "keep the SFTP channel open");
+	if (t->gave_up != GAVE_UP_NONE) {
+		t->closed_idle = t->gave_up == GAVE_UP_CLOSED;
+		return session_error(t, e, "while revault worked locally");
+	}
 	return RV_OK;
 }
 
@@ -687,11 +709,12 @@ static int handshake_error(struct transport *t, struct err *e)
 	    rc == LIBSSH2_ERROR_KEY_EXCHANGE_FAILURE) {
 		if (t->pinned_types != NULL && strstr(t->pinned_types, "ssh-rsa") != NULL)
 			return err_set(e, RV_HOSTKEY, "%s: the pinned host key type is ssh-rsa, which "
-				       "libssh2 %s cannot verify (no rsa-sha2 signatures): pin the server's "
-				       "ed25519 or ecdsa key instead (on the server: ssh-keygen -l -f "
+				       "libssh2 %s verifies only with SHA-1 signatures, and the server "
+				       "refuses those (OpenSSH 8.8 and later): pin the server's ed25519 or "
+				       "ecdsa key instead (on the server: ssh-keygen -l -f "
 				       "/etc/ssh/ssh_host_ed25519_key.pub; Dropbear: dropbearkey -y -f "
-				       "/etc/dropbear/dropbear_ed25519_host_key)",
-				       t->where, LIBSSH2_VERSION);
+				       "/etc/dropbear/dropbear_ed25519_host_key), or allow HostKeyAlgorithms "
+				       "+ssh-rsa there", t->where, LIBSSH2_VERSION);
 		if (t->pinned_types != NULL)
 			return err_set(e, RV_HOSTKEY, "%s does not offer a host key of the pinned type "
 				       "(%s): if its key changed, remove the old one with `revault knownhost "
@@ -1170,8 +1193,9 @@ static int stat_path(struct transport *t, const char *path, LIBSSH2_SFTP_ATTRIBU
 	return rc;
 }
 
-/* Printable ASCII from the start of buf, up to its first line's end, at
- * most out_len - 1 bytes: text a server printed, safe to show. */
+/* The first line of text in buf, as printable ASCII (other bytes as '?'),
+ * at most out_len - 1 bytes: it ends at a line's end or at the first
+ * other control byte (where binary, such as an SFTP packet, begins). */
 static void printable_line(const char *buf, size_t len, char *out, size_t out_len)
 {
 	size_t o = 0;
@@ -1179,12 +1203,9 @@ static void printable_line(const char *buf, size_t len, char *out, size_t out_le
 	for (size_t i = 0; i < len && o + 1 < out_len; i++) {
 		unsigned char ch = (unsigned char)buf[i];
 
-		if (ch == '\n' || ch == '\r') {
-			if (o > 0)
-				break;
-			continue;
-		}
-		out[o++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+		if (ch < 0x20 && ch != '\t')
+			break;
+		out[o++] = ch < 0x7f ? (char)ch : '?';
 	}
 	out[o] = '\0';
 }
@@ -1224,6 +1245,33 @@ static void probe_read(struct transport *p, LIBSSH2_CHANNEL *ch, struct probe_ou
 	}
 }
 
+/* Puts s in double quotes, within len bytes. */
+static void quote(char *s, size_t len)
+{
+	size_t n = strlen(s);
+
+	if (n + 3 > len)
+		n = len - 3;
+	memmove(s + 1, s, n);
+	s[0] = '"';
+	s[n + 1] = '"';
+	s[n + 2] = '\0';
+}
+
+/* Waits a moment for the channel's close: the exit status or signal comes
+ * before it. */
+static void probe_closed(struct transport *p, LIBSSH2_CHANNEL *ch)
+{
+	for (double until = mono_now() + 1.0; mono_now() < until;) {
+		struct pollfd pf = { .fd = atomic_load(&p->fd), .events = POLLIN };
+
+		if (libssh2_channel_wait_closed(ch) != LIBSSH2_ERROR_EAGAIN)
+			break;
+		if (poll(&pf, 1, (int)(WAIT_SLICE * 1000)) < 0 && errno != EINTR)
+			break;
+	}
+}
+
 /* A second connection's look at what the SFTP start on the first could not
  * tell (libssh2 1.10 keeps the channel of a start in progress to itself):
  * the same host key and login, then the sftp subsystem asked for by hand
@@ -1239,8 +1287,8 @@ static int sftp_probe(struct transport *t, struct err *e)
 	LIBSSH2_CHANNEL *ch = NULL;
 	struct err pe = { 0 };
 	struct probe_out o = { .got = 0 };
-	char line[100], eline[100], note[40];
-	int rc = RV_OK;
+	char line[100], eline[100], note[48], said[110] = "";
+	int rc = RV_OK, status;
 
 	p->host = xstrdup(t->host);
 	p->port = t->port;
@@ -1272,29 +1320,42 @@ static int sftp_probe(struct transport *t, struct err *e)
 	if (o.got > 0) {
 		probe_read(p, ch, &o, sizeof(o.out), mono_now() + 0.5);
 		printable_line(o.out, o.got, line, sizeof(line));
-		rc = err_set(e, RV_FAIL, "cannot start SFTP on %s: the server printed \"%s\" before its "
+		if (line[0] == '\0')
+			snprintf(line, sizeof(line), "an empty line");
+		else
+			quote(line, sizeof(line));
+		/* Text, then the end: the account's shell itself (nologin). */
+		if (libssh2_channel_eof(ch)) {
+			probe_closed(p, ch);
+			exit_note(ch, note, sizeof(note));
+			rc = err_set(e, RV_FAIL, "cannot start SFTP on %s: the server printed %s and closed the "
+				     "SFTP channel%s: the login shell of %s there ends the session (nologin?) "
+				     "or a login script exits; check that account", t->where, line, note, t->user);
+			goto out;
+		}
+		rc = err_set(e, RV_FAIL, "cannot start SFTP on %s: the server printed %s before its "
 			     "SFTP server: a login script of %s there (~/.bashrc, ~/.profile) prints text; "
 			     "make it print only in interactive shells", t->where, line, t->user);
 		goto out;
 	}
 	if (!libssh2_channel_eof(ch))
 		goto out; /* no answer yet: slow, not broken */
-	/* The exit status comes before the channel's close. */
-	for (double until = mono_now() + 1.0; mono_now() < until;) {
-		struct pollfd pf = { .fd = atomic_load(&p->fd), .events = POLLIN };
-
-		if (libssh2_channel_wait_closed(ch) != LIBSSH2_ERROR_EAGAIN)
-			break;
-		if (poll(&pf, 1, (int)(WAIT_SLICE * 1000)) < 0 && errno != EINTR)
-			break;
-	}
-	exit_status_note(ch, note, sizeof(note));
+	probe_closed(p, ch);
+	status = exit_note(ch, note, sizeof(note));
 	printable_line(o.errs, o.egot, eline, sizeof(eline));
-	rc = err_set(e, RV_FAIL, "cannot start SFTP on %s: the server closed the SFTP channel at once%s%s%s%s: "
-		     "its SFTP server program is missing or fails; enable the sftp subsystem (OpenSSH: "
-		     "Subsystem in sshd_config; Dropbear: install /usr/lib/sftp-server, Debian package "
-		     "openssh-sftp-server)", t->where, note, eline[0] != '\0' ? ", saying \"" : "", eline,
-		     eline[0] != '\0' ? "\"" : "");
+	if (eline[0] != '\0') {
+		quote(eline, sizeof(eline));
+		snprintf(said, sizeof(said), ", saying %s", eline);
+	}
+	if (status == 127)
+		rc = err_set(e, RV_FAIL, "cannot start SFTP on %s: the server closed the SFTP channel at once%s%s: "
+			     "its SFTP server program is missing; install it (Debian: openssh-sftp-server, "
+			     "which Dropbear runs as /usr/lib/sftp-server) or fix the Subsystem line in "
+			     "sshd_config", t->where, note, said);
+	else
+		rc = err_set(e, RV_FAIL, "cannot start SFTP on %s: the server closed the SFTP channel at once%s%s: "
+			     "its SFTP server does not start; see the server's log (the sftp subsystem, a "
+			     "ChrootDirectory's owner and modes, the account)", t->where, note, said);
 out:
 	if (ch != NULL)
 		libssh2_channel_free(ch);

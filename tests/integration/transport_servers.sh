@@ -119,6 +119,18 @@ expect_err 'printed "Welcome to branch 7"' "a login script prints text: said so"
 elapsed_below 10 "a login script prints text"
 srv_stop sshd "$T_TMP/banner"
 
+# The account's shell prints and ends (nologin): not blamed on a script.
+srv_start sshd "$T_TMP/nologin" --subsystem "echo This account is currently not available.; exit 1"
+rv_setup "$T_TMP/nologin" "sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT" "$SSHD_USER" "$SSHD_KEY" dev-nologin "$src"
+rv_trust
+rv list
+expect_rc 1 "a shell that ends the session"
+expect_one_line "a shell that ends the session"
+expect_err 'printed "This account is currently not available." and closed the SFTP channel \(exit status 1\)' \
+	"a shell that ends the session: said so"
+grep -q 'bashrc' <<<"$ERR" && fail "a shell that ends the session: blamed on a login script: $ERR" || pass
+srv_stop sshd "$T_TMP/nologin"
+
 # ---- AsyncSSH -----------------------------------------------------------
 if srv_try asyncssh "$T_TMP/short" --short-read 16384; then
 	# libssh2 1.10 leaks the answer it drops with "Read Packet At
