@@ -1016,11 +1016,23 @@ const char *settings_known_host_fingerprint(const struct known_host *k)
  * line lists each row's word and value ("backup server url U username N"),
  * and is left out when none is set; a comment line is "! key value" for the
  * first row, a later row adding "(word value)", one line per list entry. */
+/* v as one word of the console's grammar (cli/console_parse.c): in double
+ * quotes when it is empty or holds a blank, so that the line reads back
+ * to the same value. Returns v, or a quoted copy in *heap (freed by the
+ * caller). */
+static const char *console_word(const char *v, char **heap)
+{
+	if (v[0] != '\0' && strpbrk(v, " \t") == NULL)
+		return v;
+	*heap = xasprintf("\"%s\"", v);
+	return *heap;
+}
+
 static void print_console_line(const struct settings *s, FILE *out, unsigned line, const char *mask)
 {
 	const struct keydef *first = NULL;
 	bool started = false;
-	char buf[32];
+	char buf[32], *heap = NULL;
 
 	for (size_t i = 0; i < ARRAY_LEN(keydefs); i++) {
 		const struct keydef *d = &keydefs[i];
@@ -1065,15 +1077,17 @@ static void print_console_line(const struct settings *s, FILE *out, unsigned lin
 		if (v == NULL)
 			continue;
 		if (d->command != NULL && d->word != NULL)
-			fprintf(out, "%s %s %s", started ? "" : d->command, d->word, v);
+			fprintf(out, "%s %s %s", started ? "" : d->command, d->word, console_word(v, &heap));
 		else if (d->command != NULL)
-			fprintf(out, "%s %s", d->command, v);
+			fprintf(out, "%s %s", d->command, console_word(v, &heap));
 		else if (started)
 			fprintf(out, " (%s %s)", d->word, v);
 		else if (d == first)
 			fprintf(out, "! %s.%s %s", d->section, d->name, v);
 		else
 			continue; /* an addition to a line that is left out */
+		free(heap);
+		heap = NULL;
 		started = true;
 	}
 	if (started)

@@ -58,6 +58,29 @@ else
 fi
 grep -q mainserver <<<"$OUT$ERR" && fail "the password reached the output" || pass
 
+# Values with blanks come out quoted, and the lines read back to the same
+# settings.
+cfg_main=$cfg
+cfg=$T_TMP/blanks/revault.yaml
+mkdir -p "$T_TMP/blanks"
+console 'config t
+backup server username "a b"
+backup server url "sftp://host/dir with space"
+end
+show running-config'
+expect_rc 0 "values with blanks"
+expect_out '^backup server url "sftp://host/dir with space" username "a b"$' "running-config quotes blanks"
+line=$(grep '^backup server url' <<<"$OUT")
+cfg=$T_TMP/blanks2/revault.yaml
+mkdir -p "$T_TMP/blanks2"
+console "config t
+$line
+end
+show running-config"
+expect_rc 0 "the quoted line read back"
+expect_out '^backup server url "sftp://host/dir with space" username "a b"$' "the quoted line reads back the same"
+cfg=$cfg_main
+
 rv() { run "$REVAULT" -c "$cfg" "$@"; }
 rv show
 expect_rc 0 "show after the script"
