@@ -54,3 +54,47 @@ user_key() {
 	chmod 600 "$key"
 	echo "$key"
 }
+
+# test_account DIR PREFIX: makes (or reuses) DIR's throwaway local account,
+# PREFIX-xxxxxx, with a home, a /bin/sh shell and a random password kept
+# only in DIR/pw (0600; set through chpasswd on stdin, never on a command
+# line). Sets acct and home. DIR/account names it; DIR/account_created
+# marks an account this DIR made, the only kind test_account_remove removes.
+test_account() {
+	local dir=$1 prefix=$2 pass
+
+	command -v useradd >/dev/null && command -v chpasswd >/dev/null ||
+		skip "useradd or chpasswd is missing: apt-get install passwd"
+	acct=$(cat "$dir/account" 2>/dev/null || true)
+	if [ -z "$acct" ] || ! getent passwd "$acct" >/dev/null; then
+		rm -f "$dir/account_created" "$dir/pw"
+		acct=$prefix-$(tr -dc 'a-z0-9' </dev/urandom | head -c 6)
+		useradd -m -s /bin/sh -c "revault test account" "$acct" 2>"$dir/useradd.err" ||
+			die "useradd $acct failed: $(head -1 "$dir/useradd.err")"
+		printf '%s\n' "$acct" >"$dir/account"
+		: >"$dir/account_created"
+	fi
+	if [ ! -s "$dir/pw" ]; then
+		pass=$(openssl rand -base64 18 2>/dev/null || tr -dc 'A-Za-z0-9' </dev/urandom | head -c 24)
+		(umask 077 && printf '%s\n' "$pass" >"$dir/pw")
+		printf '%s:%s\n' "$acct" "$pass" | chpasswd || die "chpasswd for $acct failed"
+		pass=""
+	fi
+	chmod 600 "$dir/pw"
+	home=$(getent passwd "$acct" | cut -d: -f6)
+	[ -n "$home" ] && [ -d "$home" ] || die "$acct has no home folder"
+}
+
+# test_account_remove DIR PREFIX: removes DIR's account, only when DIR made
+# it and its name has PREFIX.
+test_account_remove() {
+	local dir=$1 prefix=$2 user
+
+	[ -f "$dir/account_created" ] || return 0
+	user=$(cat "$dir/account" 2>/dev/null)
+	case $user in
+	"$prefix"-*) userdel -f -r "$user" >/dev/null 2>&1 ;;
+	esac
+	rm -f "$dir/account_created" "$dir/account" "$dir/pw"
+	return 0
+}

@@ -42,51 +42,17 @@ usage() {
 	exit 2
 }
 
-# The account goes only when this DIR made it.
-remove_account() {
-	local dir=$1 user
-
-	[ -f "$dir/account_created" ] || return 0
-	user=$(cat "$dir/account" 2>/dev/null)
-	case $user in
-	revault-db-*) userdel -f -r "$user" >/dev/null 2>&1 ;;
-	esac
-	rm -f "$dir/account_created" "$dir/account" "$dir/pw"
-	return 0
-}
-
 do_stop() {
 	stop_pidfile "$1/dropbear.pid"
-	remove_account "$1"
+	test_account_remove "$1" revault-db
 }
 
 # account DIR KEY: makes (or reuses) the account of DIR and authorises KEY;
 # sets acct and home, and writes DIR/pw.
 account() {
-	local dir=$1 key=$2 pass
+	local dir=$1 key=$2
 
-	if ! command -v useradd >/dev/null || ! command -v chpasswd >/dev/null; then
-		skip "useradd or chpasswd is missing: apt-get install passwd"
-	fi
-	acct=$(cat "$dir/account" 2>/dev/null || true)
-	if [ -z "$acct" ] || ! getent passwd "$acct" >/dev/null; then
-		rm -f "$dir/account_created" "$dir/pw"
-		acct=revault-db-$(tr -dc 'a-z0-9' </dev/urandom | head -c 6)
-		useradd -m -s /bin/sh -c "revault test account" "$acct" 2>"$dir/useradd.err" ||
-			die "useradd $acct failed: $(head -1 "$dir/useradd.err")"
-		printf '%s\n' "$acct" >"$dir/account"
-		: >"$dir/account_created"
-	fi
-	if [ ! -s "$dir/pw" ]; then
-		pass=$(openssl rand -base64 18 2>/dev/null || tr -dc 'A-Za-z0-9' </dev/urandom | head -c 24)
-		(umask 077 && printf '%s\n' "$pass" >"$dir/pw")
-		printf '%s:%s\n' "$acct" "$pass" | chpasswd || die "chpasswd for $acct failed"
-		pass=""
-	fi
-	chmod 600 "$dir/pw"
-	home=$(getent passwd "$acct" | cut -d: -f6)
-	[ -n "$home" ] || die "$acct has no home folder"
-	[ -d "$home" ] || die "$acct has no home folder ($home)"
+	test_account "$dir" revault-db
 	# Dropbear refuses keys in a home, ~/.ssh or file others may write.
 	mkdir -p "$home/.ssh" "$home/backup" || die "cannot create $home/.ssh or $home/backup"
 	cat "$key.pub" >"$home/.ssh/authorized_keys" || die "cannot write $home/.ssh/authorized_keys"
@@ -162,13 +128,13 @@ do_start() {
 		wait "$pid" 2>/dev/null
 		rm -f "$dir/dropbear.pid"
 		grep -qi 'address already in use' "$dir/dropbear.log" 2>/dev/null || {
-			remove_account "$dir"
+			test_account_remove "$dir" revault-db
 			die "dropbear did not listen within 10 s: $(tail -1 "$dir/dropbear.log" 2>/dev/null)"
 		}
-		[ -z "$fixed" ] || { remove_account "$dir"; die "port $fixed is taken"; }
+		[ -z "$fixed" ] || { test_account_remove "$dir" revault-db; die "port $fixed is taken"; }
 		port=""
 	done
-	[ -s "$dir/dropbear.pid" ] || { remove_account "$dir"; die "no free port after 5 attempts: see $dir/dropbear.log"; }
+	[ -s "$dir/dropbear.pid" ] || { test_account_remove "$dir" revault-db; die "no free port after 5 attempts: see $dir/dropbear.log"; }
 	pid=$(cat "$dir/dropbear.pid")
 
 	{

@@ -51,49 +51,19 @@ usage() {
 	exit 2
 }
 
-# The account made by --password-user goes only when this DIR made it.
-remove_pw_user() {
-	local dir=$1 user
-
-	[ -f "$dir/pw_created" ] || return 0
-	user=$(cat "$dir/pw_user" 2>/dev/null)
-	case $user in
-	revault-pw-*) userdel -f -r "$user" >/dev/null 2>&1 ;;
-	esac
-	rm -f "$dir/pw_created" "$dir/pw_user" "$dir/pw"
-	return 0
-}
-
 do_stop() {
 	stop_pidfile "$1/sshd.pid"
-	remove_pw_user "$1"
+	test_account_remove "$1" revault-pw
 }
 
-# pw_user DIR: makes (or reuses) the password account of DIR; sets pwuser,
-# pwhome and writes DIR/pw.
+# pw_user DIR: the password account of DIR (test_account), with a
+# writable ~/backup; sets pwuser and pwhome.
 pw_user() {
-	local dir=$1 pass
+	local acct home
 
-	command -v useradd >/dev/null && command -v chpasswd >/dev/null ||
-		skip "useradd or chpasswd is missing: apt-get install passwd"
-	pwuser=$(cat "$dir/pw_user" 2>/dev/null || true)
-	if [ -z "$pwuser" ] || ! getent passwd "$pwuser" >/dev/null; then
-		rm -f "$dir/pw_created" "$dir/pw"
-		pwuser=revault-pw-$(tr -dc 'a-z0-9' </dev/urandom | head -c 6)
-		useradd -m -s /bin/sh -c "revault test account" "$pwuser" 2>"$dir/useradd.err" ||
-			die "useradd $pwuser failed: $(head -1 "$dir/useradd.err")"
-		printf '%s\n' "$pwuser" >"$dir/pw_user"
-		: >"$dir/pw_created"
-	fi
-	if [ ! -s "$dir/pw" ]; then
-		pass=$(openssl rand -base64 18 2>/dev/null || tr -dc 'A-Za-z0-9' </dev/urandom | head -c 24)
-		(umask 077 && printf '%s\n' "$pass" >"$dir/pw")
-		# chpasswd reads user:password on stdin: nothing on a command line.
-		printf '%s:%s\n' "$pwuser" "$pass" | chpasswd || die "chpasswd for $pwuser failed"
-		pass=""
-	fi
-	chmod 600 "$dir/pw"
-	pwhome=$(getent passwd "$pwuser" | cut -d: -f6)
+	test_account "$1" revault-pw
+	pwuser=$acct
+	pwhome=$home
 	mkdir -p "$pwhome/backup" && chown "$pwuser:" "$pwhome/backup" && chmod 700 "$pwhome/backup" ||
 		die "cannot create $pwhome/backup"
 }
@@ -151,7 +121,7 @@ do_start() {
 	mkdir -p "$dir" "$dir/srv" || die "cannot create $dir"
 	dir=$(cd "$dir" && pwd)
 	stop_pidfile "$dir/sshd.pid"
-	[ "$with_pw" = 1 ] || remove_pw_user "$dir"
+	[ "$with_pw" = 1 ] || test_account_remove "$dir" revault-pw
 	rm -f "$dir"/hostkey_* "$dir/env" "$dir/sshd.log"
 	[ "$with_pw" = 0 ] || pw_user "$dir"
 
