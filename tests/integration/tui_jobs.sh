@@ -14,19 +14,6 @@ need_cmd python3 python3
 srv_start sshd "$T_TMP/sshd"
 url="sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT"
 
-flip_byte() {
-	python3 - "$1" <<'PY'
-import os, sys
-p = sys.argv[1]
-n = os.path.getsize(p)
-with open(p, "r+b") as f:
-    f.seek(n // 2)
-    b = f.read(1)
-    f.seek(n // 2)
-    f.write(bytes([b[0] ^ 0x55]))
-PY
-}
-
 # cron_backup WHAT: the job behind the result screen holds no lock: a
 # backup from the shell, with the same settings and state folder, runs.
 cron_backup() {

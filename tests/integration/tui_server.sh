@@ -20,19 +20,6 @@ hp="127.0.0.1:$SSHD_PORT"
 # tui_wait_fixed TEXT DESCRIPTION: like tui_wait, for text with regex characters.
 tui_wait_fixed() { tui_wait "$(printf '%s' "$1" | sed 's/[][\.*^$+?(){}|/]/\\&/g')" "$2"; }
 
-flip_byte() {
-	python3 - "$1" <<'PY'
-import os, sys
-p = sys.argv[1]
-n = os.path.getsize(p)
-with open(p, "r+b") as f:
-    f.seek(n // 2)
-    b = f.read(1)
-    f.seek(n // 2)
-    f.write(bytes([b[0] ^ 0x55]))
-PY
-}
-
 # restore_into ROW_KEYS DIR: from the picker, restore the selected row into DIR.
 restore_into() {
 	tui_keys r

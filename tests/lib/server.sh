@@ -169,6 +169,21 @@ $d"
 # tree_sum DIR: one checksum of the whole description of DIR.
 tree_sum() { tree_describe "$1" | sha256sum | awk '{print $1}'; }
 
+# flip_byte FILE: flips the bits of the byte in the middle of FILE (a
+# revision on the server, damaged in place).
+flip_byte() {
+	python3 - "$1" <<'PY'
+import os, sys
+p = sys.argv[1]
+n = os.path.getsize(p)
+with open(p, "r+b") as f:
+    f.seek(n // 2)
+    b = f.read(1)
+    f.seek(n // 2)
+    f.write(bytes([b[0] ^ 0x55]))
+PY
+}
+
 # random_file PATH BYTES: incompressible data.
 random_file() { head -c "$2" /dev/urandom >"$1"; }
 
