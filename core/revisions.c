@@ -210,14 +210,10 @@ int revisions_load(struct job *j, bool headers)
 			err_clear(&e);
 			continue;
 		}
-		while (got < sizeof(buf)) {
-			long k = remote_read(f, buf + got, sizeof(buf) - got, &e);
+		{
+			long k = remote_read_head(f, buf, sizeof(buf), &e);
 
-			if (k <= 0)
-				break;
-			got += (size_t)k;
-			if (container_header_parse(buf, got, &h, &hl) != CONTAINER_INCOMPLETE)
-				break;
+			got = k > 0 ? (size_t)k : 0;
 		}
 		remote_close(f);
 		if (e.code != RV_OK)

@@ -1717,8 +1717,10 @@ static struct remote_file *open_file(struct transport *t, const char *path, bool
 	f->path = xstrdup(path);
 	f->writing = writing;
 	f->size = REMOTE_SIZE_UNKNOWN;
-	/* Uploads: a window of unacknowledged bytes plus room to append. */
-	f->buf = xmalloc(writing ? WRITE_BUF : READ_CHUNK);
+	/* Uploads: a window of unacknowledged bytes plus room to append.
+	 * Downloads take theirs at the first small read (remote_read). */
+	if (writing)
+		f->buf = xmalloc(WRITE_BUF);
 	return f;
 }
 
@@ -1878,28 +1880,20 @@ int remote_flush(struct remote_file *f, struct err *e)
 	}
 }
 
-static ssize_t read_some(struct remote_file *f, char *buf, size_t len, struct err *e);
-
 /* Reads back the first bytes of what is now at path: true when they are
- * the ones f wrote (head, head_len). Asks for those bytes only (libssh2
- * reads ahead four times what it is asked for). */
+ * the ones f wrote (head, head_len). */
 static bool is_ours(struct transport *t, const char *path, const uint8_t *head, size_t head_len,
 		    struct err *e)
 {
-	struct remote_file *r = open_file(t, path, false, e);
-	char back[HEAD_CHECK];
-	size_t got = 0;
-	ssize_t n = 1;
+	struct remote_file *r = transport_open(t, path, REMOTE_SIZE_UNKNOWN, e);
+	uint8_t back[HEAD_CHECK];
+	long n;
 
 	if (r == NULL)
 		return false;
-	r->size = head_len;
-	while (got < head_len && (n = read_some(r, back + got, head_len - got, e)) > 0) {
-		got += (size_t)n;
-		r->offset += (uint64_t)n;
-	}
+	n = remote_read_head(r, back, head_len, e);
 	remote_close(r);
-	return n >= 0 && got == head_len && memcmp(back, head, head_len) == 0;
+	return n == (long)head_len && memcmp(back, head, head_len) == 0;
 }
 
 int remote_commit(struct remote_file *f, const char *final_path, bool *renamed, struct err *e)
@@ -2027,6 +2021,31 @@ static ssize_t read_some(struct remote_file *f, char *buf, size_t len, struct er
 	}
 }
 
+long remote_read_head(struct remote_file *f, void *buf, size_t len, struct err *e)
+{
+	uint64_t size = f->size;
+	size_t got = 0;
+
+	if (size != REMOTE_SIZE_UNKNOWN && size - f->offset < len)
+		len = (size_t)(size - f->offset);
+	/* Resumed short answers stop at what was asked for. */
+	f->size = f->offset + len;
+	while (got < len) {
+		ssize_t n = read_some(f, (char *)buf + got, len - got, e);
+
+		if (n < 0) {
+			f->size = size;
+			return -1;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		f->offset += (uint64_t)n;
+	}
+	f->size = size;
+	return (long)got;
+}
+
 long remote_read(struct remote_file *f, void *buf, size_t len, struct err *e)
 {
 	/* A large buffer is filled by libssh2 itself, which then asks for four
@@ -2038,6 +2057,8 @@ long remote_read(struct remote_file *f, void *buf, size_t len, struct err *e)
 	if (f->start == f->end) {
 		if (f->eof || len == 0)
 			return 0;
+		if (!direct && f->buf == NULL)
+			f->buf = xmalloc(READ_CHUNK);
 		n = read_some(f, direct ? (char *)buf : (char *)f->buf, direct ? len : READ_CHUNK, e);
 		if (n < 0)
 			return -1;

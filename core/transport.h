@@ -139,6 +139,12 @@ void remote_abort(struct remote_file *f);
 struct remote_file *transport_open(struct transport *t, const char *path, uint64_t size,
 				   struct err *e);
 long remote_read(struct remote_file *f, void *buf, size_t len, struct err *e);
+/* Reads the next len bytes (fewer at the end of the file) asking the
+ * server for those only: libssh2 reads ahead four times what it is asked,
+ * and remote_read asks for 2 MiB, so a revision's 1 KiB header read
+ * through it cost 8 MiB. Short answers are resumed as in remote_read.
+ * Returns the bytes read, or -1 (e set). */
+long remote_read_head(struct remote_file *f, void *buf, size_t len, struct err *e);
 void remote_close(struct remote_file *f);
 
 #endif

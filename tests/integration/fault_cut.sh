@@ -192,6 +192,17 @@ proxy_stop
 expect_rc 0 "restore through a 20 s pause with server.timeout 40"
 [ "$(cat "$T_TMP/pause-out$src/data/version" 2>/dev/null)" = pause ] && pass ||
 	fail "the paused restore did not bring back the paused backup"
+
+# `list` reads each protected revision's header only: with every revision
+# here 20 MB, a read-ahead of megabytes per header shows at once.
+n=$(rv_revisions | wc -l)
+proxy_start count-list "$SSHD_PORT" --listen "127.0.0.1:$PP"
+rv list
+proxy_stop
+expect_rc 0 "list through a counting proxy"
+listed=$(proxy_total count-list 1 down)
+[ -n "$listed" ] && [ "$listed" -lt $((64 * 1024 + n * 16 * 1024)) ] && pass ||
+	fail "list of $n revisions moved ${listed:-?} bytes down: more than their headers"
 via_direct
 
 t_done
