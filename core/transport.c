@@ -1484,6 +1484,12 @@ int transport_mkdirs(struct transport *t, const char *path, struct err *e)
 
 	if (need(t, true, e) != RV_OK)
 		return e->code;
+	/* Most often it is there already: one round trip instead of one per
+	 * component. */
+	if (is_dir(t, path))
+		return RV_OK;
+	if (t->gave_up != GAVE_UP_NONE)
+		return session_error(t, e, "cannot look at the directory");
 	p = xstrdup(path);
 	len = strlen(p);
 	for (size_t i = 1; i <= len && rc == RV_OK; i++) {

@@ -87,7 +87,9 @@ struct remote_entry {
 			    * symlink shows as what it points to) */
 };
 
-/* Paths are absolute on the server. */
+/* Paths are absolute on the server. transport_mkdirs looks at the whole
+ * path first (one round trip when it exists), then makes each missing
+ * component. */
 int transport_mkdirs(struct transport *t, const char *path, struct err *e);
 /* The entries of dir, without . and .. and without names longer than 255
  * bytes (skipped); *out is allocated (remote_entries_free). A listing of
