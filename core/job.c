@@ -98,7 +98,7 @@ static const char *phase_for(const struct job *j, enum job_state s)
 	case JOB_COMMIT: return j->ops->commit_phase;
 	case JOB_WAITING: return "waiting for an answer";
 	case JOB_DONE: return "done";
-	case JOB_FAILED: return "failed";
+	case JOB_FAILED: return j->verdict == JOB_VERDICT_CANCELLED ? "cancelled" : "failed";
 	default: return "?";
 	}
 }
@@ -516,6 +516,10 @@ static void *worker(void *arg)
 			state_fns[before](j);
 		}
 		if (j->err.code != RV_OK) {
+			/* However the cancel surfaced (an interrupted connect, an
+			 * aborted queue), the front end asked for it. */
+			if (atomic_load(&j->cancel) && j->verdict == JOB_VERDICT_NONE)
+				j->verdict = JOB_VERDICT_CANCELLED;
 			cleanup_failed(j);
 			j->result = j->err.code;
 			job_log(j, LOG_ERR, "%s", j->err.msg);

@@ -94,6 +94,8 @@ enum job_verdict {
 	JOB_VERDICT_HOSTKEY_TYPE,    /* the server offers no key of the trusted type, or
 				      * none that can be checked (only RSA) */
 	JOB_VERDICT_HOSTKEY_REFUSED, /* the operator did not trust the new key */
+	JOB_VERDICT_CANCELLED,       /* job_cancel() stopped it before it changed anything;
+				      * a cancel that comes too late leaves the job JOB_DONE */
 };
 
 /* A revision on the server, as `list` reports it. */
