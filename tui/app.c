@@ -158,7 +158,7 @@ static void draw_top(void *arg)
 	snprintf(right, sizeof(right), "revault %s", REVAULT_VERSION);
 	frame_title(stdscr, s->title, right);
 	frame_status(stdscr, a->status[0] ? a->status : NULL, a->status_role);
-	keybar_draw(stdscr, s->keys);
+	keybar_draw(stdscr, s->bar != NULL ? s->bar(a, a->stack[a->depth - 1].st) : s->keys);
 	s->draw(a, a->stack[a->depth - 1].st);
 }
 

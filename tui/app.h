@@ -39,6 +39,9 @@ struct screen {
 	int (*tick)(struct app *a, void *st);
 	void (*leave)(struct app *a, void *st);
 	const struct keybind *keys;
+	/* When set, the keys the bar shows now, for a screen whose keys change
+	 * with its state (a job's once it ended); else keys. */
+	const struct keybind *(*bar)(struct app *a, void *st);
 	/* True while the screen has work that quitting would cut short. */
 	bool (*busy)(struct app *a, void *st);
 };
@@ -102,6 +105,10 @@ void app_job_start(struct app_job *r, enum job_kind kind, const struct job_param
  * first time is answered through the dialogs (fingerprint, unsigned backup,
  * paths to replace), and then *asked is true. Returns the state. */
 enum job_state app_job_step(struct app *a, struct app_job *r, bool *asked);
+/* Steps r's job like app_job_step but asks nothing: for a dialog that is
+ * up already (the cancel confirmation); a question waits for the next
+ * app_job_step. */
+enum job_state app_job_poll(struct app_job *r);
 /* Cancels r's job if it still runs, steps it until it ends (20 s at most)
  * and frees it. */
 void app_job_stop(struct app_job *r);

@@ -124,6 +124,17 @@ enum job_state app_job_step(struct app *a, struct app_job *r, bool *asked)
 	return s;
 }
 
+enum job_state app_job_poll(struct app_job *r)
+{
+	enum job_state s = job_step(r->job, STEP_MS);
+
+	if (s != JOB_WAITING)
+		r->answered = JOB_Q_NONE;
+	if (job_finished(s))
+		r->running = false;
+	return s;
+}
+
 void app_job_stop(struct app_job *r)
 {
 	double until = mono_now() + STOP_WAIT_S;
@@ -148,6 +159,7 @@ bool app_job_key_warning(const struct job *j)
 	case JOB_VERDICT_HOSTKEY_TYPE:
 		return true;
 	case JOB_VERDICT_HOSTKEY_REFUSED:
+	case JOB_VERDICT_CANCELLED:
 	case JOB_VERDICT_NONE:
 	default:
 		return false;

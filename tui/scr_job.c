@@ -22,6 +22,8 @@ struct jobscr {
 	int result;
 	struct err err;
 	bool key_warning;  /* failed over the server's key: app_job_key_warning */
+	bool cancel_asked; /* the operator said Yes to the cancel */
+	bool cancelled;    /* and it stopped the job: JOB_VERDICT_CANCELLED */
 	char summary[ERR_MSG_MAX + 64];
 };
 
@@ -32,6 +34,14 @@ static const struct keybind keys[] = {
 	{ "F8", "c", "Cancel", J_CANCEL, { 'c', KEY_F(8) } },
 	{ NULL, "Esc", "Cancel/Back", J_CANCEL, { KEY_ESC } },
 	{ NULL, NULL, NULL, J_BACK, { '\n', '\r', KEY_ENTER } },
+	{ "F10", "q", "Quit", 0, { 0 } },
+	{ 0 },
+};
+
+/* Once the job has ended there is nothing left to cancel. */
+static const struct keybind done_keys[] = {
+	{ "F1", "?", "Help", 0, { 0 } },
+	{ NULL, "Enter/Esc", "Back", J_BACK, { '\n', '\r', KEY_ENTER, KEY_ESC } },
 	{ "F10", "q", "Quit", 0, { 0 } },
 	{ 0 },
 };
@@ -83,18 +93,31 @@ static void finish(struct app *a, struct jobscr *js)
 	time_t now = time(NULL);
 	struct tm tm;
 
+	const char *what = kind_name(js->req.kind);
+
 	js->result = job_result(js->run.job, &js->err);
 	js->key_warning = app_job_key_warning(js->run.job);
+	js->cancelled = job_verdict(js->run.job) == JOB_VERDICT_CANCELLED;
 	/* Done with warnings (exit 6) is done: the summary says how many. */
-	snprintf(js->summary, sizeof(js->summary), "%s",
-		 done(js) ? job_summary(js->run.job) : js->err.msg);
+	if (js->cancelled)
+		snprintf(js->summary, sizeof(js->summary), "%s cancelled: nothing was changed", what);
+	else if (done(js) && js->cancel_asked)
+		snprintf(js->summary, sizeof(js->summary), "%s finished before the cancel: %s", what,
+			 job_summary(js->run.job));
+	else
+		snprintf(js->summary, sizeof(js->summary), "%s",
+			 done(js) ? job_summary(js->run.job) : js->err.msg);
 	app_hint(js->summary, sizeof(js->summary));
 	if (done(js) && js->req.kind == JOB_BACKUP) {
 		localtime_r(&now, &tm);
 		strftime(a->last_backup, sizeof(a->last_backup),
 			 js->result == RV_OK ? "%Y-%m-%d %H:%M (ok)" : "%Y-%m-%d %H:%M (with warnings)", &tm);
 	}
-	if (js->result == RV_OK)
+	if (js->cancelled)
+		app_status(a, ROLE_WARNING, "%s cancelled: nothing was changed. Enter or Esc goes back.", what);
+	else if (done(js) && js->cancel_asked)
+		app_status(a, ROLE_WARNING, "%s finished before the cancel. Enter or Esc goes back.", what);
+	else if (js->result == RV_OK)
 		app_status(a, ROLE_OK, "%s done. Enter or Esc goes back.", kind_name(js->req.kind));
 	else if (js->result == RV_INCOMPLETE)
 		app_status(a, ROLE_WARNING, "%s done with warnings (see the log). Enter or Esc goes back.",
@@ -136,6 +159,12 @@ static void draw_line(int y, const char *label, const char *value)
 
 static void draw_result(struct jobscr *js)
 {
+	if (js->cancelled || (done(js) && js->cancel_asked)) {
+		frame_text(stdscr, 13, 2, 76, js->cancelled ? "Cancelled" : "Finished before the cancel",
+			   ROLE_WARNING, 0);
+		frame_wrap(stdscr, 14, 2, 76, 5, js->summary, ROLE_NORMAL);
+		return;
+	}
 	if (done(js)) {
 		frame_text(stdscr, 13, 2, 76, js->result == RV_OK ? "Done" : "Done, with warnings",
 			   js->result == RV_OK ? ROLE_OK : ROLE_WARNING, 0);
@@ -182,22 +211,60 @@ static void job_draw(struct app *a, void *st)
 		draw_result(js);
 }
 
+struct live {
+	struct app *a;
+	struct jobscr *js;
+};
+
+/* While the cancel confirmation is up the job goes on: its progress is
+ * drawn under the dialog; its end is seen there but shown once the
+ * operator has answered. */
+static bool cancel_tick(void *arg)
+{
+	struct live *l = arg;
+	struct jobscr *js = l->js;
+	enum job_state prev = js->state;
+	double now;
+
+	if (job_finished(js->state)) {
+		napms(100);
+		return false;
+	}
+	js->state = app_job_poll(&js->run);
+	job_progress(js->run.job, &js->jp);
+	now = mono_now();
+	if (js->state != prev || (now - js->last_draw) * 1000 >= app_redraw_ms(l->a)) {
+		js->last_draw = now;
+		return true;
+	}
+	return false;
+}
+
 static int job_key(struct app *a, void *st, int ch)
 {
 	struct jobscr *js = st;
+	struct live live = { a, js };
 	int act = keybind_lookup(keys, ch);
 	char q[96];
 
 	if (js->result >= 0)
-		return act ? SCR_POP : SCR_IGNORED;
+		return keybind_lookup(done_keys, ch) ? SCR_POP : SCR_IGNORED;
 	if (act != J_CANCEL)
 		return SCR_IGNORED;
 	snprintf(q, sizeof(q), "Cancel the %s? What was sent so far is removed from the server.",
 		 kind_name(js->req.kind));
-	if (dialog_confirm("Cancel", q, ROLE_WARNING)) {
-		job_cancel(js->run.job);
-		app_status(a, ROLE_WARNING, "Cancelling...");
+	if (dialog_confirm_live("Cancel", q, ROLE_WARNING, cancel_tick, &live)) {
+		js->cancel_asked = true;
+		/* A job that ended under the dialog is not cancelled: finish()
+		 * says it came too late. Else the job may still end done (the
+		 * revision renamed into place first), and finish() says so. */
+		if (!job_finished(js->state)) {
+			job_cancel(js->run.job);
+			app_status(a, ROLE_WARNING, "Cancelling...");
+		}
 	}
+	if (job_finished(js->state))
+		finish(a, js);
 	return SCR_REDRAW;
 }
 
@@ -211,6 +278,14 @@ static void job_leave(struct app *a, void *st)
 	free(js->device);
 	free(js->to_dir);
 	free(js);
+}
+
+static const struct keybind *job_bar(struct app *a, void *st)
+{
+	const struct jobscr *js = st;
+
+	(void)a;
+	return js->result >= 0 ? done_keys : keys;
 }
 
 static bool job_busy(struct app *a, void *st)
@@ -230,5 +305,6 @@ const struct screen screen_job = {
 	.tick = job_tick,
 	.leave = job_leave,
 	.keys = keys,
+	.bar = job_bar,
 	.busy = job_busy,
 };

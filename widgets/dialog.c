@@ -35,6 +35,8 @@ struct dialog {
 	const char *text;
 	enum theme_role role;
 	bool yes_focus;
+	bool (*tick)(void *arg); /* dialog_confirm_live */
+	void *tick_arg;
 	struct form_field field;
 	struct form form;
 };
@@ -79,6 +81,10 @@ static void draw(struct dialog *d)
 	if (h > LINES - 2)
 		h = LINES - 2;
 	y = (LINES - h) / 2;
+	/* A live dialog sits low, above the status line, so that what goes on
+	 * changing above it (a job's progress) stays in view. */
+	if (d->tick != NULL && LINES - h - 3 > y)
+		y = LINES - h - 3;
 	x = (COLS - width) / 2;
 	for (int i = 0; i < h; i++)
 		frame_text(stdscr, y + i, x, width, "", ROLE_NORMAL, 1);
@@ -136,12 +142,16 @@ static int run(struct dialog *d)
 {
 	int saved = keys_get_timeout(), rc = -1, ch;
 
-	keys_timeout(stdscr, -1);
+	/* With a tick the key read does not wait: the tick does. */
+	keys_timeout(stdscr, d->tick != NULL ? 0 : -1);
 	draw(d);
 	while (rc < 0) {
 		ch = keys_get(stdscr);
-		if (ch == ERR)
+		if (ch == ERR) {
+			if (d->tick != NULL && d->tick(d->tick_arg))
+				draw(d);
 			continue;
+		}
 		if (ch != KEY_RESIZE)
 			rc = on_key(d, ch);
 		if (rc < 0)
@@ -162,6 +172,15 @@ void dialog_message(const char *title, const char *text, enum theme_role role)
 bool dialog_confirm(const char *title, const char *text, enum theme_role role)
 {
 	struct dialog d = { .kind = DLG_CONFIRM, .title = title, .text = text, .role = role };
+
+	return run(&d) == 1;
+}
+
+bool dialog_confirm_live(const char *title, const char *text, enum theme_role role, bool (*tick)(void *arg),
+			 void *arg)
+{
+	struct dialog d = { .kind = DLG_CONFIRM, .title = title, .text = text, .role = role,
+			    .tick = tick, .tick_arg = arg };
 
 	return run(&d) == 1;
 }

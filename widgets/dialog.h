@@ -17,6 +17,12 @@ void dialog_set_backdrop(void (*fn)(void *arg), void *arg);
 void dialog_message(const char *title, const char *text, enum theme_role role);
 /* True only when the operator chose Yes; Esc and Enter on the start are No. */
 bool dialog_confirm(const char *title, const char *text, enum theme_role role);
+/* dialog_confirm over a screen that goes on changing (a running job):
+ * while no key waits, tick(arg) is called (it may block about 100 ms), and
+ * when it returns true the backdrop and the dialog are drawn again. The
+ * box sits low on the screen, leaving its upper part in view. */
+bool dialog_confirm_live(const char *title, const char *text, enum theme_role role, bool (*tick)(void *arg),
+			 void *arg);
 /* True when Enter was pressed (buf filled), false on Esc. buf starts as its
  * current contents. */
 bool dialog_input(const char *title, const char *text, char *buf, size_t cap, bool masked);

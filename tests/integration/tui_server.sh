@@ -122,7 +122,7 @@ for mode in $TUI_MODES; do
 	tui_keys c
 	tui_wait 'Cancel the Backup' "cancel asks first"
 	tui_keys y
-	tui_wait '^  Failed' "cancelled backup ends" 60
+	tui_wait '^  Cancelled' "cancelled backup ends" 60
 	tui_keys Enter
 	tui_wait 'Main menu' "back after cancel"
 	left=$(server_files "$SSHD_ROOT/cancel-$mode")
