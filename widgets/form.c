@@ -190,7 +190,7 @@ static void draw_field(WINDOW *w, const struct form_field *fl, bool focus, int y
 	else
 		memcpy(shown, fl->buf + start, n);
 	shown[n] = '\0';
-	frame_text(w, y, x, width, shown, role, 1);
+	frame_clip(w, y, x, width, shown, role, 1);
 	keys_wipe(shown, sizeof(shown));
 	if (focus) {
 		cursor_y = y;

@@ -8,40 +8,86 @@
 /* Multibyte text (file names, messages with dashes) is decoded in the
  * current locale and clipped by display columns; what the locale cannot
  * decode, or cannot show, becomes '?'. */
-void frame_text(WINDOW *w, int y, int x, int width, const char *s, enum theme_role role, int pad)
+/* Decodes the character at *s, steps past it and returns its display
+ * width (1 for what is shown as '?' or a blank). */
+static int next_char(const char **s, mbstate_t *mb, wchar_t *wc)
+{
+	size_t n = mbrtowc(wc, *s, MB_CUR_MAX, mb);
+	int cw;
+
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+		memset(mb, 0, sizeof(*mb));
+		*wc = L'?';
+		n = 1;
+	}
+	cw = wcwidth(*wc);
+	if (*wc < L' ' || cw < 0) {
+		*wc = *wc < L' ' ? L' ' : L'?';
+		cw = 1;
+	}
+	*s += n;
+	return cw;
+}
+
+/* True when s is wider than width columns. */
+static bool too_wide(const char *s, int width)
 {
 	mbstate_t mb;
+	wchar_t wc;
 	int cols = 0;
+
+	memset(&mb, 0, sizeof(mb));
+	while (s != NULL && *s != '\0' && cols <= width)
+		cols += next_char(&s, &mb, &wc);
+	return cols > width;
+}
+
+static void put_text(WINDOW *w, int y, int x, int width, const char *s, enum theme_role role, int pad,
+		     bool ellipsis)
+{
+	const char *ell = theme_is_ascii() ? "..." : "\xe2\x80\xa6";
+	int ell_w = theme_is_ascii() ? 3 : 1, cols = 0, room = width;
+	mbstate_t mb;
 
 	if (width <= 0 || y < 0 || y >= getmaxy(w))
 		return;
+	/* A cut value says so: the ellipsis takes the last columns. */
+	if (ellipsis && width > ell_w && too_wide(s, width))
+		room = width - ell_w;
+	else
+		ellipsis = false;
 	memset(&mb, 0, sizeof(mb));
 	wattrset(w, theme_attr(role));
 	wmove(w, y, x);
-	while (s != NULL && *s != '\0' && cols < width) {
+	while (s != NULL && *s != '\0' && cols < room) {
+		const char *at = s;
 		wchar_t wc;
-		size_t n = mbrtowc(&wc, s, MB_CUR_MAX, &mb);
-		int cw;
+		int cw = next_char(&s, &mb, &wc);
 
-		if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
-			memset(&mb, 0, sizeof(mb));
-			wc = L'?';
-			n = 1;
-		}
-		cw = wcwidth(wc);
-		if (wc < L' ' || cw < 0) {
-			wc = wc < L' ' ? L' ' : L'?';
-			cw = 1;
-		}
-		if (cols + cw > width)
+		if (cols + cw > room) {
+			s = at;
 			break;
+		}
 		waddnwstr(w, &wc, 1);
 		cols += cw;
-		s += n;
+	}
+	if (ellipsis) {
+		waddstr(w, ell);
+		cols += ell_w;
 	}
 	for (; pad && cols < width; cols++)
 		waddch(w, ' ');
 	wattrset(w, theme_attr(ROLE_NORMAL));
+}
+
+void frame_text(WINDOW *w, int y, int x, int width, const char *s, enum theme_role role, int pad)
+{
+	put_text(w, y, x, width, s, role, pad, true);
+}
+
+void frame_clip(WINDOW *w, int y, int x, int width, const char *s, enum theme_role role, int pad)
+{
+	put_text(w, y, x, width, s, role, pad, false);
 }
 
 void frame_title(WINDOW *w, const char *title, const char *right)

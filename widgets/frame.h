@@ -12,8 +12,13 @@ void frame_title(WINDOW *w, const char *title, const char *right);
 /* The status line (second-to-last row); msg may be NULL. */
 void frame_status(WINDOW *w, const char *msg, enum theme_role role);
 void frame_box(WINDOW *w, int y, int x, int h, int wd, enum theme_role role);
-/* Writes at most width columns of s, padding with spaces when pad. */
+/* Writes at most width columns of s, padding with spaces when pad; text
+ * that does not fit ends in an ellipsis (… in UTF-8, ... with ASCII
+ * lines), so a cut value is never taken for the whole. */
 void frame_text(WINDOW *w, int y, int x, int width, const char *s, enum theme_role role, int pad);
+/* frame_text without the ellipsis, for what scrolls in view by itself
+ * (a text field around its cursor). */
+void frame_clip(WINDOW *w, int y, int x, int width, const char *s, enum theme_role role, int pad);
 /* Writes s wrapped at width from row y; returns the rows used (at most maxrows). */
 int frame_wrap(WINDOW *w, int y, int x, int width, int maxrows, const char *s, enum theme_role role);
 /* Rows frame_wrap would use, for sizing a dialog. */
