@@ -129,6 +129,8 @@ void app_push(struct app *a, const struct screen *s, void *arg)
 		app_status(a, ROLE_ERROR, "Too many screens open: press Esc to go back");
 		return;
 	}
+	/* What the status line said was about the screen being left. */
+	a->status[0] = '\0';
 	a->stack[a->depth].s = s;
 	a->stack[a->depth].st = s->enter ? s->enter(a, arg) : NULL;
 	a->depth++;
@@ -138,6 +140,7 @@ void app_push(struct app *a, const struct screen *s, void *arg)
 static void pop(struct app *a)
 {
 	a->depth--;
+	a->status[0] = '\0';
 	if (a->stack[a->depth].s->leave)
 		a->stack[a->depth].s->leave(a, a->stack[a->depth].st);
 	a->dirty = true;
