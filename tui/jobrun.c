@@ -37,7 +37,7 @@ static bool ask_hostkey(struct app *a, struct job *j)
 
 	snprintf(text, sizeof(text),
 		 "The authenticity of host %s port %u can't be established.\n\n"
-		 "Key type: %s\nSHA256:   %s\nMD5:      %s\n\n"
+		 "Key type:    %s\nFingerprint: %s\n             %s\n\n"
 		 "Compare with the server's own, read on the server:\n%s\n\n"
 		 "Type yes to trust this key (or paste its fingerprint); anything else refuses it.",
 		 u->host, u->port, k->type, k->sha256, k->md5[0] != '\0' ? k->md5 : "(not available)",
