@@ -180,6 +180,13 @@ static void draw_result(struct jobscr *js)
 			   ROLE_NORMAL);
 }
 
+/* Whether the job archives or fetches files, so that its counters and
+ * bar mean something. */
+static bool moves_data(enum job_kind k)
+{
+	return k == JOB_BACKUP || k == JOB_RESTORE || k == JOB_VERIFY;
+}
+
 static void job_draw(struct app *a, void *st)
 {
 	struct jobscr *js = st;
@@ -198,6 +205,12 @@ static void job_draw(struct app *a, void *st)
 	if (js->to_dir)
 		draw_line(5, "Into", js->to_dir);
 	draw_line(6, "Phase", js->jp.phase ? js->jp.phase : job_state_name(js->state));
+	if (!moves_data(js->req.kind)) {
+		/* Authenticate only talks to the server: no files, no bytes. */
+		if (js->result >= 0)
+			draw_result(js);
+		return;
+	}
 	draw_line(7, "Current", js->jp.current);
 	snprintf(buf, sizeof(buf), "%llu%s%llu   skipped %llu", (unsigned long long)js->jp.files_done,
 		 js->jp.files_total ? " of " : "", (unsigned long long)js->jp.files_total,
