@@ -38,6 +38,13 @@ static const struct keybind keys[] = {
 	{ 0 },
 };
 
+/* Once the cancel was sent, the job only winds down. */
+static const struct keybind cancelling_keys[] = {
+	{ "F1", "?", "Help", 0, { 0 } },
+	{ "F10", "q", "Quit", 0, { 0 } },
+	{ 0 },
+};
+
 /* Once the job has ended there is nothing left to cancel. */
 static const struct keybind done_keys[] = {
 	{ "F1", "?", "Help", 0, { 0 } },
@@ -219,7 +226,7 @@ static void job_draw(struct app *a, void *st)
 		snprintf(buf, sizeof(buf), "%llu   skipped %llu", (unsigned long long)js->jp.files_done,
 			 (unsigned long long)js->jp.skipped);
 	draw_line(8, "Files", buf);
-	progress_draw(stdscr, 10, 2, 76, &bar, js->result < 0 ? "Esc/c cancel" : NULL);
+	progress_draw(stdscr, 10, 2, 76, &bar, js->result < 0 && !js->cancel_asked ? "Esc/c cancel" : NULL);
 	if (js->result >= 0)
 		draw_result(js);
 }
@@ -264,6 +271,8 @@ static int job_key(struct app *a, void *st, int ch)
 		return keybind_lookup(done_keys, ch) ? SCR_POP : SCR_IGNORED;
 	if (act != J_CANCEL)
 		return SCR_IGNORED;
+	if (js->cancel_asked)
+		return SCR_HANDLED; /* asked once; the job is winding down */
 	snprintf(q, sizeof(q), "Cancel the %s? What was sent so far is removed from the server.",
 		 kind_name(js->req.kind));
 	if (dialog_confirm_live("Cancel", q, ROLE_WARNING, cancel_tick, &live)) {
@@ -298,7 +307,9 @@ static const struct keybind *job_bar(struct app *a, void *st)
 	const struct jobscr *js = st;
 
 	(void)a;
-	return js->result >= 0 ? done_keys : keys;
+	if (js->result >= 0)
+		return done_keys;
+	return js->cancel_asked ? cancelling_keys : keys;
 }
 
 static bool job_busy(struct app *a, void *st)

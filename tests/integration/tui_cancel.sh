@@ -82,6 +82,12 @@ for mode in $TUI_MODES; do
 	tui_wait 'Cancel the Backup\?' "second cancel dialog"
 	dialog_moves "progress under the second dialog"
 	tui_keys y
+	# The upload already in the sockets drains first: seconds to wind down.
+	tui_wait '^ Cancelling\.\.\.' "cancelling: status line"
+	tui_absent 'F8/c Cancel|Esc/c cancel' "no second cancel offered while winding down"
+	tui_keys c
+	sleep 0.5
+	tui_absent 'Cancel the Backup\?' "c while winding down asks nothing"
 	tui_wait 'Backup cancelled: nothing was changed\. Enter or Esc goes back\.' "cancelled: status line"
 	tui_wait '^  Cancelled' "cancelled: heading"
 	tui_wait '^  Backup cancelled: nothing was changed' "cancelled: the result says so"
