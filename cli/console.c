@@ -2,9 +2,10 @@
  * line shell. The grammar is two keyword trees (exec mode and
  * configuration mode); each command maps to the same core operations as
  * the CLI: settings changes are saved after every successful command, and
- * server work runs as a job through cli_run_job. On a terminal it edits
- * lines itself (`?`, Tab, history); otherwise it reads a script from stdin
- * and echoes each command after its prompt, so the output reads as a log. */
+ * server work runs as a job through cli_run_job. On a terminal libedit
+ * edits lines (console_edit: `?`, Tab, history); otherwise it reads a
+ * script from stdin and echoes each command after its prompt, so the
+ * output reads as a log. */
 #include "cli/cli.h"
 #include "cli/console_edit.h"
 #include "cli/console_grammar.h"
@@ -33,7 +34,7 @@ struct console {
 	struct cli_ctx *ctx;
 	bool config;      /* configuration mode */
 	bool terminal;    /* stdin is a terminal: prompts for secrets, no echo of commands */
-	bool editor;      /* and it is not dumb: our own line editor */
+	bool editor;      /* and it is not dumb: libedit edits the line */
 	bool quit;
 	struct console_edit ed;
 	unsigned lineno, failed, first_failed;
@@ -632,10 +633,12 @@ static int exec_console(struct cli_ctx *ctx, int argc, char **argv, struct err *
 	ctx->console = true;
 	c.terminal = isatty(STDIN_FILENO) != 0;
 	c.editor = c.terminal && isatty(STDOUT_FILENO) && !dumb_terminal();
-	console_edit_init(&c.ed, STDIN_FILENO, STDOUT_FILENO);
+	if (c.editor)
+		console_edit_init(&c.ed, stdin, stdout);
 	/* On a terminal without the editor, Ctrl-C at the prompt interrupts
-	 * the read (no SA_RESTART) instead of ending the console; during a job
-	 * cli_run_job's own handler cancels the job. */
+	 * the read (no SA_RESTART) instead of ending the console, as the
+	 * editor does while it reads; during a job cli_run_job's own handler
+	 * cancels the job. */
 	if (c.terminal && !c.editor) {
 		struct sigaction drop = { .sa_handler = on_prompt_interrupt };
 

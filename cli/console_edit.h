@@ -1,12 +1,14 @@
-/* console_edit: a small line editor for the console on a terminal (raw mode
- * through termios): cursor keys, Emacs-style control keys, history, and
- * `?` and Tab handed to the caller, which knows the grammar. The terminal
- * is back in its normal mode whenever a line has been returned, so the
- * caller can prompt for a password or run a job in between. */
+/* console_edit: the console's line editing on a terminal, through libedit
+ * (emacs keys, history, lines longer than the terminal redrawn in place).
+ * `?` and Tab are bound to the caller's help and completion, which know
+ * the grammar. The terminal is back in its normal mode whenever a line has
+ * been returned, so the caller can prompt for a password or run a job in
+ * between. */
 #ifndef REVAULT_CLI_CONSOLE_EDIT_H
 #define REVAULT_CLI_CONSOLE_EDIT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #define CONSOLE_LINE_MAX 1024
 #define CONSOLE_HISTORY_MAX 100
@@ -20,14 +22,19 @@ struct console_edit_ops {
 	void *arg;
 };
 
+struct editline;
+struct history;
+
 struct console_edit {
-	int in, out;
-	char *history[CONSOLE_HISTORY_MAX];
-	size_t nhistory;
+	struct editline *el;
+	struct history *hist;
+	FILE *out;
+	const char *prompt;
+	const struct console_edit_ops *ops;
 };
 
-void console_edit_init(struct console_edit *ed, int in, int out);
-/* Wipes the history. */
+void console_edit_init(struct console_edit *ed, FILE *in, FILE *out);
+/* Ends the editor and drops its history. */
 void console_edit_free(struct console_edit *ed);
 /* Reads one line after prompt. Ctrl-C gives an empty line; NULL at the end
  * of input (Ctrl-D on an empty line). Allocated: wipe_free_str() it. */

@@ -8,7 +8,7 @@
 REVAULT_DEPS=(
 	# build
 	build-essential cmake pkg-config clang
-	libssh2-1-dev libssl-dev libyaml-dev libarchive-dev libacl1-dev libncurses-dev libcmocka-dev zlib1g-dev
+	libssh2-1-dev libssl-dev libyaml-dev libarchive-dev libacl1-dev libncurses-dev libedit-dev libcmocka-dev zlib1g-dev
 	# the servers the tests start, and their clients
 	openssh-server openssh-sftp-server openssh-client proftpd-core proftpd-mod-crypto dropbear-bin openssl passwd
 	# the tools the tests drive or inspect with

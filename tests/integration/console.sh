@@ -4,7 +4,8 @@
 # the manual's ssh-rsa pin a warning in the transcript); every
 # malformed line gets a caret error and leaves the settings file byte for
 # byte as it was; and an interactive session in tmux (prompt, ?, Tab,
-# prefixes, the password asked without echo, history without it); against
+# prefixes, the password asked without echo, history without it, a line
+# longer than the terminal shown once); against
 # a server, show backup of a device with no backup yet says so.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 set -e
@@ -321,6 +322,67 @@ screen | grep -q 'console-exited' && fail "dumb terminal: Ctrl-C ended the conso
 type 'exit'; key Enter
 expect_screen 'console-exited-0' "dumb terminal exit"
 tm kill-session -t rv
+
+# A line longer than the terminal: libedit wraps it and redraws it in
+# place, so the scrollback holds it once (the old editor reprinted the
+# prompt and line for every key past column 80). Typed a key at a time.
+tm new-session -d -s rv -x 80 -y 24 "env TERM=xterm LANG=C '$REVAULT' -c '$cfg' console; echo console-exited-\$?; sleep 60"
+expect_last '^revault# ?$' "long line: prompt"
+type 'conf t'; key Enter
+expect_last '^revault\(config\)# ?$' "long line: config prompt"
+long="backup server username $(printf 'u%.0s' {1..177})"
+[ ${#long} = 200 ] && pass || fail "the long line is ${#long} characters, not 200"
+for ((i = 0; i < ${#long}; i++)); do type "${long:i:1}"; done
+# joined: the scrollback, the rows of a wrapped line as one line, trailing
+# blanks dropped; wait_joined LINE N: until it holds LINE exactly N times.
+joined() { tm capture-pane -p -J -S - -t rv | sed 's/ *$//'; }
+wait_joined() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		[ "$(joined | grep -cxF -- "$1")" = "$2" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+if wait_joined "revault(config)# $long" 1; then pass; else fail "long line: not shown once:"; joined >&2; fi
+n=$(joined | grep -o 'revault(config)# backup server' | wc -l)
+[ "$n" = 1 ] && pass || fail "long line: $n copies of the prompt and line in the scrollback, not 1"
+last_joined() { joined | grep -v '^$' | tail -n 1; }
+[ "$(last_joined)" = "revault(config)# $long" ] && pass || fail "long line: the row is \"$(last_joined)\""
+key Enter
+expect_last '^revault\(config\)# ?$' "long line: Enter runs it"
+key Up
+if wait_joined "revault(config)# $long" 2; then pass; else fail "long line: Up does not recall it"; joined >&2; fi
+[ "$(last_joined)" = "revault(config)# $long" ] && pass || fail "long line: Up recalls \"$(last_joined)\""
+key C-u; type 'backup server password recall-secret'; key Enter
+expect_last '^revault\(config\)# ?$' "long line: a password line"
+key Up
+if wait_joined "revault(config)# $long" 2; then pass; else fail "Up after a password line:"; joined >&2; fi
+[ "$(last_joined)" = "revault(config)# $long" ] && pass || fail "Up recalls \"$(last_joined)\", not the line before the password"
+key Up
+if wait_joined "revault(config)# conf t" 1; then pass; else fail "Up past the long line:"; joined >&2; fi
+[ "$(last_joined)" = "revault(config)# conf t" ] && pass || fail "the password line is in the history: \"$(last_joined)\""
+key Down
+if wait_joined "revault(config)# $long" 2; then pass; else fail "Down back to the long line:"; joined >&2; fi
+# ? and Tab at the end of the long line, and Ctrl-C drops it.
+type ' pas?'
+expect_screen '^  password ' "? after the long line"
+if wait_joined "revault(config)# $long pas" 1; then pass; else fail "? did not keep the long line"; joined >&2; fi
+key Tab
+if wait_joined "revault(config)# $long password" 1; then pass; else fail "Tab after the long line"; joined >&2; fi
+key C-c
+expect_last '^revault\(config\)# ?$' "Ctrl-C drops the line"
+# Home and End as tmux sends them (ESC [ 1 ~, ESC [ 4 ~).
+type 'how running-'; key Home; type 's'; key End; type 'config'; key Enter
+expect_screen '^! revault running configuration' "Home and End"
+type 'end'; key Enter
+expect_last '^revault# ?$' "long line: end"
+key C-d
+expect_screen 'console-exited-0' "Ctrl-D on an empty line leaves"
+tm kill-session -t rv
+rv show
+expect_out "^server.username +${long#backup server username }\$" "the long line was run"
+grep -rqa recall-secret "$T_TMP/conf" && fail "the recalled-test password in clear" || pass
 
 # ---- the job commands against a real SFTP server ----
 srvdir=$T_TMP/sshd
