@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "core/keystore.h"
@@ -391,7 +392,14 @@ static void report(struct console *c, int status)
 
 static void print_caret(const struct console *c, size_t col, const char *msg)
 {
-	printf("%*s^\n%% %s\n", (int)(strlen(prompt(c)) + col), "", msg);
+	struct winsize ws;
+	size_t at = strlen(prompt(c)) + col;
+
+	/* A line the editor wrapped: the caret goes on the row just below,
+	 * under the word's column in its own row, not after rows of blanks. */
+	if (c->editor && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		at %= ws.ws_col;
+	printf("%*s^\n%% %s\n", (int)at, "", msg);
 }
 
 static void print_choices(const struct console_choice *ch, int n)

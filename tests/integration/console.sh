@@ -372,6 +372,13 @@ key Tab
 if wait_joined "revault(config)# $long password" 1; then pass; else fail "Tab after the long line"; joined >&2; fi
 key C-c
 expect_last '^revault\(config\)# ?$' "Ctrl-C drops the line"
+# A caret under a word on the third row of a wrapped line: on the row
+# below the line, at the word's column (17 + 201 = 218, so 58), not after
+# rows of blanks.
+type "$long bogus"; key Enter
+expect_screen '^% Invalid input detected' "the error after a wrapped line"
+below=$(joined | grep -A1 -xF "revault(config)# $long bogus" | tail -n 1)
+[ "$below" = "$(printf '%58s^' '')" ] && pass || fail "the row below the wrapped line is \"$below\""
 # Home and End as tmux sends them (ESC [ 1 ~, ESC [ 4 ~).
 type 'how running-'; key Home; type 's'; key End; type 'config'; key Enter
 expect_screen '^! revault running configuration' "Home and End"
