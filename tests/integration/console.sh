@@ -233,6 +233,10 @@ fi
 sock=$T_TMP/tmux.sock
 tm() { tmux -S "$sock" "$@"; }
 t_on_exit "tmux -S '$sock' kill-server 2>/dev/null"
+# A session for the whole test, as tests/lib/tui.bash keeps: killing the
+# one under test must not take the server down while the next one starts
+# ("server exited unexpectedly").
+tm new-session -d -s keep "sleep 100000"
 screen() { tm capture-pane -p -t rv; }
 # wait_for REGEX: polls the screen until it matches (5 s). capture-pane
 # drops trailing blanks, so a prompt is matched with ' ?$'.
