@@ -351,6 +351,8 @@ wait_joined() {
 if wait_joined "revault(config)# $long" 1; then pass; else fail "long line: not shown once:"; joined >&2; fi
 n=$(joined | grep -o 'revault(config)# backup server' | wc -l)
 [ "$n" = 1 ] && pass || fail "long line: $n copies of the prompt and line in the scrollback, not 1"
+n=$(tm capture-pane -p -S - -t rv | grep -c '^revault(config)# backup server')
+[ "$n" = 1 ] && pass || fail "long line: $n rows of the scrollback start with the prompt and line, not 1"
 last_joined() { joined | grep -v '^$' | tail -n 1; }
 [ "$(last_joined)" = "revault(config)# $long" ] && pass || fail "long line: the row is \"$(last_joined)\""
 key Enter
