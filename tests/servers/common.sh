@@ -18,6 +18,23 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # fingerprint PUBFILE HASH: the fingerprint as ssh-keygen -l prints it.
 fingerprint() { ssh-keygen -l -E "$2" -f "$1" | awk '{print $2}'; }
 
+# hostkey_env PREFIX DIR: the env lines PREFIX_HOSTKEY_{ED25519,ECDSA,RSA}_
+# {SHA256,MD5} for the host keys DIR/hostkey_TYPE.pub, as ssh-keygen -l
+# prints them; empty for a type not served.
+hostkey_env() {
+	local prefix=$1 dir=$2 t up
+
+	for t in ed25519 ecdsa rsa; do
+		up=${t^^}
+		if [ -f "$dir/hostkey_$t.pub" ]; then
+			printf '%s_HOSTKEY_%s_SHA256=%q\n' "$prefix" "$up" "$(fingerprint "$dir/hostkey_$t.pub" sha256)"
+			printf '%s_HOSTKEY_%s_MD5=%q\n' "$prefix" "$up" "$(fingerprint "$dir/hostkey_$t.pub" md5)"
+		else
+			printf '%s_HOSTKEY_%s_SHA256=\n%s_HOSTKEY_%s_MD5=\n' "$prefix" "$up" "$prefix" "$up"
+		fi
+	done
+}
+
 # stop_pidfile FILE: stops the daemon FILE names (TERM, then KILL after 5 s)
 # and removes FILE. Nothing to do when there is none.
 stop_pidfile() {

@@ -147,15 +147,7 @@ do_start() {
 		printf 'DROPBEAR_DIR=%q\n' "$dir"
 		printf 'DROPBEAR_PW_USER=%q\n' "$acct"
 		printf 'DROPBEAR_PW_FILE=%q\n' "$dir/pw"
-		for t in ed25519 ecdsa rsa; do
-			local up=${t^^}
-			if [ -f "$dir/hostkey_$t.pub" ]; then
-				printf 'DROPBEAR_HOSTKEY_%s_SHA256=%q\n' "$up" "$(fingerprint "$dir/hostkey_$t.pub" sha256)"
-				printf 'DROPBEAR_HOSTKEY_%s_MD5=%q\n' "$up" "$(fingerprint "$dir/hostkey_$t.pub" md5)"
-			else
-				printf 'DROPBEAR_HOSTKEY_%s_SHA256=\nDROPBEAR_HOSTKEY_%s_MD5=\n' "$up" "$up"
-			fi
-		done
+		hostkey_env DROPBEAR "$dir"
 	} >"$dir/env"
 	return 0
 }

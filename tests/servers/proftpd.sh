@@ -179,10 +179,7 @@ do_start() {
 		printf 'PROFTPD_PW_USER=%q\n' revault-vpw
 		printf 'PROFTPD_PW_FILE=%q\n' "$dir/pw"
 		printf 'PROFTPD_PW_ROOT=%q\n' "$dir/vhome/backup"
-		for t in ed25519 ecdsa; do
-			printf 'PROFTPD_HOSTKEY_%s_SHA256=%q\n' "${t^^}" "$(fingerprint "$dir/hostkey_$t.pub" sha256)"
-			printf 'PROFTPD_HOSTKEY_%s_MD5=%q\n' "${t^^}" "$(fingerprint "$dir/hostkey_$t.pub" md5)"
-		done
+		hostkey_env PROFTPD "$dir"
 	} >"$dir/env"
 	return 0
 }

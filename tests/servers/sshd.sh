@@ -214,15 +214,7 @@ do_start() {
 			printf 'SSHD_PW_FILE=%q\n' "$dir/pw"
 			printf 'SSHD_PW_ROOT=%q\n' "$pwhome/backup"
 		fi
-		for t in ed25519 ecdsa rsa; do
-			local up=${t^^}
-			if [ -f "$dir/hostkey_$t.pub" ]; then
-				printf 'SSHD_HOSTKEY_%s_SHA256=%q\n' "$up" "$(fingerprint "$dir/hostkey_$t.pub" sha256)"
-				printf 'SSHD_HOSTKEY_%s_MD5=%q\n' "$up" "$(fingerprint "$dir/hostkey_$t.pub" md5)"
-			else
-				printf 'SSHD_HOSTKEY_%s_SHA256=\nSSHD_HOSTKEY_%s_MD5=\n' "$up" "$up"
-			fi
-		done
+		hostkey_env SSHD "$dir"
 	} >"$dir/env"
 	return 0
 }

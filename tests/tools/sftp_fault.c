@@ -161,17 +161,24 @@ static bool has_mode(int flags)
 	return (flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE;
 }
 
+/* Sets mode from the optional third argument of the open call it stands in
+ * (va_start must be in the variadic function itself). */
+#define MODE_ARG(flags, mode)                                   \
+	do {                                                    \
+		if (has_mode(flags)) {                          \
+			va_list ap_;                            \
+							\
+			va_start(ap_, flags);                   \
+			(mode) = (mode_t)va_arg(ap_, int);      \
+			va_end(ap_);                            \
+		}                                               \
+	} while (0)
+
 int open(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 
-	if (has_mode(flags)) {
-		va_list ap;
-
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
+	MODE_ARG(flags, mode);
 	RESOLVE(real_open, "open");
 	return opened(real_open(path, flags, mode), path);
 }
@@ -180,13 +187,7 @@ int open64(const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 
-	if (has_mode(flags)) {
-		va_list ap;
-
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
+	MODE_ARG(flags, mode);
 	RESOLVE(real_open64, "open64");
 	return opened(real_open64(path, flags, mode), path);
 }
@@ -195,13 +196,7 @@ int openat(int dirfd, const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 
-	if (has_mode(flags)) {
-		va_list ap;
-
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
+	MODE_ARG(flags, mode);
 	RESOLVE(real_openat, "openat");
 	return opened(real_openat(dirfd, path, flags, mode), path);
 }
@@ -210,13 +205,7 @@ int openat64(int dirfd, const char *path, int flags, ...)
 {
 	mode_t mode = 0;
 
-	if (has_mode(flags)) {
-		va_list ap;
-
-		va_start(ap, flags);
-		mode = (mode_t)va_arg(ap, int);
-		va_end(ap);
-	}
+	MODE_ARG(flags, mode);
 	RESOLVE(real_openat64, "openat64");
 	return opened(real_openat64(dirfd, path, flags, mode), path);
 }
