@@ -101,17 +101,20 @@ static void backup_prepare(struct job *j)
 	time_t now = time(NULL);
 	struct tm tm;
 	const char *ext = s->security.protected_ ? REVISION_EXT_PROTECTED : REVISION_EXT_PLAIN;
+	bool missing;
 
 	build_never(j);
 	o.never = j->never;
 	o.nnever = j->nnever;
-	if (transport_mkdirs(j->t, j->remote_dir, &e) != RV_OK) {
+	/* One listing of the device folder per backup: the revisions it
+	 * holds (for the name and the pruning), the old temporaries, and
+	 * whether the folder must be made first. */
+	if (revisions_load_for_backup(j, &missing) != RV_OK)
+		return;
+	if (missing && transport_mkdirs(j->t, j->remote_dir, &e) != RV_OK) {
 		job_fail(j, e.code, "%s", e.msg);
 		return;
 	}
-	revisions_remove_stale(j);
-	if (revisions_load(j, false) != RV_OK)
-		return;
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
 	j->rev_name = revisions_next_name(stamp, j->revs, j->nrevs);
@@ -253,21 +256,17 @@ static void backup_transfer(struct job *j)
 	job_set_state(j, JOB_COMMIT);
 }
 
-/* Removes revisions beyond backup.revisions. RV_FAIL (the job failed)
- * when the listing shows no revision of this run: it is never reported
- * as stored when it is not there. */
+/* Removes revisions beyond backup.revisions, counted in the listing the
+ * backup made before its upload with the revision it just stored added
+ * (remote_commit read it back under its name): no second listing. A
+ * revision another run removed in between is not a warning. */
 static int prune(struct job *j)
 {
 	unsigned keep = j->p.settings->backup.revisions;
 	struct err e = { 0 };
 
-	if (revisions_load(j, false) != RV_OK) {
-		/* The backup is in place; failing to prune is worth a warning only. */
-		job_log(j, LOG_WARNING, "could not list revisions to prune: %s", j->err.msg);
-		err_clear(&j->err);
-		j->prune_failed++;
-		return RV_OK;
-	}
+	revisions_add(j, j->rev_name, strrchr(j->final_path, '/') + 1, atomic_load(&j->wire),
+		      j->p.settings->security.protected_);
 	/* Revisions are kept counting from the one just made: any named later
 	 * (a clock that was ahead, another machine's, or junk) are neither
 	 * counted nor removed, and are named, so they can never push out the
@@ -277,9 +276,6 @@ static int prune(struct job *j)
 	for (size_t i = 0; i < j->nrevs; i++)
 		if (strcmp(j->revs[i].name, j->rev_name) == 0)
 			self = i;
-	if (self == j->nrevs)
-		return job_fail(j, RV_FAIL, "revision %s is not listed in %s after its upload: the server "
-				"lost or moved it; run the backup again", j->rev_name, j->remote_dir);
 	for (size_t i = 0; i < self && self < j->nrevs; i++)
 		job_log(j, LOG_WARNING, "revision %s is named later than this backup (%s): kept, and not counted in backup.revisions; remove it if it is not real",
 			j->revs[i].name, j->rev_name);
@@ -292,6 +288,9 @@ static int prune(struct job *j)
 		if (transport_unlink(j->t, path, &e) == RV_OK) {
 			j->pruned++;
 			job_log(j, LOG_INFO, "removed old revision %s", j->revs[i].name);
+		} else if (transport_gone(j->t)) {
+			j->pruned++;
+			job_log(j, LOG_INFO, "old revision %s was removed already", j->revs[i].name);
 		} else {
 			job_log(j, LOG_WARNING, "could not remove old revision %s (backup.revisions is %u): %s", j->revs[i].name,
 				keep, e.msg);

@@ -178,8 +178,15 @@ int revisions_load(struct job *j, bool headers);
 void revisions_free(struct revision *v, size_t n);
 /* Newest first: by the second in the name, then by the "-N" suffix. */
 void revisions_sort(struct revision *v, size_t n);
-/* Removes hidden temporaries a failed run left a day ago or more. */
-void revisions_remove_stale(struct job *j);
+/* For a backup: revisions_load without headers from the one listing of
+ * the device folder a backup makes, which also removes the hidden
+ * temporaries a failed run left a day ago or more. *missing is set when
+ * the folder is not there yet (RV_OK, no revisions). */
+int revisions_load_for_backup(struct job *j, bool *missing);
+/* Adds the revision a backup just stored (its name, file name, size in
+ * bytes, and whether it is protected) to j->revs, in order, so that
+ * pruning needs no second listing. */
+void revisions_add(struct job *j, const char *name, const char *file, uint64_t size, bool protected_);
 /* The name for a new revision made in the second stamp (20261124T101500Z):
  * stamp itself, or stamp-N with N above every suffix of that second on the
  * server, so a name is never given twice (rename never overwrites) and a

@@ -147,25 +147,12 @@ static bool device_folder_missing(struct job *j)
 	return missing;
 }
 
-/* Reads the revisions in the device folder; with headers, also reads the
- * plain header of each protected one (a few hundred bytes each). A device
- * folder that is not there holds no revisions: not a failure. */
-int revisions_load(struct job *j, bool headers)
+/* The revisions among a listing of the device folder, into j->revs. */
+static void revisions_from(struct job *j, const struct remote_entry *ents, size_t n)
 {
-	struct remote_entry *ents = NULL;
-	size_t n = 0;
-	struct err e = { 0 };
-	unsigned probes = 0;
-	int rc;
-
 	revisions_free(j->revs, j->nrevs);
 	j->revs = NULL;
 	j->nrevs = 0;
-	rc = transport_list(j->t, j->remote_dir, &ents, &n, &e);
-	if (rc != RV_OK && device_folder_missing(j))
-		return RV_OK;
-	if (rc != RV_OK)
-		return job_fail(j, rc, "%s", e.msg);
 	for (size_t i = 0; i < n && j->nrevs < REVISIONS_MAX; i++) {
 		char name[64];
 		bool prot;
@@ -184,8 +171,89 @@ int revisions_load(struct job *j, bool headers)
 		r->mtime = ents[i].mtime;
 		r->protected_ = prot;
 	}
-	remote_entries_free(ents, n);
 	revisions_sort(j->revs, j->nrevs);
+}
+
+/* Removes hidden temporaries among a listing that a failed run left
+ * behind a day ago or more; younger ones may belong to a run still going
+ * on elsewhere. */
+static void remove_stale(struct job *j, const struct remote_entry *ents, size_t n)
+{
+	struct err e = { 0 };
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < n; i++) {
+		if (ents[i].is_dir || ents[i].name[0] != '.' || strstr(ents[i].name, ".tmp-") == NULL)
+			continue;
+		if (now - ents[i].mtime < STALE_TEMP_AGE)
+			continue;
+		char *path = job_join(j->remote_dir, ents[i].name);
+
+		err_clear(&e);
+		if (transport_unlink(j->t, path, &e) == RV_OK)
+			job_log(j, LOG_NOTICE, "removed stale temporary %s", path);
+		free(path);
+	}
+}
+
+/* Lists the device folder once: its revisions into j->revs and, with
+ * stale, the old temporaries removed. *missing (may be NULL) is set when
+ * the folder is not there. */
+static int load(struct job *j, bool stale, bool *missing)
+{
+	struct remote_entry *ents = NULL;
+	size_t n = 0;
+	struct err e = { 0 };
+	int rc;
+
+	if (missing != NULL)
+		*missing = false;
+	revisions_from(j, NULL, 0);
+	rc = transport_list(j->t, j->remote_dir, &ents, &n, &e);
+	if (rc != RV_OK && device_folder_missing(j)) {
+		if (missing != NULL)
+			*missing = true;
+		return RV_OK;
+	}
+	if (rc != RV_OK)
+		return job_fail(j, rc, "%s", e.msg);
+	if (stale)
+		remove_stale(j, ents, n);
+	revisions_from(j, ents, n);
+	remote_entries_free(ents, n);
+	return RV_OK;
+}
+
+int revisions_load_for_backup(struct job *j, bool *missing)
+{
+	return load(j, true, missing);
+}
+
+void revisions_add(struct job *j, const char *name, const char *file, uint64_t size, bool protected_)
+{
+	struct revision *r;
+
+	j->revs = xrealloc(j->revs, (j->nrevs + 1) * sizeof(*j->revs));
+	r = &j->revs[j->nrevs++];
+	memset(r, 0, sizeof(*r));
+	r->name = xstrdup(name);
+	r->file = xstrdup(file);
+	r->size = size;
+	r->mtime = time(NULL);
+	r->protected_ = protected_;
+	revisions_sort(j->revs, j->nrevs);
+}
+
+/* Reads the revisions in the device folder; with headers, also reads the
+ * plain header of each protected one (a few hundred bytes each). A device
+ * folder that is not there holds no revisions: not a failure. */
+int revisions_load(struct job *j, bool headers)
+{
+	struct err e = { 0 };
+	unsigned probes = 0;
+
+	if (load(j, false, NULL) != RV_OK)
+		return j->err.code;
 	if (!headers)
 		return RV_OK;
 	for (size_t i = 0; i < j->nrevs && !job_stop_if_cancelled(j); i++) {
@@ -226,32 +294,6 @@ int revisions_load(struct job *j, bool headers)
 		}
 	}
 	return j->err.code;
-}
-
-/* Removes hidden temporaries that a failed run left behind a day ago or
- * more; younger ones may belong to a run still going on elsewhere. */
-void revisions_remove_stale(struct job *j)
-{
-	struct remote_entry *ents = NULL;
-	size_t n = 0;
-	struct err e = { 0 };
-	time_t now = time(NULL);
-
-	if (transport_list(j->t, j->remote_dir, &ents, &n, &e) != RV_OK)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		if (ents[i].is_dir || ents[i].name[0] != '.' || strstr(ents[i].name, ".tmp-") == NULL)
-			continue;
-		if (now - ents[i].mtime < STALE_TEMP_AGE)
-			continue;
-		char *path = job_join(j->remote_dir, ents[i].name);
-
-		err_clear(&e);
-		if (transport_unlink(j->t, path, &e) == RV_OK)
-			job_log(j, LOG_NOTICE, "removed stale temporary %s", path);
-		free(path);
-	}
-	remote_entries_free(ents, n);
 }
 
 char *revisions_next_name(const char *stamp, const struct revision *revs, size_t n)

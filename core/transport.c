@@ -31,11 +31,15 @@
 #include "core/util.h"
 
 /* Enough in flight to fill the channel (docs/ARCHITECTURE.md, "Living with
- * libssh2 1.10"): uploads keep WRITE_WINDOW bytes unacknowledged, in a buffer of WRITE_BUF; downloads
- * ask for READ_CHUNK at once, or read straight into a caller's buffer of
+ * libssh2 1.10"): uploads keep twice the server's channel window
+ * unacknowledged (so that the window, not revault, is the limit: RFC 4254
+ * section 5.2), at least WRITE_WINDOW_MIN and at most WRITE_WINDOW_MAX
+ * bytes, in a buffer of WRITE_BUF_WINDOWS windows; downloads ask for
+ * READ_CHUNK at once, or read straight into a caller's buffer of
  * DIRECT_READ or more. */
-#define WRITE_WINDOW (1024 * 1024)
-#define WRITE_BUF (4 * WRITE_WINDOW)
+#define WRITE_WINDOW_MIN (1024 * 1024)
+#define WRITE_WINDOW_MAX (8 * 1024 * 1024)
+#define WRITE_BUF_WINDOWS 4
 #define READ_CHUNK (2 * 1024 * 1024)
 #define DIRECT_READ (256 * 1024)
 /* A folder listing is the one reply whose size the server alone decides:
@@ -65,6 +69,8 @@
 #define PROBE_READ 3.0
 /* Bytes kept from the start of an upload and read back after its rename. */
 #define HEAD_CHECK 1024
+/* Closes left to finish with the next calls, at most (close_later). */
+#define CLOSING_MAX 8
 /* A read that ends before the listed size is taken up again where the
  * server stopped, this many times in a row without progress at most. */
 #define READ_RESUMES 3
@@ -132,6 +138,9 @@ struct transport {
 	bool idle_pending;     /* an idle request is out and its answer not yet taken */
 	bool fsync_refused;    /* warned once: the server refuses fsync@openssh.com */
 	bool closed_idle;      /* the SFTP channel was found closed while it was idle */
+	/* Handles being closed whose answer nobody waits for (close_later). */
+	LIBSSH2_SFTP_HANDLE *closing[CLOSING_MAX];
+	size_t nclosing;
 };
 
 struct remote_file {
@@ -140,6 +149,7 @@ struct remote_file {
 	char *path;
 	bool writing;
 	uint8_t *buf;
+	size_t window;     /* writing: bytes kept in flight at most */
 	size_t start, end; /* unacknowledged (writing) or unread (reading) bytes */
 	bool eof;
 	uint64_t offset;    /* bytes acknowledged (writing) or handed out (reading) */
@@ -264,6 +274,8 @@ struct transport *transport_new(const struct transport_config *c)
 	return t;
 }
 
+static void closes_settle(struct transport *t);
+
 static void close_session(struct transport *t)
 {
 	int fd;
@@ -274,6 +286,7 @@ static void close_session(struct transport *t)
 		libssh2_session_set_timeout(t->session, 5000);
 	}
 	if (t->sftp != NULL) {
+		closes_settle(t);
 		libssh2_sftp_shutdown(t->sftp);
 		t->sftp = NULL;
 	}
@@ -586,6 +599,114 @@ static void close_handle(struct transport *t, LIBSSH2_SFTP_HANDLE *h)
 		rc = libssh2_sftp_close_handle(h);
 }
 
+/* Closes a handle whose content is no longer needed (a listing read to
+ * its end, a file read) without waiting for the answer: the close goes out
+ * now, its answer is taken by closes_advance at the start of a later call
+ * (it has come by then, ahead of that call's own answer), or by
+ * closes_settle before the session ends. Never for a file being written:
+ * its close is part of the upload's outcome (remote_commit). */
+static void close_later(struct transport *t, LIBSSH2_SFTP_HANDLE *h)
+{
+	if (h == NULL)
+		return;
+	if (t->dead || atomic_load(&t->interrupted) || t->nclosing == CLOSING_MAX) {
+		close_handle(t, h);
+		return;
+	}
+	if (libssh2_sftp_close_handle(h) == LIBSSH2_ERROR_EAGAIN)
+		t->closing[t->nclosing++] = h;
+}
+
+/* Takes the answers of closes that have come, without waiting. Only
+ * between calls: a close that ends resets libssh2 1.10's read state
+ * (sftp_close_handle), which a read in progress depends on. */
+static void closes_advance(struct transport *t)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < t->nclosing; i++)
+		if (libssh2_sftp_close_handle(t->closing[i]) == LIBSSH2_ERROR_EAGAIN)
+			t->closing[kept++] = t->closing[i];
+	t->nclosing = kept;
+}
+
+/* Waits for every close still out (libssh2 frees a handle only when its
+ * close ends, and the SFTP shutdown does not). */
+static void closes_settle(struct transport *t)
+{
+	while (t->nclosing > 0)
+		close_handle(t, t->closing[--t->nclosing]);
+}
+
+/* After a call returned EAGAIN: true when its request has gone out whole,
+ * so that libssh2 waits only for the answer and another request may follow
+ * it on the channel. A request still in the socket's way (OUTBOUND) or held
+ * by a channel window of 0 (RFC 4254 section 5.2) is not out. */
+static bool request_out(const struct transport *t)
+{
+	return !(libssh2_session_block_directions(t->session) & LIBSSH2_SESSION_BLOCK_OUTBOUND) &&
+	       libssh2_channel_window_write(libssh2_sftp_get_channel(t->sftp)) > 0;
+}
+
+/* One request of a pipeline: call() makes the libssh2 call (returns its
+ * result, LIBSSH2_ERROR_EAGAIN while it is not finished); rc and status
+ * (the SFTP status when it failed with one, else 0) are its outcome. */
+struct request {
+	int (*call)(struct request *r);
+	void *arg;
+	const char *path;
+	LIBSSH2_SFTP_ATTRIBUTES *attrs;
+	int rc;
+	unsigned long status;
+	bool out, done;
+};
+
+/* Sends requests one behind the other without waiting for each answer,
+ * then takes the answers: n requests in about one round trip instead of
+ * n. A request is first made once every one before it is out (request_out),
+ * so that they reach the server in order, which answers them in order
+ * (SFTP servers handle one channel's requests one at a time: OpenSSH's
+ * sftp-server, ProFTPD's mod_sftp). Each call keeps its own state in
+ * libssh2 1.10 (fsync, close, stat, rename and open each have their own),
+ * so no two requests of one pipeline may be of the same kind. False when
+ * the wait gave up (t->gave_up says why); the requests not done then have
+ * rc LIBSSH2_ERROR_EAGAIN. */
+static bool pipeline(struct transport *t, unsigned seconds, struct request *r, size_t n)
+{
+	struct call c = call_begin(t, seconds);
+
+	for (size_t i = 0; i < n; i++) {
+		r[i].rc = LIBSSH2_ERROR_EAGAIN;
+		r[i].status = 0;
+		r[i].out = r[i].done = false;
+	}
+	for (;;) {
+		bool all_done = true, all_out = true;
+
+		for (size_t i = 0; i < n; i++) {
+			if (r[i].done)
+				continue;
+			if (!r[i].out && !all_out) {
+				all_done = false;
+				continue;
+			}
+			r[i].rc = r[i].call(&r[i]);
+			if (r[i].rc != LIBSSH2_ERROR_EAGAIN) {
+				r[i].done = r[i].out = true;
+				r[i].status = r[i].rc != 0 ? sftp_status(t) : 0;
+				continue;
+			}
+			all_done = false;
+			r[i].out = r[i].out || request_out(t);
+			all_out = all_out && r[i].out;
+		}
+		if (all_done)
+			return true;
+		if (!call_wait(&c))
+			return false;
+	}
+}
+
 static int need(struct transport *t, bool sftp, struct err *e)
 {
 	if (atomic_load(&t->interrupted))
@@ -594,6 +715,7 @@ static int need(struct transport *t, bool sftp, struct err *e)
 		return err_set(e, RV_FAIL, "the connection to %s is lost; try again", t->where);
 	if (t->session == NULL || (sftp && t->sftp == NULL))
 		return err_set(e, RV_FAIL, "internal error: not connected to %s", t->where);
+	closes_advance(t);
 	idle_settle(t);
 	if (t->gave_up != GAVE_UP_NONE) {
 		t->closed_idle = t->gave_up == GAVE_UP_CLOSED;
@@ -1476,45 +1598,50 @@ static int mkdir_error(struct transport *t, const char *path, unsigned long st, 
 		       : sftp_status_text(st) != NULL ? sftp_status_text(st) : "failed");
 }
 
+/* mkdir of path, its missing parents first: one round trip when only the
+ * last component is missing, as when a device's first backup makes its
+ * folder. */
+static int mkdir_up(struct transport *t, char *path, size_t len, unsigned depth, struct err *e)
+{
+	struct call c = call_begin(t, t->timeout);
+	unsigned long st;
+	int r;
+
+	while ((r = libssh2_sftp_mkdir_ex(t->sftp, path, (unsigned)len, DIR_MODE)) == LIBSSH2_ERROR_EAGAIN &&
+	       call_wait(&c))
+		;
+	if (r == 0)
+		return RV_OK;
+	st = sftp_status(t);
+	if (atomic_load(&t->interrupted) || st == 0)
+		return sftp_error(t, e, "create the directory", path);
+	if ((st == LIBSSH2_FX_NO_SUCH_FILE || st == LIBSSH2_FX_NO_SUCH_PATH) && depth < 64) {
+		char *slash = len > 1 ? memrchr(path, '/', len - 1) : NULL;
+
+		if (slash != NULL && slash > path) {
+			*slash = '\0';
+			r = mkdir_up(t, path, (size_t)(slash - path), depth + 1, e);
+			*slash = '/';
+			if (r != RV_OK)
+				return r;
+			return mkdir_up(t, path, len, 64, e);
+		}
+	}
+	/* OpenSSH answers a plain FAILURE for an existing name: look. */
+	if (is_dir(t, path))
+		return RV_OK;
+	return mkdir_error(t, path, st, e);
+}
+
 int transport_mkdirs(struct transport *t, const char *path, struct err *e)
 {
 	char *p;
-	size_t len;
-	int rc = RV_OK;
+	int rc;
 
 	if (need(t, true, e) != RV_OK)
 		return e->code;
-	/* Most often it is there already: one round trip instead of one per
-	 * component. */
-	if (is_dir(t, path))
-		return RV_OK;
-	if (t->gave_up != GAVE_UP_NONE)
-		return session_error(t, e, "cannot look at the directory");
 	p = xstrdup(path);
-	len = strlen(p);
-	for (size_t i = 1; i <= len && rc == RV_OK; i++) {
-		struct call c;
-		int r;
-
-		if (p[i] != '/' && p[i] != '\0')
-			continue;
-		p[i] = '\0';
-		c = call_begin(t, t->timeout);
-		while ((r = libssh2_sftp_mkdir_ex(t->sftp, p, (unsigned)i, DIR_MODE)) == LIBSSH2_ERROR_EAGAIN &&
-		       call_wait(&c))
-			;
-		if (r != 0) {
-			/* OpenSSH answers a plain FAILURE for an existing name: look. */
-			unsigned long st = sftp_status(t);
-
-			if (atomic_load(&t->interrupted) || st == 0)
-				rc = sftp_error(t, e, "create the directory", p);
-			else if (!is_dir(t, p))
-				rc = mkdir_error(t, p, st, e);
-		}
-		if (i < len)
-			p[i] = '/';
-	}
+	rc = mkdir_up(t, p, strlen(p), 0, e);
 	free(p);
 	return rc;
 }
@@ -1614,7 +1741,10 @@ int transport_list(struct transport *t, const char *dir, struct remote_entry **o
 		count++;
 	}
 	free(name);
-	close_handle(t, h);
+	if (rc == RV_OK)
+		close_later(t, h);
+	else
+		close_handle(t, h);
 	if (rc != RV_OK) {
 		remote_entries_free(v, count);
 		return rc;
@@ -1640,28 +1770,22 @@ int transport_unlink(struct transport *t, const char *path, struct err *e)
 	return RV_OK;
 }
 
-int transport_rename(struct transport *t, const char *from, const char *to, struct err *e)
+bool transport_gone(const struct transport *t)
+{
+	unsigned long st = t->dead || t->sftp == NULL ? 0 : sftp_status(t);
+
+	return st == LIBSSH2_FX_NO_SUCH_FILE || st == LIBSSH2_FX_NO_SUCH_PATH;
+}
+
+/* What a rename that ended with rc and SFTP status st means (a look at
+ * the new name tells an existing file apart). */
+static int rename_verdict(struct transport *t, const char *from, const char *to, int rc, unsigned long st,
+			  struct err *e)
 {
 	LIBSSH2_SFTP_ATTRIBUTES a;
-	unsigned long st;
-	struct call c;
-	int rc;
 
-	if (need(t, true, e) != RV_OK)
-		return e->code;
-	/* No OVERWRITE flag: SFTP v3 servers never overwrite anyway, and a
-	 * newer protocol must not either. (Some do all the same:
-	 * remote_commit checks what it finds under the new name.) */
-	c = call_begin(t, t->timeout);
-	while ((rc = libssh2_sftp_rename_ex(t->sftp, from, (unsigned)strlen(from), to, (unsigned)strlen(to),
-					    LIBSSH2_SFTP_RENAME_ATOMIC | LIBSSH2_SFTP_RENAME_NATIVE)) ==
-		       LIBSSH2_ERROR_EAGAIN &&
-	       call_wait(&c))
-		;
 	if (rc == 0)
 		return RV_OK;
-	/* The rename's own status, taken before the look below replaces it. */
-	st = sftp_status(t);
 	if (atomic_load(&t->interrupted) || st == 0)
 		return sftp_error(t, e, "rename", from);
 	if ((st == LIBSSH2_FX_FAILURE || st == LIBSSH2_FX_FILE_ALREADY_EXISTS) && stat_path(t, to, &a) == 0)
@@ -1678,7 +1802,43 @@ int transport_rename(struct transport *t, const char *from, const char *to, stru
 		       sftp_status_text(st) != NULL ? sftp_status_text(st) : "the server refused");
 }
 
+/* No OVERWRITE flag: SFTP v3 servers never overwrite anyway, and a newer
+ * protocol must not either. (Some do all the same: remote_commit checks
+ * what it finds under the new name.) */
+static int rename_call(struct transport *t, const char *from, const char *to)
+{
+	return libssh2_sftp_rename_ex(t->sftp, from, (unsigned)strlen(from), to, (unsigned)strlen(to),
+				      LIBSSH2_SFTP_RENAME_ATOMIC | LIBSSH2_SFTP_RENAME_NATIVE);
+}
+
+int transport_rename(struct transport *t, const char *from, const char *to, struct err *e)
+{
+	struct call c;
+	int rc;
+
+	if (need(t, true, e) != RV_OK)
+		return e->code;
+	c = call_begin(t, t->timeout);
+	while ((rc = rename_call(t, from, to)) == LIBSSH2_ERROR_EAGAIN && call_wait(&c))
+		;
+	/* The rename's own status, taken before any look replaces it. */
+	return rename_verdict(t, from, to, rc, rc != 0 ? sftp_status(t) : 0, e);
+}
+
 /* ---- files ---------------------------------------------------------- */
+
+/* Bytes an upload keeps in flight: twice the window the server granted
+ * the SFTP channel when it opened it (OpenSSH: 2 MiB; ProFTPD: 4 MiB),
+ * within [WRITE_WINDOW_MIN, WRITE_WINDOW_MAX]. */
+static size_t write_window(struct transport *t)
+{
+	unsigned long initial = 0;
+	size_t w;
+
+	libssh2_channel_window_write_ex(libssh2_sftp_get_channel(t->sftp), &initial);
+	w = initial > WRITE_WINDOW_MAX / 2 ? WRITE_WINDOW_MAX : 2 * (size_t)initial;
+	return w < WRITE_WINDOW_MIN ? WRITE_WINDOW_MIN : w;
+}
 
 static struct remote_file *open_file(struct transport *t, const char *path, bool writing,
 				     struct err *e)
@@ -1725,8 +1885,10 @@ static struct remote_file *open_file(struct transport *t, const char *path, bool
 	f->size = REMOTE_SIZE_UNKNOWN;
 	/* Uploads: a window of unacknowledged bytes plus room to append.
 	 * Downloads take theirs at the first small read (remote_read). */
-	if (writing)
-		f->buf = xmalloc(WRITE_BUF);
+	if (writing) {
+		f->window = write_window(t);
+		f->buf = xmalloc(WRITE_BUF_WINDOWS * f->window);
+	}
 	return f;
 }
 
@@ -1746,7 +1908,10 @@ struct remote_file *transport_open(struct transport *t, const char *path, uint64
 
 static void file_free(struct remote_file *f)
 {
-	close_handle(f->t, f->h);
+	if (f->writing || f->t->dead)
+		close_handle(f->t, f->h);
+	else
+		close_later(f->t, f->h);
 	free(f->buf);
 	free(f->path);
 	free(f);
@@ -1757,7 +1922,7 @@ static void file_free(struct remote_file *f)
  * must start with the same bytes each time: only acknowledged bytes are
  * ever dropped. It sends what the window newly covers and returns when the
  * oldest request is acknowledged: one packet out for each one confirmed,
- * with never more than WRITE_WINDOW in flight. (Passing everything pending
+ * with never more than f->window in flight. (Passing everything pending
  * instead sends in bursts of up to the whole buffer and measured 15 % slower,
  * tests/bench/transport.) */
 static int push(struct remote_file *f, struct err *e)
@@ -1768,7 +1933,7 @@ static int push(struct remote_file *f, struct err *e)
 	if (atomic_load(&f->t->interrupted))
 		return interrupted_error(f->t, e);
 	while ((n = libssh2_sftp_write(f->h, (const char *)f->buf + f->start,
-				       f->end - f->start < WRITE_WINDOW ? f->end - f->start : WRITE_WINDOW)) ==
+				       f->end - f->start < f->window ? f->end - f->start : f->window)) ==
 		       LIBSSH2_ERROR_EAGAIN &&
 	       call_wait(&c))
 		;
@@ -1798,12 +1963,12 @@ int remote_write(struct remote_file *f, const void *buf, size_t len, struct err 
 		/* Full: move what is pending (the window in flight and at most
 		 * one append beyond it) to the front, about a third of the data
 		 * copied once more. */
-		if (f->end == WRITE_BUF && f->start > 0) {
+		if (f->end == WRITE_BUF_WINDOWS * f->window && f->start > 0) {
 			memmove(f->buf, f->buf + f->start, f->end - f->start);
 			f->end -= f->start;
 			f->start = 0;
 		}
-		take = WRITE_BUF - f->end;
+		take = WRITE_BUF_WINDOWS * f->window - f->end;
 		if (take > len)
 			take = len;
 		memcpy(f->buf + f->end, p, take);
@@ -1812,7 +1977,7 @@ int remote_write(struct remote_file *f, const void *buf, size_t len, struct err 
 		len -= take;
 		/* Return with at most a window pending: the caller's next bytes
 		 * then go out as the oldest are acknowledged. */
-		while (f->end - f->start > WRITE_WINDOW)
+		while (f->end - f->start > f->window)
 			if (push(f, e) != RV_OK)
 				return e->code;
 	}
@@ -1850,6 +2015,36 @@ uint64_t remote_unflushed(const struct remote_file *f)
  * revision is then as safe as the server's own write-back makes it. A
  * FAILURE is the server's disk saying no (EIO, ENOSPC): the data may not
  * be stored, and the upload fails. */
+/* What an fsync@openssh.com that ended with rc and status st means for
+ * the upload (see remote_flush). */
+static int fsync_verdict(struct remote_file *f, int rc, unsigned long st, struct err *e)
+{
+	struct transport *t = f->t;
+
+	f->unflushed = 0;
+	if (rc == 0)
+		return RV_OK;
+	switch (st) {
+	case LIBSSH2_FX_OP_UNSUPPORTED:
+	case LIBSSH2_FX_PERMISSION_DENIED:
+	case LIBSSH2_FX_BAD_MESSAGE:
+		f->no_fsync = true;
+		if (st != LIBSSH2_FX_OP_UNSUPPORTED && !t->fsync_refused && t->warn != NULL) {
+			char msg[ERR_MSG_MAX];
+
+			snprintf(msg, sizeof(msg), "%s refuses fsync@openssh.com (%s): revisions are "
+				 "stored without asking its disk to write them back first; allow fsync "
+				 "for server.username there", t->where,
+				 st == LIBSSH2_FX_PERMISSION_DENIED ? "permission denied" : "bad message");
+			t->warn(t->warn_arg, msg);
+		}
+		t->fsync_refused = true;
+		return RV_OK;
+	default:
+		return flush_error(t, e, "flush", f->path);
+	}
+}
+
 int remote_flush(struct remote_file *f, struct err *e)
 {
 	struct transport *t = f->t;
@@ -1861,45 +2056,96 @@ int remote_flush(struct remote_file *f, struct err *e)
 	c = call_begin(t, flush_timeout(t));
 	while ((rc = libssh2_sftp_fsync(f->h)) == LIBSSH2_ERROR_EAGAIN && call_wait(&c))
 		;
-	f->unflushed = 0;
-	if (rc == 0)
-		return RV_OK;
-	switch (sftp_status(t)) {
-	case LIBSSH2_FX_OP_UNSUPPORTED:
-	case LIBSSH2_FX_PERMISSION_DENIED:
-	case LIBSSH2_FX_BAD_MESSAGE:
-		f->no_fsync = true;
-		if (sftp_status(t) != LIBSSH2_FX_OP_UNSUPPORTED && !t->fsync_refused && t->warn != NULL) {
-			char msg[ERR_MSG_MAX];
-
-			snprintf(msg, sizeof(msg), "%s refuses fsync@openssh.com (%s): revisions are "
-				 "stored without asking its disk to write them back first; allow fsync "
-				 "for server.username there", t->where,
-				 sftp_status(t) == LIBSSH2_FX_PERMISSION_DENIED ? "permission denied"
-										 : "bad message");
-			t->warn(t->warn_arg, msg);
-		}
-		t->fsync_refused = true;
-		return RV_OK;
-	default:
-		return flush_error(t, e, "flush", f->path);
-	}
+	return fsync_verdict(f, rc, rc != 0 ? sftp_status(t) : 0, e);
 }
 
 /* Reads back the first bytes of what is now at path: true when they are
  * the ones f wrote (head, head_len). */
-static bool is_ours(struct transport *t, const char *path, const uint8_t *head, size_t head_len,
-		    struct err *e)
+static bool is_ours(struct remote_file *r, const uint8_t *head, size_t head_len, struct err *e)
 {
-	struct remote_file *r = transport_open(t, path, REMOTE_SIZE_UNKNOWN, e);
 	uint8_t back[HEAD_CHECK];
-	long n;
+	long n = remote_read_head(r, back, head_len, e);
 
-	if (r == NULL)
-		return false;
-	n = remote_read_head(r, back, head_len, e);
 	remote_close(r);
 	return n == (long)head_len && memcmp(back, head, head_len) == 0;
+}
+
+static int call_fsync(struct request *r)
+{
+	return libssh2_sftp_fsync(r->arg);
+}
+
+static int call_close(struct request *r)
+{
+	return libssh2_sftp_close_handle(r->arg);
+}
+
+static int call_rename(struct request *r)
+{
+	struct remote_file *f = r->arg;
+
+	return rename_call(f->t, f->path, r->path);
+}
+
+/* An open for reading; the handle goes to r->arg. */
+static int call_open_read(struct request *r)
+{
+	struct transport *t = r->arg;
+	LIBSSH2_SFTP_HANDLE *h = libssh2_sftp_open_ex(t->sftp, r->path, (unsigned)strlen(r->path),
+						     LIBSSH2_FXF_READ, 0, LIBSSH2_SFTP_OPENFILE);
+
+	if (h == NULL)
+		return would_block(t) ? LIBSSH2_ERROR_EAGAIN : -1;
+	r->arg = h;
+	return 0;
+}
+
+static int call_stat(struct request *r)
+{
+	return libssh2_sftp_stat_ex(r->arg, r->path, (unsigned)strlen(r->path), LIBSSH2_SFTP_STAT, r->attrs);
+}
+
+/* The end of an upload whose bytes are all acknowledged: fsync, close and
+ * a look at the final name go out together (one round trip; the server
+ * handles them in order, so the fsync covers every write and the close
+ * comes after it). */
+static int finish_upload(struct remote_file *f, const char *final_path, struct err *e)
+{
+	struct transport *t = f->t;
+	LIBSSH2_SFTP_ATTRIBUTES a;
+	struct request r[3] = {
+		{ .call = call_fsync, .arg = f->h },
+		{ .call = call_close, .arg = f->h },
+		{ .call = call_stat, .arg = t->sftp, .path = final_path, .attrs = &a },
+	};
+	struct request *todo = f->no_fsync ? r + 1 : r;
+	size_t n = f->no_fsync ? 2 : 3;
+	bool finished = pipeline(t, flush_timeout(t), todo, n);
+	int rc = RV_OK;
+
+	/* The close ended, well or not: libssh2 freed the handle. */
+	if (r[1].done)
+		f->h = NULL;
+	if (!finished)
+		return flush_error(t, e, r[0].done || f->no_fsync ? "close" : "flush", f->path);
+	if (!f->no_fsync)
+		rc = fsync_verdict(f, r[0].rc, r[0].status, e);
+	if (rc == RV_OK && r[1].rc != 0) {
+		t->gave_up = GAVE_UP_NONE;
+		rc = r[1].status != 0 ? err_set(e, RV_FAIL, "cannot close %s on %s: %s", f->path, t->host,
+						sftp_status_text(r[1].status) != NULL
+							? sftp_status_text(r[1].status)
+							: "the server refused")
+				      : flush_error(t, e, "close", f->path);
+	}
+	/* Never onto an existing name, also where the server's rename would
+	 * replace it (the look and the rename are one round trip apart; the
+	 * read-back in remote_commit covers that gap). */
+	if (rc == RV_OK && r[2].rc == 0)
+		rc = err_set(e, RV_FAIL, "cannot rename %s to %s on %s: %s exists already (another "
+			     "backup of the same device?); run the backup again", f->path, final_path,
+			     t->host, final_path);
+	return rc;
 }
 
 int remote_commit(struct remote_file *f, const char *final_path, bool *renamed, struct err *e)
@@ -1907,51 +2153,49 @@ int remote_commit(struct remote_file *f, const char *final_path, bool *renamed, 
 	struct transport *t = f->t;
 	uint8_t head[HEAD_CHECK];
 	size_t head_len = f->head_len;
-	struct call c;
+	struct remote_file *back = NULL;
 	int rc = RV_OK;
 
 	*renamed = false;
 	memcpy(head, f->head, head_len);
-	/* Every byte acknowledged, then flushed, then closed: only then is
-	 * the file complete under its temporary name. */
+	/* Every byte acknowledged, then flushed and closed: only then is the
+	 * file complete under its temporary name. */
 	while (f->end > f->start && rc == RV_OK)
 		rc = push(f, e);
 	if (rc == RV_OK)
-		rc = remote_flush(f, e);
-	if (rc == RV_OK) {
-		int r;
+		rc = finish_upload(f, final_path, e);
+	if (rc == RV_OK && need(t, true, e) == RV_OK) {
+		/* The rename and the open for the read-back below together. */
+		struct request r[2] = {
+			{ .call = call_rename, .arg = f, .path = final_path },
+			{ .call = call_open_read, .arg = t, .path = final_path },
+		};
 
-		c = call_begin(t, flush_timeout(t));
-		while ((r = libssh2_sftp_close_handle(f->h)) == LIBSSH2_ERROR_EAGAIN && call_wait(&c))
-			;
-		if (r != LIBSSH2_ERROR_EAGAIN)
-			f->h = NULL; /* closed or failed: libssh2 freed it */
-		if (r != 0)
-			rc = flush_error(t, e, "close", f->path);
-	}
-	/* Never onto an existing name, also where the server's rename would
-	 * replace it: a look first (the look and the rename are one round
-	 * trip apart; the read-back below covers that gap). */
-	if (rc == RV_OK) {
-		LIBSSH2_SFTP_ATTRIBUTES a;
-
-		if (stat_path(t, final_path, &a) == 0)
-			rc = err_set(e, RV_FAIL, "cannot rename %s to %s on %s: %s exists already (another "
-				     "backup of the same device?); run the backup again", f->path, final_path,
-				     t->host, final_path);
-		else if (t->gave_up != GAVE_UP_NONE)
+		if (!pipeline(t, t->timeout, r, 2))
 			rc = session_error(t, e, "cannot rename");
+		else
+			rc = rename_verdict(t, f->path, final_path, r[0].rc, r[0].status, e);
+		if (r[1].done && r[1].rc == 0) {
+			back = xcalloc(1, sizeof(*back));
+			back->t = t;
+			back->h = r[1].arg;
+			back->path = xstrdup(final_path);
+			back->size = REMOTE_SIZE_UNKNOWN;
+		}
+	} else if (rc == RV_OK) {
+		rc = e->code;
 	}
-	if (rc == RV_OK)
-		rc = transport_rename(t, f->path, final_path, e);
 	file_free(f);
-	if (rc != RV_OK)
+	if (rc != RV_OK) {
+		if (back != NULL)
+			remote_close(back);
 		return rc;
+	}
 	*renamed = true;
 	/* A server whose rename replaces an existing file (SFTPGo, pkg/sftp)
 	 * lets two uploads of the same name both succeed, one of them lost:
 	 * what is under the name now must be what was written. */
-	if (!is_ours(t, final_path, head, head_len, e)) {
+	if (back == NULL || !is_ours(back, head, head_len, e)) {
 		if (e->code != RV_OK && t->dead)
 			return e->code;
 		err_clear(e);

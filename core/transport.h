@@ -87,9 +87,10 @@ struct remote_entry {
 			    * symlink shows as what it points to) */
 };
 
-/* Paths are absolute on the server. transport_mkdirs looks at the whole
- * path first (one round trip when it exists), then makes each missing
- * component. */
+/* Paths are absolute on the server. transport_mkdirs makes the folder
+ * (one round trip when only its last component is missing), going up to
+ * make missing parents only when the server says they are missing; a
+ * folder that is there already is RV_OK (one round trip more). */
 int transport_mkdirs(struct transport *t, const char *path, struct err *e);
 /* The entries of dir, without . and .. and without names longer than 255
  * bytes (skipped); *out is allocated (remote_entries_free). A listing of
@@ -100,6 +101,10 @@ int transport_list(struct transport *t, const char *dir, struct remote_entry **o
 		   struct err *e);
 void remote_entries_free(struct remote_entry *v, size_t n);
 int transport_unlink(struct transport *t, const char *path, struct err *e);
+/* True when the last request failed only because its file or folder is
+ * not there (SSH_FX_NO_SUCH_FILE or NO_SUCH_PATH, draft-ietf-secsh-filexfer-02
+ * section 7) and the session is still good. */
+bool transport_gone(const struct transport *t);
 /* Never overwrites (SFTP v3): fails when `to` exists. */
 int transport_rename(struct transport *t, const char *from, const char *to, struct err *e);
 
