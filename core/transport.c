@@ -71,6 +71,8 @@
 #define HEAD_CHECK 1024
 /* Closes left to finish with the next calls, at most (close_later). */
 #define CLOSING_MAX 8
+/* Bytes of channel window a request other than a write needs, at least. */
+#define REQUEST_ROOM 4096
 /* A read that ends before the listed size is taken up again where the
  * server stopped, this many times in a row without progress at most. */
 #define READ_RESUMES 3
@@ -638,6 +640,32 @@ static void closes_settle(struct transport *t)
 		close_handle(t, t->closing[--t->nclosing]);
 }
 
+/* Room in the SFTP channel's window for a request other than a write.
+ * libssh2 1.10 sends a request only in part when the window the server
+ * granted (RFC 4254 section 5.2) is nearly used up, as an upload leaves
+ * it, and then garbles it (sftp_fsync and sftp_symlink send it again
+ * whole) or fails (sftp_close_handle). So before such requests, the
+ * server's window adjustments are taken in (a read of 0 bytes processes
+ * what came without taking any SFTP data) until REQUEST_ROOM bytes fit.
+ * False when the wait gave up (t->gave_up says why). */
+static bool window_room(struct transport *t, struct call *c)
+{
+	LIBSSH2_CHANNEL *ch = libssh2_sftp_get_channel(t->sftp);
+	char none;
+
+	while (libssh2_channel_window_write(ch) < REQUEST_ROOM) {
+		ssize_t r = libssh2_channel_read_ex(ch, 0, &none, 0);
+
+		if (r < 0 && r != LIBSSH2_ERROR_EAGAIN)
+			return give_up(t, GAVE_UP_CLOSED);
+		if (libssh2_channel_window_write(ch) >= REQUEST_ROOM)
+			break;
+		if (!call_wait(c))
+			return false;
+	}
+	return true;
+}
+
 /* After a call returned EAGAIN: true when its request has gone out whole,
  * so that libssh2 waits only for the answer and another request may follow
  * it on the channel. A request still in the socket's way (OUTBOUND) or held
@@ -680,6 +708,13 @@ static bool pipeline(struct transport *t, unsigned seconds, struct request *r, s
 		r[i].status = 0;
 		r[i].out = r[i].done = false;
 	}
+	if (!window_room(t, &c))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		r[i].rc = LIBSSH2_ERROR_EAGAIN;
+		r[i].status = 0;
+		r[i].out = r[i].done = false;
+	}
 	for (;;) {
 		bool all_done = true, all_out = true;
 
@@ -693,7 +728,7 @@ static bool pipeline(struct transport *t, unsigned seconds, struct request *r, s
 			r[i].rc = r[i].call(&r[i]);
 			if (r[i].rc != LIBSSH2_ERROR_EAGAIN) {
 				r[i].done = r[i].out = true;
-				r[i].status = r[i].rc != 0 ? sftp_status(t) : 0;
+				r[i].status = r[i].rc < 0 ? sftp_status(t) : 0;
 				continue;
 			}
 			all_done = false;
@@ -717,6 +752,11 @@ static int need(struct transport *t, bool sftp, struct err *e)
 		return err_set(e, RV_FAIL, "internal error: not connected to %s", t->where);
 	closes_advance(t);
 	idle_settle(t);
+	if (sftp && t->gave_up == GAVE_UP_NONE) {
+		struct call c = call_begin(t, t->timeout);
+
+		window_room(t, &c);
+	}
 	if (t->gave_up != GAVE_UP_NONE) {
 		t->closed_idle = t->gave_up == GAVE_UP_CLOSED;
 		return session_error(t, e, "while revault worked locally");
@@ -1274,7 +1314,8 @@ void transport_idle(struct transport *t)
 	if (t->session == NULL || t->sftp == NULL || t->dead || atomic_load(&t->interrupted))
 		return;
 	if (!t->idle_pending) {
-		if (now - t->last_sent < IDLE_REQUEST)
+		if (now - t->last_sent < IDLE_REQUEST ||
+		    libssh2_channel_window_write(libssh2_sftp_get_channel(t->sftp)) < REQUEST_ROOM)
 			return;
 		/* Only into a socket with room: a request libssh2 could send
 		 * only in part would hold up the next call. */
@@ -2080,26 +2121,6 @@ static int call_close(struct request *r)
 	return libssh2_sftp_close_handle(r->arg);
 }
 
-static int call_rename(struct request *r)
-{
-	struct remote_file *f = r->arg;
-
-	return rename_call(f->t, f->path, r->path);
-}
-
-/* An open for reading; the handle goes to r->arg. */
-static int call_open_read(struct request *r)
-{
-	struct transport *t = r->arg;
-	LIBSSH2_SFTP_HANDLE *h = libssh2_sftp_open_ex(t->sftp, r->path, (unsigned)strlen(r->path),
-						     LIBSSH2_FXF_READ, 0, LIBSSH2_SFTP_OPENFILE);
-
-	if (h == NULL)
-		return would_block(t) ? LIBSSH2_ERROR_EAGAIN : -1;
-	r->arg = h;
-	return 0;
-}
-
 static int call_stat(struct request *r)
 {
 	return libssh2_sftp_stat_ex(r->arg, r->path, (unsigned)strlen(r->path), LIBSSH2_SFTP_STAT, r->attrs);
@@ -2164,27 +2185,13 @@ int remote_commit(struct remote_file *f, const char *final_path, bool *renamed, 
 		rc = push(f, e);
 	if (rc == RV_OK)
 		rc = finish_upload(f, final_path, e);
-	if (rc == RV_OK && need(t, true, e) == RV_OK) {
-		/* The rename and the open for the read-back below together. */
-		struct request r[2] = {
-			{ .call = call_rename, .arg = f, .path = final_path },
-			{ .call = call_open_read, .arg = t, .path = final_path },
-		};
-
-		if (!pipeline(t, t->timeout, r, 2))
-			rc = session_error(t, e, "cannot rename");
-		else
-			rc = rename_verdict(t, f->path, final_path, r[0].rc, r[0].status, e);
-		if (r[1].done && r[1].rc == 0) {
-			back = xcalloc(1, sizeof(*back));
-			back->t = t;
-			back->h = r[1].arg;
-			back->path = xstrdup(final_path);
-			back->size = REMOTE_SIZE_UNKNOWN;
-		}
-	} else if (rc == RV_OK) {
-		rc = e->code;
-	}
+	if (rc == RV_OK)
+		rc = transport_rename(t, f->path, final_path, e);
+	/* The read-back's open waits for the rename's answer: sent together,
+	 * the open would come right behind the rename and could not see
+	 * another upload's rename that lands a moment later. */
+	if (rc == RV_OK)
+		back = transport_open(t, final_path, REMOTE_SIZE_UNKNOWN, e);
 	file_free(f);
 	if (rc != RV_OK) {
 		if (back != NULL)
