@@ -22,6 +22,7 @@
 
 #include "core/keystore.h"
 #include "core/paths.h"
+#include "core/schedule.h"
 #include "core/secret.h"
 #include "core/trust.h"
 #include "core/url.h"
@@ -207,6 +208,33 @@ static int run_enforced_off(struct console *c, const struct console_cmd *pc, str
 	return set_flag(c, &c->ctx->settings.security.enforced, false, e);
 }
 
+/* The words as `revault schedule` takes them; no kind (`no backup
+ * schedule`) is off. */
+static int run_schedule(struct console *c, const struct console_cmd *pc, struct err *e)
+{
+	char *words[4];
+	size_t n = 0;
+	struct schedule s;
+	char said[SCHEDULE_SAID_MAX];
+	int rc;
+
+	words[n++] = (char *)(pc->slot[S_SCHED_KIND] != NULL ? pc->slot[S_SCHED_KIND] : "off");
+	if (pc->slot[S_SCHED_DAY] != NULL)
+		words[n++] = (char *)pc->slot[S_SCHED_DAY];
+	if (pc->slot[S_SCHED_TIME] != NULL)
+		words[n++] = (char *)pc->slot[S_SCHED_TIME];
+	if (pc->slot[S_SCHED_RANDOM] != NULL) {
+		words[n++] = "random";
+		words[n++] = (char *)pc->slot[S_SCHED_RANDOM];
+	}
+	if ((rc = schedule_parse_words(n, words, &s, e)) != RV_OK ||
+	    (rc = schedule_set(&c->ctx->settings, &s, c->ctx->settings_path, said, sizeof(said), e)) != RV_OK ||
+	    (rc = save(c, e)) != RV_OK)
+		return rc;
+	fprintf(c->ctx->out, "%s\n", said);
+	return RV_OK;
+}
+
 static int run_backup(struct console *c, const struct console_cmd *pc, struct err *e)
 {
 	struct job_params p = { 0 };
@@ -347,6 +375,7 @@ static const struct command_entry commands[C_COUNT] = {
 	[C_SHOW_BACKUP] = { run_show_backup, false },
 	[C_SHOW_RUNNING] = { run_show_running, false },
 	[C_SHOW_KNOWNHOST] = { run_show_knownhost, false },
+	[C_SCHEDULE] = { run_schedule, true },
 };
 
 /* ---- lines ---- */

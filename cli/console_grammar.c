@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/fingerprint.h"
+#include "core/schedule.h"
 #include "core/settings.h"
 #include "core/url.h"
 #include "core/util.h"
@@ -86,6 +87,31 @@ static int check_revision(const char *v, struct err *e)
 	return RV_OK;
 }
 
+/* The schedule's words, checked one at a time as `revault schedule`
+ * checks them (core/schedule.h). */
+static int check_sched(char *w0, char *w1, char *w2, char *w3, struct err *e)
+{
+	char *words[] = { w0, w1, w2, w3 };
+	struct schedule s;
+
+	return schedule_parse_words(w3 != NULL ? 4 : w2 != NULL ? 3 : 2, words, &s, e);
+}
+
+static int check_time(const char *v, struct err *e)
+{
+	return check_sched("daily", (char *)v, NULL, NULL, e);
+}
+
+static int check_day(const char *v, struct err *e)
+{
+	return check_sched("weekly", (char *)v, "00:00", NULL, e);
+}
+
+static int check_random(const char *v, struct err *e)
+{
+	return check_sched("daily", "00:00", "random", (char *)v, e);
+}
+
 /* ---- the grammar ---- */
 
 static const char *const key_types[] = {
@@ -154,12 +180,56 @@ static const struct console_node backup_security[] = {
 	END_OF_LEVEL,
 };
 
+static const char *const day_words[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun", NULL };
+
+static const struct console_node random_value[] = {
+	{ .word = "MINUTES", .kind = CN_ARG, .help = "a random delay of up to this many minutes, 1-720",
+	  .slot = S_SCHED_RANDOM, .check = check_random, .cmd = C_SCHEDULE },
+	END_OF_LEVEL,
+};
+
+static const struct console_node after_daily_time[] = {
+	{ .word = "random", .kind = CN_KEYWORD, .help = "spread the start over a random delay", .next = random_value },
+	END_OF_LEVEL,
+};
+
+static const struct console_node daily_time[] = {
+	{ .word = "HH:MM", .kind = CN_ARG, .help = "the time of day, 00:00-23:59", .slot = S_SCHED_TIME,
+	  .check = check_time, .cmd = C_SCHEDULE, .next = after_daily_time },
+	END_OF_LEVEL,
+};
+
+static const struct console_node weekly_time[] = {
+	{ .word = "HH:MM", .kind = CN_ARG, .help = "the time of day, 00:00-23:59", .slot = S_SCHED_TIME,
+	  .check = check_time, .cmd = C_SCHEDULE },
+	END_OF_LEVEL,
+};
+
+static const struct console_node weekly_day[] = {
+	{ .word = "DAY", .kind = CN_ARG, .help = "the day of the week", .slot = S_SCHED_DAY, .check = check_day,
+	  .choices = day_words, .next = weekly_time },
+	END_OF_LEVEL,
+};
+
+static const struct console_node schedule_words[] = {
+	{ .word = "daily", .kind = CN_KEYWORD, .help = "every day at a time", .slot = S_SCHED_KIND,
+	  .next = daily_time },
+	{ .word = "weekly", .kind = CN_KEYWORD, .help = "once a week, on a day at a time", .slot = S_SCHED_KIND,
+	  .next = weekly_day },
+	{ .word = "hourly", .kind = CN_KEYWORD, .help = "at the start of every hour", .slot = S_SCHED_KIND,
+	  .cmd = C_SCHEDULE },
+	{ .word = "off", .kind = CN_KEYWORD, .help = "no scheduled backups", .slot = S_SCHED_KIND, .cmd = C_SCHEDULE },
+	END_OF_LEVEL,
+};
+
 static const struct console_node config_backup[] = {
 	{ .word = "revisions", .kind = CN_KEYWORD, .help = "how many revisions the server keeps",
 	  .next = revisions_value },
 	{ .word = "server", .kind = CN_KEYWORD, .help = "the SFTP server", .next = backup_server },
 	{ .word = "security", .kind = CN_KEYWORD, .help = "the master key, protected and enforced modes",
 	  .next = backup_security },
+	{ .word = "schedule", .kind = CN_KEYWORD, .help = "when backups run by themselves (systemd timer or cron)",
+	  .next = schedule_words },
 	END_OF_LEVEL,
 };
 
@@ -219,6 +289,7 @@ static const struct console_node no_backup_security[] = {
 
 static const struct console_node no_backup[] = {
 	{ .word = "security", .kind = CN_KEYWORD, .help = "protected and enforced modes", .next = no_backup_security },
+	{ .word = "schedule", .kind = CN_KEYWORD, .help = "no scheduled backups", .cmd = C_SCHEDULE },
 	END_OF_LEVEL,
 };
 

@@ -23,6 +23,10 @@ enum console_slot {
 	S_TYPE,
 	S_FINGERPRINT,
 	S_REVISION,
+	S_SCHED_KIND,   /* daily, weekly, hourly, off */
+	S_SCHED_DAY,
+	S_SCHED_TIME,
+	S_SCHED_RANDOM,
 };
 
 /* What a line asks for: console_cmd.cmd. */
@@ -46,6 +50,7 @@ enum console_command {
 	C_SHOW_BACKUP,
 	C_SHOW_RUNNING,
 	C_SHOW_KNOWNHOST,
+	C_SCHEDULE,     /* backup schedule ...; no backup schedule (no kind: off) */
 	C_COUNT
 };
 

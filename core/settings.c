@@ -19,6 +19,7 @@
 #include "core/fingerprint.h"
 #include "core/paths.h"
 #include "core/exclude.h"
+#include "core/schedule.h"
 #include "core/sources.h"
 #include "core/url.h"
 #include "core/util.h"
@@ -78,6 +79,7 @@ void settings_free(struct settings *s)
 	free_list(s->backup.sources, s->backup.nsources);
 	free_list(s->backup.exclude, s->backup.nexclude);
 	free(s->backup.device);
+	free(s->backup.schedule);
 	for (size_t i = 0; i < s->nknown_hosts; i++)
 		known_host_free(&s->known_hosts[i]);
 	free(s->known_hosts);
@@ -144,6 +146,7 @@ enum kind {
 	K_LIST,   /* a list of strings (count at count_off) */
 	K_PATHS,  /* a list of absolute paths, kept normalised */
 	K_HOSTS,  /* a whole section of known host records (name NULL) */
+	K_SCHEDULE, /* when backups run (core/schedule.h), kept in its canonical words */
 };
 
 struct keydef {
@@ -195,6 +198,8 @@ static const struct keydef keydefs[] = {
 	  "`revault source add`", .absent = NOT_SET, .line = 14 },
 	{ "backup", "exclude", K_LIST, OFF(backup.exclude), OFF(backup.nexclude), 0, 0, false,
 	  "`revault exclude add`", .line = 15 },
+	{ "backup", "schedule", K_SCHEDULE, OFF(backup.schedule), 0, 0, 0, false,
+	  "`revault schedule`", .absent = "off", .line = 6, .command = "backup schedule" },
 	{ "security", "protected", K_BOOL, OFF(security.protected_), 0, 0, 0, true,
 	  "on: encrypt and sign every backup", .line = 3, .command = "backup security protected" },
 	{ "security", "enforced", K_BOOL, OFF(security.enforced), 0, 0, 0, true,
@@ -303,6 +308,21 @@ static int keydef_store(struct settings *s, const struct keydef *d, const char *
 			return -1;
 		}
 		break;
+	case K_SCHEDULE: {
+		struct schedule sc;
+		char text[SCHEDULE_TEXT_MAX];
+
+		if (*v == '\0')
+			break;
+		if (schedule_parse(v, &sc, &e) != RV_OK) {
+			snprintf(why, whylen, "backup.schedule: %.*s", (int)whylen - 20, e.msg);
+			return -1;
+		}
+		schedule_format(&sc, text, sizeof(text));
+		free(*str);
+		*str = sc.kind != SCHEDULE_OFF ? xstrdup(text) : NULL;
+		return 0;
+	}
 	case K_STR:
 		break;
 	case K_LIST:
@@ -760,6 +780,7 @@ static void emit_keydef(struct emitter *m, const struct settings *s, const struc
 	case K_DEVICE:
 	case K_PATH:
 	case K_SEALED:
+	case K_SCHEDULE:
 		emit_str(m, d->name, *(char *const *)(const void *)base);
 		break;
 	}
@@ -951,6 +972,7 @@ static const char *shown_value(const struct settings *s, const struct keydef *d,
 	case K_THEME:
 	case K_DEVICE:
 	case K_PATH:
+	case K_SCHEDULE:
 		break;
 	}
 	return *(char *const *)(const void *)base;
@@ -1078,6 +1100,8 @@ static void print_console_line(const struct settings *s, FILE *out, unsigned lin
 			continue;
 		if (d->command != NULL && d->word != NULL)
 			fprintf(out, "%s %s %s", started ? "" : d->command, d->word, console_word(v, &heap));
+		else if (d->command != NULL && d->kind == K_SCHEDULE)
+			fprintf(out, "%s %s", d->command, v); /* its words are the command's words */
 		else if (d->command != NULL)
 			fprintf(out, "%s %s", d->command, console_word(v, &heap));
 		else if (started)

@@ -46,6 +46,7 @@ struct settings {
 		size_t nexclude;
 		unsigned compression; /* zstd level 1..19 */
 		char *device;         /* NULL: the host name */
+		char *schedule;       /* canonical (core/schedule.h), NULL: off */
 	} backup;
 	struct {
 		bool protected_;
