@@ -14,6 +14,8 @@ REVAULT_DEPS=(
 	# the tools the tests drive or inspect with
 	tmux python3 python3-asyncssh acl attr zstd strace time
 	util-linux bsdutils diffutils e2fsprogs libcap2-bin tar
+	# revault schedule's units (systemd-analyze, systemctl --root); the package: shlibdeps, lintian
+	systemd dpkg-dev file lintian
 )
 
 deps_install() {
