@@ -1,18 +1,23 @@
 /* scr_bsettings: what is backed up (sources and excludes) and how
- * (revisions kept, compression level). One list of rows; a adds a
- * source, x an exclude, d removes the selected row, Enter edits a value. */
+ * (revisions kept, compression level) and when (the schedule). One list of
+ * rows; a adds a source, x an exclude, d removes the selected row, Enter
+ * edits a value. */
 #include "tui/app.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/schedule.h"
 #include "core/sources.h"
 #include "core/util.h"
 #include "widgets/dialog.h"
 #include "widgets/frame.h"
 #include "widgets/list.h"
 
-enum row_kind { R_REVISIONS, R_COMPRESSION, R_DEVICE, R_SOURCE, R_EXCLUDE };
+enum row_kind { R_REVISIONS, R_COMPRESSION, R_DEVICE, R_SCHEDULE, R_SOURCE, R_EXCLUDE };
+
+/* The rows before the sources: one per value. */
+#define FIXED_ROWS R_SOURCE
 
 enum { B_ADD_SOURCE = 1, B_ADD_EXCLUDE, B_REMOVE, B_EDIT, B_BACK };
 
@@ -36,9 +41,9 @@ struct bsettings {
 
 static enum row_kind row_kind(const struct settings *s, int row, size_t *idx)
 {
-	if (row < 3)
+	if (row < FIXED_ROWS)
 		return (enum row_kind)row;
-	*idx = (size_t)row - 3;
+	*idx = (size_t)row - FIXED_ROWS;
 	if (*idx < s->backup.nsources)
 		return R_SOURCE;
 	*idx -= s->backup.nsources;
@@ -63,6 +68,9 @@ static void cell(void *arg, int row, int col, char *buf, size_t cap)
 		break;
 	case R_DEVICE:
 		snprintf(buf, cap, "%s", col ? (s->backup.device ? s->backup.device : "(host name)") : "Device name");
+		break;
+	case R_SCHEDULE:
+		snprintf(buf, cap, "%s", col ? (s->backup.schedule ? s->backup.schedule : "off") : "Schedule");
 		break;
 	case R_SOURCE:
 		snprintf(buf, cap, "%s", col ? s->backup.sources[i] : "Source");
@@ -118,6 +126,27 @@ static void add(struct app *a, bool source)
 	}
 }
 
+/* The schedule is installed as well as kept (core/schedule.h): what was
+ * installed is said on the status line. */
+static void edit_schedule(struct app *a)
+{
+	char v[64], said[SCHEDULE_SAID_MAX];
+	struct schedule sc;
+	struct err e = { 0 };
+
+	snprintf(v, sizeof(v), "%s", a->settings.backup.schedule ? a->settings.backup.schedule : "off");
+	if (!dialog_input("Schedule", "daily HH:MM [random MIN], weekly DAY HH:MM, hourly or off:", v, sizeof(v),
+			  false))
+		return;
+	if (schedule_parse(v, &sc, &e) != RV_OK ||
+	    schedule_set(&a->settings, &sc, a->settings_path, said, sizeof(said), &e) != RV_OK) {
+		app_message("Schedule", e.msg, ROLE_ERROR);
+		return;
+	}
+	if (app_save(a) == RV_OK)
+		app_status(a, ROLE_OK, "%s", said);
+}
+
 static void edit(struct app *a, struct bsettings *b)
 {
 	static const char *const names[] = { "backup.revisions", "backup.compression", "backup.device" };
@@ -131,6 +160,10 @@ static void edit(struct app *a, struct bsettings *b)
 	enum row_kind k = row_kind(s, b->list.sel, &i);
 	char v[256];
 
+	if (k == R_SCHEDULE) {
+		edit_schedule(a);
+		return;
+	}
 	if (k > R_DEVICE) {
 		app_status(a, ROLE_NORMAL, "Sources and excludes are added (a, x) and removed (d)");
 		return;
@@ -154,7 +187,7 @@ static void remove_sel(struct app *a, struct bsettings *b)
 	enum row_kind k = row_kind(s, b->list.sel, &i);
 	char q[600], v[512];
 
-	if (k < R_SOURCE)
+	if (k < FIXED_ROWS)
 		return;
 	snprintf(v, sizeof(v), "%s", k == R_SOURCE ? s->backup.sources[i] : s->backup.exclude[i]);
 	snprintf(q, sizeof(q), "Remove %s %s?", k == R_SOURCE ? "source" : "exclude", v);
@@ -170,7 +203,7 @@ static int bs_key(struct app *a, void *st, int ch)
 {
 	struct bsettings *b = st;
 
-	b->list.nrows = 3 + (int)(a->settings.backup.nsources + a->settings.backup.nexclude);
+	b->list.nrows = FIXED_ROWS + (int)(a->settings.backup.nsources + a->settings.backup.nexclude);
 	switch (keybind_lookup(keys, ch)) {
 	case B_ADD_SOURCE:
 		add(a, true);
@@ -195,7 +228,7 @@ static void bs_draw(struct app *a, void *st)
 {
 	struct bsettings *b = st;
 
-	b->list.nrows = 3 + (int)(a->settings.backup.nsources + a->settings.backup.nexclude);
+	b->list.nrows = FIXED_ROWS + (int)(a->settings.backup.nsources + a->settings.backup.nexclude);
 	frame_text(stdscr, 2, 2, 76, "What is backed up, and how", ROLE_TITLE, 0);
 	list_draw(stdscr, &b->list, 4, 1, 15, 78);
 	if (a->settings.backup.nsources == 0)
