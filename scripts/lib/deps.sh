@@ -15,7 +15,7 @@ REVAULT_DEPS=(
 	tmux python3 python3-asyncssh acl attr zstd strace time
 	util-linux bsdutils diffutils e2fsprogs libcap2-bin tar
 	# revault schedule's units (systemd-analyze, systemctl --root); the package: shlibdeps, lintian
-	systemd dpkg-dev file lintian
+	systemd dpkg dpkg-dev file lintian man-db gzip
 )
 
 deps_install() {
