@@ -78,7 +78,7 @@ if [ -z "$R" ]; then
 else
 	# verify looks for ExecStart's program and the man page on the machine.
 	mkdir "$T_TMP/units"
-	sed "s|^ExecStart=/usr/bin/revault|ExecStart=$bin|" "$units/revault-backup.service" >"$T_TMP/units/revault-backup.service"
+	sed "s|^ExecStart=\"/usr/bin/revault\"|ExecStart=\"$bin\"|" "$units/revault-backup.service" >"$T_TMP/units/revault-backup.service"
 	cp "$units/revault-backup.timer" "$T_TMP/units/"
 	run env MANPATH="$R/usr/share/man" systemd-analyze verify "$T_TMP/units/revault-backup.service" \
 		"$T_TMP/units/revault-backup.timer"
@@ -93,8 +93,8 @@ expect_rc 0 "schedule from the installed binary"
 for u in service timer; do
 	want=$(tail -n +2 "$units/revault-backup.$u")
 	got=$(tail -n +2 "$sroot/etc/systemd/system/revault-backup.$u" |
-		sed -e "s|^ExecStart=\"$bin\" -c \"$T_TMP/s/revault.yaml\"|ExecStart=/usr/bin/revault -c /etc/revault/revault.yaml|" \
-			-e "s|^ReadWritePaths=\"-$T_TMP/s\"|ReadWritePaths=-/etc/revault|")
+		sed -e "s|^ExecStart=\"$bin\" -c \"$T_TMP/s/revault.yaml\"|ExecStart=\"/usr/bin/revault\" -c \"/etc/revault/revault.yaml\"|" \
+			-e "s|^ReadWritePaths=\"-$T_TMP/s\"|ReadWritePaths=\"-/etc/revault\"|")
 	[ "$want" = "$got" ] && pass || fail "the shipped $u is not what revault schedule writes: $(diff <(echo "$want") <(echo "$got"))"
 done
 
