@@ -550,15 +550,17 @@ static int open_dir(int rootfd, const char *rel, bool create, struct err *e)
 	return fd;
 }
 
+/* Units left from when systemd ran are still disabled, without stopping
+ * or reloading a systemd that is not there (systemctl works on the files). */
 static int remove_systemd(const char *root, int rootfd, char *said, size_t cap, struct err *e)
 {
 	int dirfd = open_dir(rootfd, UNIT_DIR, false, e), rc = RV_OK;
-	bool timer, service;
+	bool timer, service, running = schedule_driver(root) == SCHEDULE_SYSTEMD;
 
 	if (dirfd < 0)
 		return errno == ENOENT ? RV_OK : RV_FAIL;
 	if (file_owner(dirfd, TIMER_NAME) == OURS &&
-	    (rc = systemctl(root, "disable", true, TIMER_NAME, e)) != RV_OK) {
+	    (rc = systemctl(root, "disable", running, TIMER_NAME, e)) != RV_OK) {
 		close(dirfd);
 		return rc;
 	}
@@ -570,7 +572,7 @@ static int remove_systemd(const char *root, int rootfd, char *said, size_t cap, 
 
 		snprintf(said + used, cap - used, "%ssystemd timer " TIMER_NAME " disabled and its units removed",
 			 used ? "; " : "");
-		if (is_real_root(root))
+		if (is_real_root(root) && running)
 			rc = systemctl(root, "daemon-reload", false, NULL, e);
 	}
 	return rc;

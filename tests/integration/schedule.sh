@@ -129,6 +129,18 @@ printf 'configure terminal\nbackup schedule daily 04:65\nend\n' >"$T_TMP/script"
 run "$REVAULT" -c "$cfg" console <"$T_TMP/script"; expect_rc 2 "console refuses 04:65"
 grep -qx 'OnCalendar=\*-\*-\* 04:05:00' "$units/revault-backup.timer" && pass || fail "a refused line changed the timer"
 
+# systemd gone (a container, say): the next schedule goes to cron, and the
+# units revault wrote are disabled and removed.
+rm -r "$root/run/systemd"
+rv schedule daily 05:00; expect_rc 0 "from systemd to cron"
+expect_out 'cron entry /etc/cron.d/revault written: 0 5 ' "cron now"
+expect_out 'systemd timer revault-backup.timer disabled and its units removed' "the old units said gone"
+[ ! -e "$units/revault-backup.timer" ] && [ ! -e "$units/timers.target.wants/revault-backup.timer" ] && pass ||
+	fail "units left after the move to cron: $(tree)"
+mkdir -p "$root/run/systemd/system"
+rv schedule daily 04:05; expect_rc 0 "back to systemd"
+[ ! -e "$root/etc/cron.d/revault" ] && pass || fail "cron entry left after the move to systemd"
+
 # ---- off removes what revault wrote, and only that ----
 printf '# the admin'"'"'s own\n0 1 * * * root /bin/true\n' >"$root/etc/cron.d/revault"
 rv schedule off; expect_rc 0 "off"
