@@ -180,8 +180,6 @@ static const struct console_node backup_security[] = {
 	END_OF_LEVEL,
 };
 
-static const char *const day_words[] = { "mon", "tue", "wed", "thu", "fri", "sat", "sun", NULL };
-
 static const struct console_node random_value[] = {
 	{ .word = "MINUTES", .kind = CN_ARG, .help = "a random delay of up to this many minutes, 1-720",
 	  .slot = S_SCHED_RANDOM, .check = check_random, .cmd = C_SCHEDULE },
@@ -207,7 +205,7 @@ static const struct console_node weekly_time[] = {
 
 static const struct console_node weekly_day[] = {
 	{ .word = "DAY", .kind = CN_ARG, .help = "the day of the week", .slot = S_SCHED_DAY, .check = check_day,
-	  .choices = day_words, .next = weekly_time },
+	  .choices = schedule_day_names, .next = weekly_time },
 	END_OF_LEVEL,
 };
 

@@ -33,7 +33,7 @@ extern char **environ;
 #define HEADER "Written by `revault schedule`; " MARK "."
 #define FILE_MAX (64 * 1024)
 
-static const char *const day_names[] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat" };
+const char *const schedule_day_names[8] = { "sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL };
 static const char *const day_long[] = { "sunday", "monday", "tuesday", "wednesday", "thursday", "friday",
 					"saturday" };
 /* systemd.time(7) spells the weekday with a capital. */
@@ -61,8 +61,8 @@ static int parse_time(const char *v, struct schedule *out, struct err *e)
 
 static int parse_day(const char *v, struct schedule *out, struct err *e)
 {
-	for (unsigned i = 0; i < ARRAY_LEN(day_names); i++)
-		if (strcasecmp(v, day_names[i]) == 0 || strcasecmp(v, day_long[i]) == 0) {
+	for (unsigned i = 0; i < 7; i++)
+		if (strcasecmp(v, schedule_day_names[i]) == 0 || strcasecmp(v, day_long[i]) == 0) {
 			out->weekday = i;
 			return RV_OK;
 		}
@@ -143,7 +143,7 @@ void schedule_format(const struct schedule *s, char *buf, size_t cap)
 			snprintf(buf, cap, "daily %02u:%02u", s->hour, s->minute);
 		break;
 	case SCHEDULE_WEEKLY:
-		snprintf(buf, cap, "weekly %s %02u:%02u", day_names[s->weekday % 7], s->hour, s->minute);
+		snprintf(buf, cap, "weekly %s %02u:%02u", schedule_day_names[s->weekday % 7], s->hour, s->minute);
 		break;
 	case SCHEDULE_OFF:
 	default:

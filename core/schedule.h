@@ -25,6 +25,9 @@ struct schedule {
 };
 
 #define SCHEDULE_RANDOM_MAX 720
+/* The days as they are written back, 0 Sunday .. 6 Saturday, NULL-ended
+ * (the console offers them). */
+extern const char *const schedule_day_names[8];
 /* Longest canonical text: "weekly wed 23:59", "daily 23:59 random 720". */
 #define SCHEDULE_TEXT_MAX 32
 
