@@ -1,0 +1,280 @@
+/* lastrun: the last-run records, as key=value lines (one per field, the
+ * message last and on one line), so that an admin can read them with cat
+ * and a script with grep. Unknown keys are skipped, so a newer revault's
+ * record still reads. */
+#include "core/lastrun.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/paths.h"
+#include "core/util.h"
+
+/* A record is small: anything bigger is not one. */
+#define RECORD_MAX 8192
+
+bool lastrun_succeeded(int status)
+{
+	return status == RV_OK || status == RV_INCOMPLETE;
+}
+
+void lastrun_stamp(int64_t t, char *buf, size_t cap)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	gmtime_r(&tt, &tm);
+	strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static bool parse_stamp(const char *v, int64_t *out)
+{
+	struct tm tm = { 0 };
+	const char *end = strptime(v, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+	if (end == NULL || *end != '\0')
+		return false;
+	*out = (int64_t)timegm(&tm);
+	return true;
+}
+
+static bool parse_u64(const char *v, uint64_t *out)
+{
+	char *end;
+
+	if (*v < '0' || *v > '9')
+		return false;
+	errno = 0;
+	*out = strtoull(v, &end, 10);
+	return errno == 0 && *end == '\0';
+}
+
+/* The state folder, opened without following a symlink in its place. */
+static int open_state_dir(bool create, char **dir, struct err *e)
+{
+	char *probe;
+	int fd;
+
+	if (create) {
+		/* paths_state_file creates the folder (0700) when missing. */
+		probe = paths_state_file(LASTRUN_ATTEMPT, e);
+		if (probe == NULL)
+			return -1;
+		free(probe);
+	}
+	*dir = paths_state_dir(e);
+	if (*dir == NULL)
+		return -1;
+	fd = open(*dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && (create || errno != ENOENT))
+		err_set(e, RV_FAIL, "cannot open the state folder %s: %s", *dir, strerror(errno));
+	return fd;
+}
+
+int lastrun_write(const char *name, const struct lastrun *r, struct err *e)
+{
+	char *dir = NULL, *tmp = xasprintf(".%s.tmp", name), started[32], ended[32];
+	int dfd = open_state_dir(true, &dir, e), fd = -1, rc = RV_FAIL;
+	FILE *f = NULL;
+	bool ok;
+
+	if (dfd < 0)
+		goto out;
+	unlinkat(dfd, tmp, 0);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
+		err_set(e, RV_FAIL, "cannot keep the record of this run in %s/%s: %s", dir, name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		goto out;
+	}
+	lastrun_stamp(r->started, started, sizeof(started));
+	lastrun_stamp(r->ended, ended, sizeof(ended));
+	fprintf(f, "kind=%s\nstarted=%s\nended=%s\nstatus=%d\nrevision=%s\nbytes=%" PRIu64 "\nwire_bytes=%" PRIu64
+		   "\nfiles=%" PRIu64 "\nwarnings=%" PRIu64 "\nmessage=",
+		r->kind, started, ended, r->status, r->revision, r->bytes, r->wire_bytes, r->files, r->warnings);
+	/* One line, whatever the message holds. */
+	for (const char *c = r->message; *c != '\0'; c++)
+		fputc(*c == '\n' || *c == '\r' ? ' ' : *c, f);
+	fputc('\n', f);
+	ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || renameat(dfd, tmp, dfd, name) != 0) {
+		err_set(e, RV_FAIL, "cannot keep the record of this run in %s/%s: %s", dir, name, strerror(errno));
+		unlinkat(dfd, tmp, 0);
+		goto out;
+	}
+	fsync(dfd);
+	rc = RV_OK;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	free(dir);
+	free(tmp);
+	return rc;
+}
+
+/* One key=value line into r; false when the value does not read. */
+static bool take_field(struct lastrun *r, const char *key, const char *v, unsigned *seen)
+{
+	uint64_t n;
+
+	if (strcmp(key, "kind") == 0) {
+		snprintf(r->kind, sizeof(r->kind), "%s", v);
+	} else if (strcmp(key, "started") == 0) {
+		return parse_stamp(v, &r->started);
+	} else if (strcmp(key, "ended") == 0) {
+		*seen |= 1;
+		return parse_stamp(v, &r->ended);
+	} else if (strcmp(key, "status") == 0) {
+		*seen |= 2;
+		if (!parse_u64(v, &n) || n > 255)
+			return false;
+		r->status = (int)n;
+	} else if (strcmp(key, "revision") == 0) {
+		snprintf(r->revision, sizeof(r->revision), "%s", v);
+	} else if (strcmp(key, "bytes") == 0) {
+		return parse_u64(v, &r->bytes);
+	} else if (strcmp(key, "wire_bytes") == 0) {
+		return parse_u64(v, &r->wire_bytes);
+	} else if (strcmp(key, "files") == 0) {
+		return parse_u64(v, &r->files);
+	} else if (strcmp(key, "warnings") == 0) {
+		return parse_u64(v, &r->warnings);
+	} else if (strcmp(key, "message") == 0) {
+		snprintf(r->message, sizeof(r->message), "%s", v);
+	}
+	return true;
+}
+
+int lastrun_read(const char *name, struct lastrun *r, bool *found, struct err *e)
+{
+	char *dir = NULL, buf[RECORD_MAX + 1];
+	int dfd, fd = -1, rc = RV_FAIL;
+	unsigned seen = 0, lineno = 0;
+	ssize_t n;
+	size_t len = 0;
+
+	memset(r, 0, sizeof(*r));
+	*found = false;
+	dfd = open_state_dir(false, &dir, e);
+	if (dfd < 0) {
+		rc = dir != NULL && e->code == RV_OK ? RV_OK : e->code; /* no state folder: no record yet */
+		goto out;
+	}
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			rc = RV_OK;
+		else
+			err_set(e, RV_FAIL, "cannot read the record %s/%s: %s; remove it, the next backup writes a new one",
+				dir, name, strerror(errno));
+		goto out;
+	}
+	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+		len += (size_t)n;
+	buf[len] = '\0';
+	if (len >= RECORD_MAX || memchr(buf, '\0', len) != NULL) {
+		err_set(e, RV_FAIL, "the record %s/%s is not a revault record; remove it, the next backup writes a new one",
+			dir, name);
+		goto out;
+	}
+	for (char *line = buf, *next; *line != '\0'; line = next) {
+		char *eq;
+
+		lineno++;
+		next = line + strcspn(line, "\n");
+		if (*next == '\n')
+			*next++ = '\0';
+		eq = strchr(line, '=');
+		if (eq == NULL && *line == '\0')
+			continue;
+		if (eq != NULL)
+			*eq = '\0';
+		if (eq == NULL || !take_field(r, line, eq + 1, &seen)) {
+			err_set(e, RV_FAIL, "the record %s/%s is damaged at line %u; remove it, the next backup writes a "
+				"new one", dir, name, lineno);
+			goto out;
+		}
+	}
+	if (seen != 3) {
+		err_set(e, RV_FAIL, "the record %s/%s lacks its %s; remove it, the next backup writes a new one", dir,
+			name, (seen & 1) == 0 ? "end time (ended=)" : "exit status (status=)");
+		goto out;
+	}
+	if (r->kind[0] == '\0')
+		snprintf(r->kind, sizeof(r->kind), "backup");
+	if (r->started == 0)
+		r->started = r->ended;
+	*found = true;
+	rc = RV_OK;
+out:
+	if (rc != RV_OK)
+		memset(r, 0, sizeof(*r));
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	free(dir);
+	return rc;
+}
+
+int lastrun_parse_age(const char *text, int64_t *seconds, struct err *e)
+{
+	static const struct {
+		char unit;
+		int64_t seconds;
+	} units[] = { { 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 }, { 'w', 7 * 86400 } };
+	uint64_t n;
+	char *end;
+	int64_t mult = 0;
+
+	errno = 0;
+	n = text[0] >= '0' && text[0] <= '9' ? strtoull(text, &end, 10) : 0;
+	if (text[0] >= '0' && text[0] <= '9' && errno == 0) {
+		if (*end == '\0')
+			mult = 1;
+		for (size_t i = 0; i < ARRAY_LEN(units) && end[0] != '\0' && end[1] == '\0'; i++)
+			if (end[0] == units[i].unit)
+				mult = units[i].seconds;
+	}
+	/* Up to about 290 years fits the product; no one waits longer. */
+	if (mult == 0 || n == 0 || n > (uint64_t)INT64_MAX / 604800 / 1000)
+		return err_set(e, RV_USAGE, "--max-age takes a duration such as 26h, 90m, 2d or 3600 (seconds), not \"%s\"",
+			       text);
+	*seconds = (int64_t)n * mult;
+	return RV_OK;
+}
+
+enum lastrun_health lastrun_health(const struct lastrun *attempt, bool have_attempt, int64_t now, int64_t max_age)
+{
+	if (!have_attempt)
+		return LASTRUN_NONE;
+	if (!lastrun_succeeded(attempt->status))
+		return LASTRUN_FAILED;
+	if (max_age > 0 && now - attempt->ended > max_age)
+		return LASTRUN_STALE;
+	return attempt->status == RV_OK ? LASTRUN_OK : LASTRUN_WARNINGS;
+}
+
+int lastrun_exit_status(enum lastrun_health h)
+{
+	return h == LASTRUN_OK || h == LASTRUN_WARNINGS ? RV_OK : RV_FAIL;
+}
+
+const char *lastrun_health_name(enum lastrun_health h)
+{
+	static const char *const names[] = {
+		[LASTRUN_OK] = "ok", [LASTRUN_WARNINGS] = "warnings", [LASTRUN_NONE] = "none",
+		[LASTRUN_FAILED] = "failed", [LASTRUN_STALE] = "stale", [LASTRUN_UNREADABLE] = "unreadable",
+	};
+
+	return (size_t)h < ARRAY_LEN(names) ? names[h] : "?";
+}
