@@ -103,8 +103,24 @@ static const char *phase_for(const struct job *j, enum job_state s)
 	}
 }
 
+/* The exit status of a job that ends in state s. */
+static int status_for(const struct job *j, enum job_state s)
+{
+	if (s == JOB_DONE)
+		return j->result == RV_INCOMPLETE ? RV_INCOMPLETE : RV_OK;
+	return j->result ? j->result : RV_FAIL;
+}
+
 void job_set_state(struct job *j, enum job_state s)
 {
+	/* The last words of a run, its record (and a backup's after hook),
+	 * are said before a front end can see that it ended: one that frees
+	 * a finished job cancels whatever still runs. */
+	if (job_finished(s) && !j->recorded && j->ops->record != NULL) {
+		j->recorded = true;
+		j->final_status = status_for(j, s);
+		j->ops->record(j);
+	}
 	pthread_mutex_lock(&j->lock);
 	if (j->state != s)
 		job_log(j, LOG_DEBUG, "[%s] -> [%s]", job_state_name(j->state), job_state_name(s));
@@ -506,6 +522,7 @@ static void *worker(void *arg)
 {
 	struct job *j = arg;
 
+	j->started_at = (int64_t)time(NULL);
 	while (!job_finished(j->state)) {
 		enum job_state before = j->state;
 
@@ -526,11 +543,9 @@ static void *worker(void *arg)
 			job_set_state(j, JOB_FAILED);
 		}
 	}
-	if (j->ops->record != NULL)
-		j->ops->record(j);
 	/* The lock is the running job's: a front end that keeps the finished
 	 * job to show its result (the TUI waits for a key) must not keep cron's
-	 * next backup out. The record above is written under it. */
+	 * next backup out. The record (job_set_state) is written under it. */
 	release_lock(j);
 	if (j->state == JOB_DONE && j->summary[0] != '\0')
 		job_log(j, LOG_NOTICE, "%s", j->summary);
@@ -734,9 +749,7 @@ int job_result(const struct job *j, struct err *e)
 		e->code = j->err.code;
 		memcpy(e->msg, j->err.msg, sizeof(e->msg));
 	}
-	if (j->state == JOB_DONE)
-		return j->result == RV_INCOMPLETE ? RV_INCOMPLETE : RV_OK;
-	return j->result ? j->result : RV_FAIL;
+	return status_for(j, j->state);
 }
 
 enum job_verdict job_verdict(const struct job *j)

@@ -5,6 +5,7 @@
  * (docs/OPERATOR.md, "Revisions on the server"). */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <limits.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@
 #include <unistd.h>
 
 #include "core/job_int.h"
+#include "core/hooks.h"
+#include "core/lastrun.h"
 #include "core/paths.h"
 #include "core/sources.h"
 #include "core/units.h"
@@ -43,6 +46,46 @@ static void build_never(struct job *j)
 		j->never[j->nnever++] = (struct tarball_file_id){ sb.st_dev, sb.st_ino };
 	free(state);
 	job_free_strings(files, n);
+}
+
+static void hook_log(void *arg, int prio, const char *msg)
+{
+	job_log(arg, prio, "%s", msg);
+}
+
+/* Hooks run only from a settings file no one else can write. */
+static bool hooks_allowed(struct job *j, struct err *e)
+{
+	const struct settings *s = j->p.settings;
+
+	if (s->hooks.before_backup == NULL && s->hooks.after_backup == NULL)
+		return false;
+	return j->p.settings_path != NULL && hooks_check_file(j->p.settings_path, e) == RV_OK;
+}
+
+/* hooks.before_backup, before the connection: one that fails stops the
+ * backup (exit 1) with the last line it wrote on stderr. */
+static void run_before_hook(struct job *j)
+{
+	const struct settings *s = j->p.settings;
+	struct hook_run h = {
+		.name = "hooks.before_backup", .command = s->hooks.before_backup, .timeout = s->hooks.timeout,
+		.cancel = &j->cancel, .log = hook_log, .log_arg = j,
+	};
+	struct err e = { 0 };
+
+	if (s->hooks.before_backup == NULL && s->hooks.after_backup == NULL)
+		return;
+	if (!hooks_allowed(j, &e)) {
+		j->hooks_refused = true;
+		job_fail(j, e.code, "%s; nothing was backed up", e.msg);
+		return;
+	}
+	if (s->hooks.before_backup == NULL)
+		return;
+	job_log(j, LOG_INFO, "running hooks.before_backup");
+	if (hooks_run(&h, &e) != RV_OK)
+		job_fail(j, RV_FAIL, "%s; nothing was backed up", e.msg);
 }
 
 /* Before connecting: something to back up, the sources sound (one
@@ -76,8 +119,9 @@ static void backup_start(struct job *j)
 			return;
 		}
 	}
-	if (s->security.protected_)
-		job_load_key(j, true);
+	if (s->security.protected_ && job_load_key(j, true) != RV_OK)
+		return;
+	run_before_hook(j);
 }
 
 /* tarball_scan's tick: the local scan keeps the connection busy. */
@@ -355,48 +399,58 @@ static void backup_cleanup(struct job *j)
 			e.msg);
 }
 
-/* The last-run record, `last-backup` in the state folder: when the last
- * backup ended, how (its exit status and warnings), which revision, and
- * the line it ended with. Key=value lines, written whole (temporary and
- * rename), for `revault status` and the text interface. */
+/* hooks.after_backup, after every attempt, with its outcome in the
+ * environment. Its failure is a warning: the backup's outcome stands. */
+static void run_after_hook(struct job *j, const struct lastrun *r)
+{
+	const struct settings *s = j->p.settings;
+	char status[16], bytes[24], files[24], warnings[24];
+	const struct hook_var vars[] = {
+		{ "REVAULT_STATUS", status }, { "REVAULT_REVISION", r->revision }, { "REVAULT_MESSAGE", r->message },
+		{ "REVAULT_BYTES", bytes }, { "REVAULT_FILES", files }, { "REVAULT_WARNINGS", warnings },
+	};
+	struct hook_run h = {
+		.name = "hooks.after_backup", .command = s->hooks.after_backup, .timeout = s->hooks.timeout,
+		.vars = vars, .nvars = ARRAY_LEN(vars), .cancel = &j->cancel, .log = hook_log, .log_arg = j,
+	};
+	struct err e = { 0 };
+
+	if (s->hooks.after_backup == NULL)
+		return;
+	if (!hooks_allowed(j, &e)) {
+		/* Said once: the backup already failed on it. */
+		if (!j->hooks_refused)
+			job_log(j, LOG_WARNING, "%s", e.msg);
+		return;
+	}
+	snprintf(status, sizeof(status), "%d", r->status);
+	snprintf(bytes, sizeof(bytes), "%" PRIu64, r->bytes);
+	snprintf(files, sizeof(files), "%" PRIu64, r->files);
+	snprintf(warnings, sizeof(warnings), "%" PRIu64, r->warnings);
+	job_log(j, LOG_INFO, "running hooks.after_backup");
+	if (hooks_run(&h, &e) != RV_OK)
+		job_log(j, LOG_WARNING, "%s", e.msg);
+}
+
+/* The last-run record (core/lastrun.h): every attempt, from whichever
+ * front end or the timer, and the last one that stored a revision. */
 static void backup_record(struct job *j)
 {
+	struct lastrun r = { .kind = "backup", .started = j->started_at, .ended = (int64_t)time(NULL) };
 	struct err e = { 0 };
-	char *path = paths_state_file("last-backup", &e), *tmp, stamp[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	FILE *f;
-	int fd, status = job_result(j, NULL);
 
-	if (path == NULL)
-		return;
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	tmp = xasprintf("%s.tmp", path);
-	unlink(tmp);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (f == NULL) {
-		if (fd >= 0)
-			close(fd);
-		job_log(j, LOG_WARNING, "cannot keep the record of this run in %s: %s", path, strerror(errno));
-	} else {
-		fprintf(f, "ended=%s\nstatus=%d\nwarnings=%llu\nrevision=%s\nmessage=", stamp, status,
-			(unsigned long long)(atomic_load(&j->tp.skipped) + atomic_load(&j->tp.changed) + j->prune_failed),
-			j->rev_name != NULL && status != RV_FAIL ? j->rev_name : "");
-		/* One line, whatever the message holds. */
-		for (const char *c = status == RV_OK || status == RV_INCOMPLETE ? j->summary : j->err.msg; *c; c++)
-			fputc(*c == '\n' ? ' ' : *c, f);
-		fputc('\n', f);
-		bool ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-
-		ok = fclose(f) == 0 && ok;
-		if (!ok || rename(tmp, path) != 0)
-			job_log(j, LOG_WARNING, "cannot keep the record of this run in %s: %s", path, strerror(errno));
-	}
-	unlink(tmp);
-	free(tmp);
-	free(path);
+	r.status = j->final_status;
+	r.warnings = atomic_load(&j->tp.skipped) + atomic_load(&j->tp.changed) + j->prune_failed;
+	r.bytes = atomic_load(&j->tp.bytes);
+	r.wire_bytes = atomic_load(&j->wire);
+	r.files = atomic_load(&j->tp.files);
+	if (j->rev_name != NULL && lastrun_succeeded(r.status))
+		snprintf(r.revision, sizeof(r.revision), "%s", j->rev_name);
+	snprintf(r.message, sizeof(r.message), "%s", lastrun_succeeded(r.status) ? j->summary : j->err.msg);
+	if (lastrun_write(LASTRUN_ATTEMPT, &r, &e) != RV_OK ||
+	    (lastrun_succeeded(r.status) && lastrun_write(LASTRUN_SUCCESS, &r, &e) != RV_OK))
+		job_log(j, LOG_WARNING, "%s", e.msg);
+	run_after_hook(j, &r);
 }
 
 const struct job_ops job_backup_ops = {

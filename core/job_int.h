@@ -52,8 +52,10 @@ struct job_ops {
 	/* After a failure: leave nothing behind (a temporary on the server, a
 	 * staging directory on disk). */
 	void (*cleanup)(struct job *j);
-	/* Once finished, done or failed: keeps a record of the run (the
-	 * backup's last-run record in the state folder). */
+	/* As it finishes, done or failed, before the front end can see it
+	 * has (j->final_status holds the outcome): keeps a record of the run
+	 * (the backup's last-run record in the state folder) and runs the
+	 * backup's after hook. */
 	void (*record)(struct job *j);
 };
 
@@ -89,6 +91,9 @@ struct job {
 	enum job_verdict verdict;        /* worker */
 	int result;                      /* worker: the exit status; RV_INCOMPLETE when done with warnings */
 	char summary[512];               /* worker; read once finished */
+	int64_t started_at;              /* worker: when it started, seconds since the epoch */
+	bool recorded;                   /* worker: record() has run */
+	int final_status;                /* worker: the exit status it ends with, for record() */
 
 	/* connection: worker */
 	struct sftp_url url;
@@ -121,6 +126,7 @@ struct job {
 	struct err side_err;             /* side */
 	unsigned pruned, kept;           /* worker */
 	unsigned prune_failed;           /* worker: revisions that could not be removed */
+	bool hooks_refused;              /* worker: the settings file failed hooks_check_file */
 
 	/* restore */
 	struct opener *opener;           /* worker */

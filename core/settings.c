@@ -50,6 +50,7 @@ void settings_init(struct settings *s)
 	s->backup.compression = 2; /* measured: docs/PERFORMANCE.md, "Compression level" */
 	s->security.protected_ = true;
 	s->security.enforced = false;
+	s->hooks.timeout = 600; /* docs/OPERATOR.md, "Hooks" */
 	s->ui.theme = xstrdup("default");
 }
 
@@ -84,6 +85,8 @@ void settings_free(struct settings *s)
 		known_host_free(&s->known_hosts[i]);
 	free(s->known_hosts);
 	free(s->ui.theme);
+	free(s->hooks.before_backup);
+	free(s->hooks.after_backup);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -147,6 +150,7 @@ enum kind {
 	K_PATHS,  /* a list of absolute paths, kept normalised */
 	K_HOSTS,  /* a whole section of known host records (name NULL) */
 	K_SCHEDULE, /* when backups run (core/schedule.h), kept in its canonical words */
+	K_CMD,    /* a shell command line: one line, no control characters */
 };
 
 struct keydef {
@@ -206,6 +210,14 @@ static const struct keydef keydefs[] = {
 	  "on: restore only protected, untampered backups", .line = 4, .command = "backup security enforced" },
 	{ "known_hosts", NULL, K_HOSTS, OFF(known_hosts), OFF(nknown_hosts), 0, 0, false,
 	  "`revault knownhost add`", .line = 5, .command = "security ssh knownhost" },
+	{ "hooks", "before_backup", K_CMD, OFF(hooks.before_backup), 0, 0, 0, true,
+	  "shell command run before each backup; failing stops it", .absent = NOT_SET, .line = 7,
+	  .command = "backup hooks before-backup" },
+	{ "hooks", "after_backup", K_CMD, OFF(hooks.after_backup), 0, 0, 0, true,
+	  "shell command run after each backup, with REVAULT_STATUS etc.", .absent = NOT_SET, .line = 8,
+	  .command = "backup hooks after-backup" },
+	{ "hooks", "timeout", K_UINT, OFF(hooks.timeout), 0, 1, 86400, true, "seconds a hook may run, 1-86400",
+	  .line = 9, .command = "backup hooks timeout" },
 	{ "ui", "theme", K_THEME, OFF(ui.theme), 0, 0, 0, true, "default, monochrome or high-contrast",
 	  .absent = NOT_SET },
 	{ "ui", "ascii", K_BOOL, OFF(ui.ascii), 0, 0, 0, true, "on: draw lines with + - |", .line = 0 },
@@ -324,6 +336,14 @@ static int keydef_store(struct settings *s, const struct keydef *d, const char *
 		return 0;
 	}
 	case K_STR:
+		break;
+	case K_CMD:
+		for (const char *c = v; *c != '\0'; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+				snprintf(why, whylen, "%s.%s must be one line without control characters: put a longer "
+					 "script in a file and run that", d->section, d->name);
+				return -1;
+			}
 		break;
 	case K_LIST:
 	case K_PATHS:
@@ -775,6 +795,7 @@ static void emit_keydef(struct emitter *m, const struct settings *s, const struc
 		emit_known_hosts(m, s);
 		break;
 	case K_STR:
+	case K_CMD:
 	case K_URL:
 	case K_THEME:
 	case K_DEVICE:
@@ -910,7 +931,7 @@ static const struct keydef *settable_keydef(const char *key, struct err *e)
  * host name as device); the others always hold a value. */
 static bool clearable(const struct keydef *d)
 {
-	return d->kind == K_STR || d->kind == K_URL || d->kind == K_PATH || d->kind == K_DEVICE;
+	return d->kind == K_STR || d->kind == K_URL || d->kind == K_PATH || d->kind == K_DEVICE || d->kind == K_CMD;
 }
 
 int settings_set(struct settings *s, const char *key, const char *value, struct err *e)
@@ -968,6 +989,7 @@ static const char *shown_value(const struct settings *s, const struct keydef *d,
 	case K_HOSTS:
 		return NULL;
 	case K_STR:
+	case K_CMD:
 	case K_URL:
 	case K_THEME:
 	case K_DEVICE:

@@ -55,6 +55,11 @@ struct settings {
 	struct known_host *known_hosts;
 	size_t nknown_hosts;
 	struct {
+		char *before_backup;  /* sh -c command line, or NULL */
+		char *after_backup;   /* sh -c command line, or NULL */
+		unsigned timeout;     /* seconds each may run, 1..86400 */
+	} hooks;
+	struct {
 		char *theme;          /* default, monochrome, high-contrast */
 		bool ascii;
 		bool slow_link;
