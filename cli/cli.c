@@ -14,7 +14,9 @@ static const struct cli_cmd *const *tables(void)
 {
 	static const struct cli_cmd *const t[] = {
 		cli_settings_cmds, cli_key_cmds, cli_knownhost_cmds, cli_job_cmds, cli_console_cmds,
-		cli_schedule_cmds, NULL,
+		cli_schedule_cmds,
+		cli_status_cmds,
+		NULL,
 	};
 
 	return t;

@@ -65,6 +65,7 @@ extern const struct cli_cmd cli_knownhost_cmds[];/* cli/cmd_knownhost.c */
 extern const struct cli_cmd cli_job_cmds[];      /* cli/cmd_job.c */
 extern const struct cli_cmd cli_console_cmds[];  /* cli/console.c */
 extern const struct cli_cmd cli_schedule_cmds[]; /* cli/cmd_schedule.c */
+extern const struct cli_cmd cli_status_cmds[];   /* cli/cmd_status.c */
 
 int cli_main(int argc, char **argv);
 /* Saves ctx->settings to ctx->settings_path. */

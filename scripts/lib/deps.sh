@@ -16,6 +16,8 @@ REVAULT_DEPS=(
 	util-linux bsdutils diffutils e2fsprogs libcap2-bin tar
 	# revault schedule's units (systemd-analyze, systemctl --root); the package: shlibdeps, lintian
 	systemd dpkg dpkg-dev file lintian man-db gzip
+	# revault status --json
+	libjson-c-dev
 )
 
 deps_install() {
