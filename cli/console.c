@@ -11,6 +11,7 @@
 #include "cli/console_grammar.h"
 #include "cli/console_parse.h"
 #include "cli/run.h"
+#include "cli/status.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -258,6 +259,54 @@ static int run_show_backup(struct console *c, const struct console_cmd *pc, stru
 	return cli_run_job(c->ctx, JOB_LIST, &p, false, e);
 }
 
+static int run_show_backup_status(struct console *c, const struct console_cmd *pc, struct err *e)
+{
+	struct err se = { 0 };
+
+	(void)pc;
+	(void)e;
+	/* The health is printed, not failed on: a failed backup is news,
+	 * not an error of this command. An unreadable record is one. */
+	cli_status_print(c->ctx->out, 0, false, &se);
+	return se.code != RV_OK ? err_set(e, se.code, "%s", se.msg) : RV_OK;
+}
+
+/* hooks.KEY from the console: the same checks and saving as `revault set`. */
+static int set_key(struct console *c, const char *key, const char *value, struct err *e)
+{
+	int rc = value != NULL ? settings_set(&c->ctx->settings, key, value, e)
+			       : settings_unset(&c->ctx->settings, key, e);
+
+	return rc != RV_OK ? rc : save(c, e);
+}
+
+static int run_hook_before(struct console *c, const struct console_cmd *pc, struct err *e)
+{
+	return set_key(c, "hooks.before_backup", pc->slot[S_COMMAND], e);
+}
+
+static int run_hook_after(struct console *c, const struct console_cmd *pc, struct err *e)
+{
+	return set_key(c, "hooks.after_backup", pc->slot[S_COMMAND], e);
+}
+
+static int run_hook_timeout(struct console *c, const struct console_cmd *pc, struct err *e)
+{
+	return set_key(c, "hooks.timeout", pc->slot[S_SECONDS], e);
+}
+
+static int run_no_hook_before(struct console *c, const struct console_cmd *pc, struct err *e)
+{
+	(void)pc;
+	return set_key(c, "hooks.before_backup", NULL, e);
+}
+
+static int run_no_hook_after(struct console *c, const struct console_cmd *pc, struct err *e)
+{
+	(void)pc;
+	return set_key(c, "hooks.after_backup", NULL, e);
+}
+
 static void print_master_key(FILE *out, const char *settings_path)
 {
 	char *path = paths_beside(settings_path, PATHS_MASTER_KEY);
@@ -376,6 +425,12 @@ static const struct command_entry commands[C_COUNT] = {
 	[C_SHOW_RUNNING] = { run_show_running, false },
 	[C_SHOW_KNOWNHOST] = { run_show_knownhost, false },
 	[C_SCHEDULE] = { run_schedule, true },
+	[C_SHOW_BACKUP_STATUS] = { run_show_backup_status, false },
+	[C_HOOK_BEFORE] = { run_hook_before, true },
+	[C_HOOK_AFTER] = { run_hook_after, true },
+	[C_HOOK_TIMEOUT] = { run_hook_timeout, true },
+	[C_NO_HOOK_BEFORE] = { run_no_hook_before, true },
+	[C_NO_HOOK_AFTER] = { run_no_hook_after, true },
 };
 
 /* ---- lines ---- */

@@ -112,6 +112,29 @@ static int check_random(const char *v, struct err *e)
 	return check_sched("daily", "00:00", "random", (char *)v, e);
 }
 
+/* The same checks `revault set hooks.…` makes. */
+static int check_hook(const char *v, struct err *e)
+{
+	struct settings tmp;
+	int rc;
+
+	settings_init(&tmp);
+	rc = settings_set(&tmp, "hooks.before_backup", v, e);
+	settings_free(&tmp);
+	return rc;
+}
+
+static int check_hook_timeout(const char *v, struct err *e)
+{
+	struct settings tmp;
+	int rc;
+
+	settings_init(&tmp);
+	rc = settings_set(&tmp, "hooks.timeout", v, e);
+	settings_free(&tmp);
+	return rc;
+}
+
 /* ---- the grammar ---- */
 
 static const char *const key_types[] = {
@@ -220,6 +243,33 @@ static const struct console_node schedule_words[] = {
 	END_OF_LEVEL,
 };
 
+static const struct console_node hook_before_value[] = {
+	{ .word = "COMMAND", .kind = CN_ARG, .help = "a shell command line, in double quotes when it holds blanks",
+	  .slot = S_COMMAND, .check = check_hook, .cmd = C_HOOK_BEFORE },
+	END_OF_LEVEL,
+};
+
+static const struct console_node hook_after_value[] = {
+	{ .word = "COMMAND", .kind = CN_ARG, .help = "a shell command line, in double quotes when it holds blanks",
+	  .slot = S_COMMAND, .check = check_hook, .cmd = C_HOOK_AFTER },
+	END_OF_LEVEL,
+};
+
+static const struct console_node hook_timeout_value[] = {
+	{ .word = "SECONDS", .kind = CN_ARG, .help = "how long a hook may run, 1-86400", .slot = S_SECONDS,
+	  .check = check_hook_timeout, .cmd = C_HOOK_TIMEOUT },
+	END_OF_LEVEL,
+};
+
+static const struct console_node backup_hooks[] = {
+	{ .word = "before-backup", .kind = CN_KEYWORD, .help = "run before each backup; failing stops it",
+	  .next = hook_before_value },
+	{ .word = "after-backup", .kind = CN_KEYWORD, .help = "run after each backup, with its outcome",
+	  .next = hook_after_value },
+	{ .word = "timeout", .kind = CN_KEYWORD, .help = "how long a hook may run", .next = hook_timeout_value },
+	END_OF_LEVEL,
+};
+
 static const struct console_node config_backup[] = {
 	{ .word = "revisions", .kind = CN_KEYWORD, .help = "how many revisions the server keeps",
 	  .next = revisions_value },
@@ -228,6 +278,8 @@ static const struct console_node config_backup[] = {
 	  .next = backup_security },
 	{ .word = "schedule", .kind = CN_KEYWORD, .help = "when backups run by themselves (systemd timer or cron)",
 	  .next = schedule_words },
+	{ .word = "hooks", .kind = CN_KEYWORD, .help = "commands run before and after each backup",
+	  .next = backup_hooks },
 	END_OF_LEVEL,
 };
 
@@ -285,9 +337,17 @@ static const struct console_node no_backup_security[] = {
 	END_OF_LEVEL,
 };
 
+static const struct console_node no_backup_hooks[] = {
+	{ .word = "before-backup", .kind = CN_KEYWORD, .help = "run nothing before each backup",
+	  .cmd = C_NO_HOOK_BEFORE },
+	{ .word = "after-backup", .kind = CN_KEYWORD, .help = "run nothing after each backup", .cmd = C_NO_HOOK_AFTER },
+	END_OF_LEVEL,
+};
+
 static const struct console_node no_backup[] = {
 	{ .word = "security", .kind = CN_KEYWORD, .help = "protected and enforced modes", .next = no_backup_security },
 	{ .word = "schedule", .kind = CN_KEYWORD, .help = "no scheduled backups", .cmd = C_SCHEDULE },
+	{ .word = "hooks", .kind = CN_KEYWORD, .help = "commands run around each backup", .next = no_backup_hooks },
 	END_OF_LEVEL,
 };
 
@@ -308,8 +368,15 @@ static const struct console_node show_security[] = {
 	END_OF_LEVEL,
 };
 
+static const struct console_node show_backup_words[] = {
+	{ .word = "status", .kind = CN_KEYWORD, .help = "when the last backup ran and how it ended",
+	  .cmd = C_SHOW_BACKUP_STATUS },
+	END_OF_LEVEL,
+};
+
 static const struct console_node show_words[] = {
-	{ .word = "backup", .kind = CN_KEYWORD, .help = "the revisions on the server", .cmd = C_SHOW_BACKUP },
+	{ .word = "backup", .kind = CN_KEYWORD, .help = "the revisions on the server", .cmd = C_SHOW_BACKUP,
+	  .next = show_backup_words },
 	{ .word = "running-config", .kind = CN_KEYWORD, .help = "the settings as commands, secrets masked",
 	  .cmd = C_SHOW_RUNNING },
 	{ .word = "security", .kind = CN_KEYWORD, .help = "security settings", .next = show_security },

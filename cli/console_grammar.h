@@ -27,6 +27,8 @@ enum console_slot {
 	S_SCHED_DAY,
 	S_SCHED_TIME,
 	S_SCHED_RANDOM,
+	S_COMMAND,
+	S_SECONDS,
 };
 
 /* What a line asks for: console_cmd.cmd. */
@@ -51,6 +53,12 @@ enum console_command {
 	C_SHOW_RUNNING,
 	C_SHOW_KNOWNHOST,
 	C_SCHEDULE,     /* backup schedule ...; no backup schedule (no kind: off) */
+	C_SHOW_BACKUP_STATUS,
+	C_HOOK_BEFORE,
+	C_HOOK_AFTER,
+	C_HOOK_TIMEOUT,
+	C_NO_HOOK_BEFORE,
+	C_NO_HOOK_AFTER,
 	C_COUNT
 };
 
