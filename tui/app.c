@@ -11,9 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/keystore.h"
+#include "core/lastrun.h"
 #include "core/paths.h"
 #include "core/util.h"
 #include "widgets/dialog.h"
@@ -121,6 +123,41 @@ void app_refresh_key(struct app *a)
 	}
 	keystore_id_hex(k.id, a->key_id);
 	keystore_clear(&k);
+}
+
+void app_refresh_last_backup(struct app *a)
+{
+	static const char *const word[] = {
+		[LASTRUN_OK] = "ok", [LASTRUN_WARNINGS] = "with warnings", [LASTRUN_FAILED] = "failed",
+	};
+	static const enum theme_role role[] = {
+		[LASTRUN_OK] = ROLE_NORMAL, [LASTRUN_WARNINGS] = ROLE_WARNING, [LASTRUN_FAILED] = ROLE_ERROR,
+	};
+	struct lastrun r;
+	struct err e = { 0 };
+	bool found;
+	enum lastrun_health h;
+	time_t ended;
+	struct tm tm;
+	char when[32];
+
+	if (lastrun_read(LASTRUN_ATTEMPT, &r, &found, &e) != RV_OK) {
+		snprintf(a->last_backup, sizeof(a->last_backup), "unreadable record");
+		a->last_backup_role = ROLE_ERROR;
+		app_status(a, ROLE_ERROR, "%s", e.msg);
+		return;
+	}
+	h = lastrun_health(&r, found, (int64_t)time(NULL), 0);
+	if (h == LASTRUN_NONE) {
+		snprintf(a->last_backup, sizeof(a->last_backup), "none yet");
+		a->last_backup_role = ROLE_WARNING;
+		return;
+	}
+	ended = (time_t)r.ended;
+	localtime_r(&ended, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	snprintf(a->last_backup, sizeof(a->last_backup), "%s (%s)", when, word[h]);
+	a->last_backup_role = role[h];
 }
 
 void app_push(struct app *a, const struct screen *s, void *arg)
@@ -295,7 +332,7 @@ int tui_main(const char *settings_path, const struct tui_options *opt)
 	a.opt.slow_link = a.opt.slow_link || a.settings.ui.slow_link;
 	setlocale(LC_ALL, "");
 	app_refresh_key(&a);
-	snprintf(a.last_backup, sizeof(a.last_backup), "not this session");
+	app_refresh_last_backup(&a);
 	start_curses(&a);
 	app_push(&a, &screen_main, NULL);
 	loop(&a);

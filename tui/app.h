@@ -66,6 +66,7 @@ struct app {
 	enum theme_role status_role;
 	char key_id[32];     /* "none" or 16 hex digits */
 	char last_backup[96];
+	enum theme_role last_backup_role;
 };
 
 void app_push(struct app *a, const struct screen *s, void *arg);
@@ -78,6 +79,9 @@ int app_save(struct app *a);
 void app_reload(struct app *a);
 /* Refreshes a->key_id from master.key. */
 void app_refresh_key(struct app *a);
+/* Reads the last-run record (core/lastrun.h) into last_backup: "2026-11-30
+ * 03:44 (ok)", "(with warnings)", "(failed)", or "none yet". */
+void app_refresh_last_backup(struct app *a);
 /* Milliseconds between progress redraws (4/s, or 1/s on a slow link). */
 int app_redraw_ms(const struct app *a);
 

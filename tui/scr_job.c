@@ -97,9 +97,6 @@ static bool done(const struct jobscr *js)
 
 static void finish(struct app *a, struct jobscr *js)
 {
-	time_t now = time(NULL);
-	struct tm tm;
-
 	const char *what = kind_name(js->req.kind);
 
 	js->result = job_result(js->run.job, &js->err);
@@ -115,11 +112,9 @@ static void finish(struct app *a, struct jobscr *js)
 		snprintf(js->summary, sizeof(js->summary), "%s",
 			 done(js) ? job_summary(js->run.job) : js->err.msg);
 	app_hint(js->summary, sizeof(js->summary));
-	if (done(js) && js->req.kind == JOB_BACKUP) {
-		localtime_r(&now, &tm);
-		strftime(a->last_backup, sizeof(a->last_backup),
-			 js->result == RV_OK ? "%Y-%m-%d %H:%M (ok)" : "%Y-%m-%d %H:%M (with warnings)", &tm);
-	}
+	/* The job wrote its record before it was seen to end. */
+	if (js->req.kind == JOB_BACKUP)
+		app_refresh_last_backup(a);
 	if (js->cancelled)
 		app_status(a, ROLE_WARNING, "%s cancelled: nothing was changed. Enter or Esc goes back.", what);
 	else if (done(js) && js->cancel_asked)

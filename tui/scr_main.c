@@ -56,7 +56,7 @@ static void draw_summary(struct app *a)
 	summary_line(4, "User / login", buf, ROLE_NORMAL);
 	snprintf(buf, sizeof(buf), "%zu", s->nknown_hosts);
 	summary_line(5, "Known hosts", buf, s->nknown_hosts ? ROLE_NORMAL : ROLE_WARNING);
-	summary_line(6, "Last backup", a->last_backup, ROLE_NORMAL);
+	summary_line(6, "Last backup", a->last_backup, a->last_backup_role);
 	summary_line(7, "Master key", a->key_id, a->key_id[0] == 'n' || a->key_id[0] == 'u' ? ROLE_WARNING : ROLE_OK);
 	summary_line(8, "Protected", s->security.protected_ ? "on (encrypt + sign)" : "off",
 		     s->security.protected_ ? ROLE_OK : ROLE_WARNING);
