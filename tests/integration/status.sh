@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # `revault status` (docs/OPERATOR.md, "Monitoring"): the last-run records
 # every backup writes in the state folder, whoever runs it (the command,
-# the console), and the exit status a monitoring check reads: 0 only when
+# the console, the text interface, whose main menu shows it), and the exit status a monitoring check reads: 0 only when
 # the last backup stored a revision (complete or with warnings, said
 # which) and, with --max-age, is not older than that; 1 after a failed
 # backup, with none on record, past --max-age, or with a damaged record.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
+. "$REVAULT_SOURCE_DIR/tests/lib/tui.bash"
 set -e
 need_cmd python3 python3
 
@@ -131,5 +132,21 @@ revc=$(rv_revisions | head -1)
 grep -qx "revision=$revc" "$rec" && pass || fail "the console's backup left no record: $(cat "$rec")"
 expect_out "OK: the last backup, $revc, " "show backup status in the console"
 expect_out "last success: .*revision $revc" "show backup status shows the last success"
+
+# ---- the text interface: Last backup from the record, and its backup writes one ---------
+rv_ok "unreachable url" set server.url "sftp://127.0.0.1:1$SSHD_ROOT"
+rv backup
+rv_ok "reachable url" set server.url "sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT"
+tui_start color
+tui_wait 'Last backup +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} \(failed\)' "the main menu shows the failed attempt"
+sleep 1.1 # revision names are seconds
+tui_keys b
+tui_wait '^  Done' "the backup from the text interface is done"
+tui_keys Enter
+tui_wait 'Last backup +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} \(ok\)' "the main menu shows it ok"
+revt=$(rv_revisions | head -1)
+[ "$revt" != "$revc" ] && grep -qx "revision=$revt" "$rec" && grep -qx "revision=$revt" "$ok" && pass ||
+	fail "the text interface's backup left no record: $(cat "$rec")"
+rv_ok "status after the text interface's backup" status
 
 t_done
