@@ -400,7 +400,9 @@ static void backup_cleanup(struct job *j)
 }
 
 /* hooks.after_backup, after every attempt, with its outcome in the
- * environment. Its failure is a warning: the backup's outcome stands. */
+ * environment. Its failure is a warning: the backup's outcome stands. A
+ * cancelled backup is an attempt too, so the cancel does not stop this
+ * hook (it is there to report it); hooks.timeout bounds it. */
 static void run_after_hook(struct job *j, const struct lastrun *r)
 {
 	const struct settings *s = j->p.settings;
@@ -411,7 +413,7 @@ static void run_after_hook(struct job *j, const struct lastrun *r)
 	};
 	struct hook_run h = {
 		.name = "hooks.after_backup", .command = s->hooks.after_backup, .timeout = s->hooks.timeout,
-		.vars = vars, .nvars = ARRAY_LEN(vars), .cancel = &j->cancel, .log = hook_log, .log_arg = j,
+		.vars = vars, .nvars = ARRAY_LEN(vars), .log = hook_log, .log_arg = j,
 	};
 	struct err e = { 0 };
 

@@ -91,8 +91,29 @@ child=$(cat "$T_TMP/child.pid")
 for _ in $(seq 50); do kill -0 "$child" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$child" 2>/dev/null && { kill "$child"; fail "the hook's background child outlived the timeout"; } || pass
 [ "$(conns)" = "$n0" ] && pass || fail "a connection was made after the hook timed out"
-rv_ok "unset the before hook" unset hooks.before_backup
 rv_ok "set hooks.timeout" set hooks.timeout 600
+
+# ---- a cancelled backup stops its before hook; the after hook still reports it ------------
+rm -f "$T_TMP/after.env" "$T_TMP/child.pid"
+rv_ok "set a slow hook" set hooks.before_backup "sleep 300 & echo \$! >'$T_TMP/child.pid'; sleep 300"
+"$REVAULT" backup >"$T_TMP/cancel.out" 2>"$T_TMP/cancel.err" &
+rvpid=$!
+t_on_exit "kill $rvpid 2>/dev/null"
+wait_file "$T_TMP/child.pid" 30 || fail "the before hook did not start"
+kill -TERM "$rvpid"
+set +e
+wait "$rvpid"
+RC=$?
+set -e
+ERR=$(cat "$T_TMP/cancel.err")
+expect_rc 1 "a backup cancelled during its before hook"
+expect_err 'hooks.before_backup was stopped: the backup was cancelled' "the cancel is named"
+child=$(cat "$T_TMP/child.pid")
+for _ in $(seq 50); do kill -0 "$child" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$child" 2>/dev/null && { kill "$child"; fail "the hook's child outlived the cancel"; } || pass
+grep -qx 'REVAULT_STATUS=1' "$T_TMP/after.env" 2>/dev/null && pass ||
+	fail "the after hook did not report the cancelled backup: $(cat "$T_TMP/after.env" 2>&1)"
+rv_ok "unset the before hook" unset hooks.before_backup
 
 # ---- refused from a settings file others can write --------------------------------------
 rv_ok "set hooks.before_backup" set hooks.before_backup "touch '$T_TMP/ran'"
