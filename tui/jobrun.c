@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "core/fingerprint.h"
 #include "core/trust.h"
@@ -16,12 +17,23 @@
 #define STEP_MS 100
 #define STOP_WAIT_S 20.0
 
+/* The job's log lines (warnings, a hook's output, the summary) go to
+ * syslog as the command line's do; the screen shows the outcome. */
+static void log_line(void *arg, int prio, const char *msg)
+{
+	(void)arg;
+	if (prio <= LOG_INFO)
+		syslog(prio, "%s", msg);
+}
+
 void app_job_params(struct app *a, struct job_params *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->settings_path = a->settings_path;
 	p->settings = &a->settings;
 	p->ask_hostkey = true;
+	openlog("revault", LOG_PID, LOG_DAEMON);
+	p->log = log_line;
 }
 
 /* The fingerprint dialog: trust on first use needs the word yes, or the
