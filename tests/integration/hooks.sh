@@ -80,6 +80,15 @@ for f in "$T_TMP/after.env" "$T_TMP/after.args"; do
 done
 grep -q "^sh -c env" "$T_TMP/after.args" && pass || fail "the hook is not run by sh -c: $(cat "$T_TMP/after.args")"
 
+# ---- a failing after hook is a warning: the backup's outcome stands ------------------------
+rv_ok "set a failing after hook" set hooks.after_backup "echo 'ping: host unreachable' >&2; exit 4"
+rv backup
+expect_rc 0 "backup whose after hook fails"
+expect_err '^revault: hooks.after_backup failed with exit status 4: ping: host unreachable$' \
+	"the failing after hook is a warning on stderr (not a terminal)"
+grep -qx 'status=0' "$REVAULT_STATE_DIR/last-backup" && pass || fail "the record does not keep the backup's outcome"
+rv_ok "set hooks.after_backup" set hooks.after_backup "env >'$T_TMP/after.env'"
+
 # ---- a hook that hangs: stopped at hooks.timeout, with all it started ------------------
 rv_ok "set hooks.timeout" set hooks.timeout 2
 rv_ok "set a hanging hook" set hooks.before_backup "sleep 300 & echo \$! >'$T_TMP/child.pid'; sleep 300"
