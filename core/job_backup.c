@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/job_int.h"
 #include "core/hooks.h"
+#include "core/job_int.h"
 #include "core/lastrun.h"
 #include "core/paths.h"
 #include "core/sources.h"
@@ -89,8 +89,9 @@ static void run_before_hook(struct job *j)
 }
 
 /* Before connecting: something to back up, the sources sound (one
- * spelling, none inside another or holding the state folder), and the
- * master key when backups are protected. */
+ * spelling, none inside another or holding the state folder), the
+ * master key when backups are protected, then hooks.before_backup (last,
+ * so that a dump is not made for a backup that cannot run). */
 static void backup_start(struct job *j)
 {
 	const struct settings *s = j->p.settings;
