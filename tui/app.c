@@ -144,7 +144,8 @@ void app_refresh_last_backup(struct app *a)
 	if (lastrun_read(LASTRUN_ATTEMPT, &r, &found, &e) != RV_OK) {
 		snprintf(a->last_backup, sizeof(a->last_backup), "unreadable record");
 		a->last_backup_role = ROLE_ERROR;
-		app_status(a, ROLE_ERROR, "%s", e.msg);
+		/* The path makes the full line too long for the status line. */
+		app_status(a, ROLE_ERROR, "The last-run record is unreadable: `revault status` names it and what to do");
 		return;
 	}
 	h = lastrun_health(&r, found, (int64_t)time(NULL), 0);
@@ -332,9 +333,11 @@ int tui_main(const char *settings_path, const struct tui_options *opt)
 	a.opt.slow_link = a.opt.slow_link || a.settings.ui.slow_link;
 	setlocale(LC_ALL, "");
 	app_refresh_key(&a);
-	app_refresh_last_backup(&a);
 	start_curses(&a);
 	app_push(&a, &screen_main, NULL);
+	/* After the push, which clears the status line: a damaged record is
+	 * said there. */
+	app_refresh_last_backup(&a);
 	loop(&a);
 	restore_terminal();
 out:

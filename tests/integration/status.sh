@@ -148,5 +148,12 @@ revt=$(rv_revisions | head -1)
 [ "$revt" != "$revc" ] && grep -qx "revision=$revt" "$rec" && grep -qx "revision=$revt" "$ok" && pass ||
 	fail "the text interface's backup left no record: $(cat "$rec")"
 rv_ok "status after the text interface's backup" status
+# A damaged record: the main menu says so, and the status line what to do.
+cp "$rec" "$T_TMP/rec.tui"
+printf 'garbage\n' >"$rec"
+tui_start color
+tui_wait 'Last backup +unreadable record' "the main menu shows a damaged record"
+tui_wait 'record is unreadable: `revault status` names it and what to do$' "the status line says where to look"
+cp "$T_TMP/rec.tui" "$rec"
 
 t_done
