@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/fsat.h"
 #include "core/paths.h"
 #include "core/util.h"
 
@@ -56,7 +57,8 @@ static bool parse_u64(const char *v, uint64_t *out)
 	return errno == 0 && *end == '\0';
 }
 
-/* The state folder, opened without following a symlink in its place. */
+/* The state folder, opened by core/fsat's rule for it: a symlink on the
+ * way only when root's or the caller's, none in its own place. */
 static int open_state_dir(bool create, char **dir, struct err *e)
 {
 	char *probe;
@@ -72,7 +74,7 @@ static int open_state_dir(bool create, char **dir, struct err *e)
 	*dir = paths_state_dir(e);
 	if (*dir == NULL)
 		return -1;
-	fd = open(*dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = fsat_open_trusted(*dir, false, 0, true);
 	if (fd < 0 && (create || errno != ENOENT))
 		err_set(e, RV_FAIL, "cannot open the state folder %s: %s", *dir, strerror(errno));
 	return fd;
