@@ -239,7 +239,8 @@ int hooks_run(const struct hook_run *h, struct err *e)
 		err_set(e, RV_FAIL, "%s did not finish within %u s and was stopped: make it faster, or raise hooks.timeout",
 			h->name, h->timeout);
 	else if (WIFSIGNALED(status))
-		err_set(e, RV_FAIL, "%s was killed by signal %d%s%s", h->name, WTERMSIG(status),
+		err_set(e, RV_FAIL, "%s was killed by SIG%s%s%s", h->name,
+			sigabbrev_np(WTERMSIG(status)) != NULL ? sigabbrev_np(WTERMSIG(status)) : "?",
 			r.last_err[0] != '\0' ? ": " : "", r.last_err);
 	else if (WEXITSTATUS(status) != 0)
 		err_set(e, RV_FAIL, "%s failed with exit status %d%s%s", h->name, WEXITSTATUS(status),
