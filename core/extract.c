@@ -204,6 +204,10 @@ struct staged {
 	char *slot;       /* its tree in the staging directory: "3-etc" */
 	char *aside;      /* the old target's name during the swap */
 	bool present, swapped, parked;
+	/* A path given with --path (tarball_extract_opts.paths): source is
+	 * that path, and it is staged and swapped as a source is. The
+	 * revision's own sources are then kept only to check entries by. */
+	bool pick;
 };
 
 /* A folder's owner, mode and times, set once everything in it is written
@@ -480,6 +484,64 @@ static bool is_configured(const struct tarball_extract_opts *o, const char *sour
 	return false;
 }
 
+/* The revision's source that holds path (absolute), or NULL. */
+static struct staged *source_of_path(struct tarball_stage *st, const char *path)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (!st->v[i].pick && under(path + 1, st->v[i].root))
+			return &st->v[i];
+	return NULL;
+}
+
+/* The paths given with --path become the targets, each staged and swapped
+ * as a source would be; the sources stay only to check entries against.
+ * A path outside every source is not in the revision: said now, before
+ * anything is staged. */
+static int add_picks(const struct tarball_extract_opts *o, struct tarball_stage *st, struct err *e)
+{
+	size_t nsources = st->n;
+	char sh[300];
+
+	for (size_t i = 0; i < o->npaths; i++) {
+		const char *path = o->paths[i];
+		const struct staged *src;
+		struct staged *s;
+		bool covered = false;
+
+		if (path[0] != '/' || bad_name(path + 1) != NULL)
+			return err_set(e, RV_USAGE, "\"%s\" is not an absolute path: name a path as `revault ls` prints it",
+				       shown(path, sh, sizeof(sh)));
+		if ((src = source_of_path(st, path)) == NULL) {
+			char list[512] = "";
+
+			for (size_t k = 0; k < nsources; k++)
+				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", k ? ", " : "",
+					 st->v[k].source);
+			return err_set(e, RV_USAGE,
+				       "%s is not in this revision, which holds %s: `revault ls REV` lists what it holds; nothing was changed",
+				       shown(path, sh, sizeof(sh)), list);
+		}
+		/* A path inside another one given is restored with it. */
+		for (size_t k = 0; k < o->npaths && !covered; k++)
+			covered = k != i && under(path + 1, o->paths[k] + 1) &&
+				  (strcmp(path, o->paths[k]) != 0 || k < i);
+		if (covered)
+			continue;
+		st->v = xrealloc(st->v, (st->n + 1) * sizeof(*st->v));
+		src = source_of_path(st, path);
+		s = &st->v[st->n++];
+		memset(s, 0, sizeof(*s));
+		s->pick = true;
+		s->source = xstrdup(path);
+		s->root = xstrdup(path + 1);
+		s->target = o->to_dir != NULL ? xasprintf("%s%s", o->to_dir, path) : xstrdup(path);
+		s->restore = o->to_dir != NULL || is_configured(o, src->source);
+	}
+	for (size_t i = 0; i < nsources; i++)
+		st->v[i].restore = false;
+	return RV_OK;
+}
+
 static int parse_manifest(const char *text, size_t len, const struct tarball_extract_opts *o,
 			  struct tarball_stage *st, struct err *e)
 {
@@ -526,7 +588,7 @@ static int parse_manifest(const char *text, size_t len, const struct tarball_ext
 	}
 	if (st->n == 0)
 		return err_set(e, RV_INTEGRITY, "the archive's manifest names no sources");
-	return RV_OK;
+	return o->npaths > 0 ? add_picks(o, st, e) : RV_OK;
 }
 
 int tarball_check_to(const char *dir, struct err *e)
@@ -1216,7 +1278,19 @@ static int copy_linked(struct extractor *x, int from_fd, int pfd, const char *ba
 static struct staged *source_of(struct tarball_stage *st, const char *rel)
 {
 	for (size_t i = 0; i < st->n; i++)
-		if (under(rel, st->v[i].root))
+		if (!st->v[i].pick && under(rel, st->v[i].root))
+			return &st->v[i];
+	return NULL;
+}
+
+/* Where an entry goes: the path given with --path that holds it (NULL
+ * when none does), or else its source. */
+static struct staged *target_of(struct tarball_stage *st, const char *rel, bool picks)
+{
+	if (!picks)
+		return source_of(st, rel);
+	for (size_t i = 0; i < st->n; i++)
+		if (st->v[i].pick && under(rel, st->v[i].root))
 			return &st->v[i];
 	return NULL;
 }
@@ -1229,16 +1303,16 @@ static char *stage_path(const struct staged *s, const char *rel)
 
 static int write_hardlink(struct extractor *x, const char *rel, const char *hl, const struct staged *s)
 {
-	struct staged *hs = source_of(x->st, hl);
+	struct staged *hs = target_of(x->st, hl, x->o->npaths > 0);
 	char *to = stage_path(s, rel), *from;
 	const char *base;
 	int pfd, ffd, rc = RV_OK;
 
-	if (!hs->restore) {
-		char sh[300];
+	if (hs == NULL || !hs->restore) {
+		char sh[300], sh2[300];
 
-		warnf(x->o, "not restored: /%s is a hard link to /%s, in a source that is not restored",
-		      shown(rel, sh, sizeof(sh)), hl);
+		warnf(x->o, "not restored: /%s is a hard link to /%s, which is not restored: restore a folder that holds both",
+		      shown(rel, sh, sizeof(sh)), shown(hl, sh2, sizeof(sh2)));
 		if (x->o->progress != NULL)
 			atomic_fetch_add(&x->o->progress->skipped, 1);
 		free(to);
@@ -1545,6 +1619,39 @@ static int read_manifest(struct extractor *x, struct archive_entry *entry)
 	return rc;
 }
 
+/* An entry that passed the archive rules, to o->entry. */
+static void tell_entry(const struct tarball_extract_opts *o, struct archive_entry *entry, const char *rel)
+{
+	const char *hl = archive_entry_hardlink(entry), *sm = archive_entry_strmode(entry);
+	char *path = xasprintf("/%s", rel), *link = NULL, mode[12];
+	struct tarball_entry en = {
+		.path = path, .mode_text = mode,
+		.uname = archive_entry_uname(entry), .gname = archive_entry_gname(entry),
+		.uid = archive_entry_uid(entry), .gid = archive_entry_gid(entry),
+		.size = archive_entry_size(entry) > 0 ? (uint64_t)archive_entry_size(entry) : 0,
+		.mtime = archive_entry_mtime(entry),
+	};
+
+	/* "drwxr-xr-x" then '+' with ACLs (libarchive ends it in ' ' else). */
+	snprintf(mode, sizeof(mode), "%.10s%s", sm, strlen(sm) > 10 && sm[10] == '+' ? "+" : "");
+	en.type = mode[0];
+	if (hl != NULL) {
+		size_t n = strlen(hl);
+
+		while (n > 1 && hl[n - 1] == '/')
+			n--;
+		en.link = link = xasprintf("/%.*s", (int)n, hl);
+		en.size = 0;
+	} else if (archive_entry_filetype(entry) == AE_IFLNK) {
+		en.link = archive_entry_symlink(entry);
+	}
+	if (archive_entry_filetype(entry) != AE_IFREG)
+		en.size = 0;
+	o->entry(o->entry_arg, &en);
+	free(link);
+	free(path);
+}
+
 static int extract_all(struct extractor *x)
 {
 	const struct tarball_extract_opts *o = x->o;
@@ -1573,6 +1680,8 @@ static int extract_all(struct extractor *x)
 				size_t restored = 0;
 
 				for (size_t i = 0; i < x->st->n; i++) {
+					if (x->st->v[i].pick != (o->npaths > 0))
+						continue;
 					if (x->st->v[i].restore)
 						restored++;
 					else
@@ -1598,7 +1707,14 @@ static int extract_all(struct extractor *x)
 			snprintf(o->progress->current, sizeof(o->progress->current), "/%s", shown(rel, sh, sizeof(sh)));
 		}
 		if (rc == RV_OK) {
-			if (o->verify_only || !s->restore)
+			s = target_of(x->st, rel, o->npaths > 0);
+			if (s != NULL && strcmp(rel, s->root) == 0)
+				s->present = true;
+			if (s != NULL && o->verify_only && o->entry != NULL)
+				tell_entry(o, entry, rel);
+		}
+		if (rc == RV_OK) {
+			if (o->verify_only || s == NULL || !s->restore)
 				rc = skip_data(x, rel);
 			else if (archive_entry_hardlink(entry) != NULL &&
 				 (rc = write_hardlink(x, rel, archive_entry_hardlink(entry), s)) == RV_OK)
@@ -1623,6 +1739,16 @@ static int extract_all(struct extractor *x)
 			;
 		if (n < 0)
 			return err_set(x->e, x->in_err.code ? x->in_err.code : RV_INTEGRITY, "%s", x->in_err.msg);
+	}
+	/* Known only now that every entry was read and verified. */
+	for (size_t i = 0; i < x->st->n; i++) {
+		char sh[300];
+
+		if (x->st->v[i].pick && !x->st->v[i].present)
+			return err_set(x->e, RV_USAGE,
+				       "%s is not in this revision: `revault ls REV %s` lists what it holds there; nothing was changed",
+				       shown(x->st->v[i].source, sh, sizeof(sh)),
+				       source_of_path(x->st, x->st->v[i].source)->source);
 	}
 	forget_cached(x);
 	return o->verify_only ? RV_OK : apply_fixups(x);

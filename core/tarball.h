@@ -69,6 +69,21 @@ struct tarball_protect {
 	const char *what;  /* for the refusal: "revault's state folder" */
 };
 
+/* One entry of a revision as `revault ls` and the browse screen show it,
+ * valid only during the call that passes it. */
+struct tarball_entry {
+	const char *path;       /* absolute, as stored: "/etc/hosts" (raw bytes; escape to show) */
+	char type;              /* as ls -l and tar -tv: '-' file, 'd', 'l' symlink, 'h' hard
+				 * link, 'c', 'b', 'p' */
+	const char *mode_text;  /* "drwxr-xr-x" (archive_entry_strmode), "+" after it with ACLs */
+	const char *uname, *gname; /* owner names, NULL when the archive has none */
+	int64_t uid, gid;
+	uint64_t size;          /* bytes of file data (0 for all but regular files) */
+	int64_t mtime;          /* seconds since the epoch, UTC */
+	const char *link;       /* symlink target as stored, or a hard link's absolute
+				 * path; NULL otherwise */
+};
+
 struct tarball_extract_opts {
 	const char *to_dir;        /* NULL: in place; else under this directory (checked
 				    * with tarball_check_to, created 0700 when missing) */
@@ -92,6 +107,21 @@ struct tarball_extract_opts {
 	 * restore replaces (with its confirmation and its keys kept). */
 	const struct tarball_protect *protect;
 	size_t nprotect;
+	/* Only these paths (absolute, in one spelling: sources_normalise) and
+	 * what lies under them are restored, or listed; each replaces just
+	 * itself in place, exactly as a source does. A path that is not in
+	 * the revision is RV_USAGE naming it, and nothing changes: one
+	 * outside the revision's sources as soon as the manifest is read,
+	 * one inside them once the whole archive was read and verified. A
+	 * path inside another given path is covered by it. NULL: everything. */
+	char *const *paths;
+	size_t npaths;
+	/* With verify_only: called for each entry once it passed the archive
+	 * rules (under paths when given), on the thread that reads, in
+	 * archive order, nothing kept: `ls` streams. The manifest is not an
+	 * entry. The bytes already read are verified, the rest not yet. */
+	void (*entry)(void *arg, const struct tarball_entry *en);
+	void *entry_arg;
 	atomic_bool *cancel;
 	struct tarball_progress *progress;
 	void (*warn)(void *arg, const char *msg);
