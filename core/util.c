@@ -156,3 +156,57 @@ void util_utf8_end(locale_t old)
 	if (old != (locale_t)0)
 		uselocale(old);
 }
+
+/* Length of the valid UTF-8 sequence at p that is not a C1 control, or 0
+ * (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF). */
+static size_t utf8_printable(const unsigned char *p)
+{
+	unsigned c = p[0];
+	size_t n;
+	unsigned cp;
+
+	if (c >= 0xc2 && c <= 0xdf)
+		n = 2, cp = c & 0x1f;
+	else if (c >= 0xe0 && c <= 0xef)
+		n = 3, cp = c & 0x0f;
+	else if (c >= 0xf0 && c <= 0xf4)
+		n = 4, cp = c & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return n;
+}
+
+char *util_escape_name(const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	size_t len = strlen(name), o = 0;
+	char *out = xmalloc(len * 4 + 1);
+
+	while (*p != '\0') {
+		size_t n;
+
+		if (*p == '\\' || *p == '\n' || *p == '\t' || *p == '\r') {
+			out[o++] = '\\';
+			out[o++] = *p == '\\' ? '\\' : *p == '\n' ? 'n' : *p == '\t' ? 't' : 'r';
+			p++;
+		} else if (*p >= 0x20 && *p < 0x7f) {
+			out[o++] = (char)*p++;
+		} else if (*p >= 0x80 && (n = utf8_printable(p)) > 0) {
+			memcpy(out + o, p, n);
+			o += n;
+			p += n;
+		} else {
+			o += (size_t)sprintf(out + o, "\\%03o", *p++);
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
