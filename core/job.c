@@ -63,8 +63,9 @@ static const struct job_ops *const kind_ops[] = {
 	[JOB_VERIFY] = &job_verify_ops,
 	[JOB_LIST] = &job_list_ops,
 	[JOB_AUTHENTICATE] = &job_authenticate_ops,
+	[JOB_LS] = &job_ls_ops,
 };
-_Static_assert(ARRAY_LEN(kind_ops) == JOB_AUTHENTICATE + 1, "operations for every job kind");
+_Static_assert(ARRAY_LEN(kind_ops) == JOB_LS + 1, "operations for every job kind");
 
 void job_log(struct job *j, int prio, const char *fmt, ...)
 {

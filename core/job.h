@@ -15,6 +15,7 @@
 
 #include "core/err.h"
 #include "core/settings.h"
+#include "core/tarball.h"
 #include "core/transport.h"
 #include "core/units.h"
 #include "core/url.h"
@@ -25,6 +26,7 @@ enum job_kind {
 	JOB_VERIFY,
 	JOB_LIST,
 	JOB_AUTHENTICATE,
+	JOB_LS,        /* the entries of a revision, verified as they are read */
 };
 
 enum job_state {
@@ -58,6 +60,17 @@ struct job_params {
 	bool assume_yes;       /* answer JOB_Q_UNSIGNED and JOB_Q_REPLACE with yes */
 	bool all_sources;      /* restore in place: the revision's sources that this
 				* machine does not back up too (else they are skipped) */
+	/* restore, ls: only these absolute paths (sources_normalise'd) and what
+	 * lies under them (core/tarball.h, tarball_extract_opts.paths); a path
+	 * not in the revision fails the job with RV_USAGE naming it. */
+	char *const *paths;
+	size_t npaths;
+	/* ls: each entry once it passed the archive rules, called on core's
+	 * archive thread while the revision is read (nothing is kept); after
+	 * a later integrity failure the entries already given are from a
+	 * revision that did not verify. */
+	void (*entry)(void *arg, const struct tarball_entry *en);
+	void *entry_arg;
 	/* Log lines (transitions at debug level, warnings, the summary). */
 	void (*log)(void *arg, int priority, const char *msg);
 	void *log_arg;

@@ -64,6 +64,7 @@ extern const struct job_ops job_restore_ops;
 extern const struct job_ops job_verify_ops;
 extern const struct job_ops job_list_ops;
 extern const struct job_ops job_authenticate_ops;
+extern const struct job_ops job_ls_ops;
 
 /* Who writes what. "front end": job_new/job_answer/job_cancel on the
  * caller's thread; "worker": the job's own thread, which runs every

@@ -94,6 +94,9 @@ static void restore_prepare(struct job *j)
 				 j->rev_name);
 			return;
 		}
+		if (j->ops == &job_ls_ops)
+			job_log(j, LOG_WARNING, "revision %s is not protected: anyone with access to the server could have changed what it lists",
+				j->rev_name);
 		if (j->ops == &job_restore_ops) {
 			job_log(j, LOG_WARNING, "revision %s is not protected: anyone with access to the server could have changed it",
 				j->rev_name);
@@ -182,7 +185,9 @@ static void *restore_side(void *arg)
 	const struct settings *s = j->p.settings;
 	bool only_ours = in_place(j) && !j->p.all_sources;
 	struct tarball_extract_opts o = {
-		.to_dir = j->p.to_dir, .journal = j->journal, .verify_only = j->ops == &job_verify_ops,
+		.to_dir = j->p.to_dir, .journal = j->journal, .verify_only = j->ops != &job_restore_ops,
+		.paths = j->p.paths, .npaths = j->p.npaths,
+		.entry = j->ops == &job_ls_ops ? j->p.entry : NULL, .entry_arg = j->p.entry_arg,
 		.sources = only_ours ? s->backup.sources : NULL,
 		.nsources = only_ours ? s->backup.nsources : 0,
 		.cancel = &j->cancel,
@@ -325,10 +330,16 @@ static void restore_commit(struct job *j)
 	}
 	if (skipped > 0)
 		j->result = RV_INCOMPLETE;
-	snprintf(j->summary, sizeof(j->summary), "restored %s%s%s: %llu files, %s%s", j->rev_name,
-		 j->p.to_dir ? " under " : " in place", j->p.to_dir ? j->p.to_dir : "",
-		 (unsigned long long)atomic_load(&j->tp.files), in,
-		 skipped ? "; some entries were skipped (named above)" : "");
+	if (j->p.npaths > 0)
+		/* The files counted are every entry read, not only those restored. */
+		snprintf(j->summary, sizeof(j->summary), "restored %zu path%s of %s%s%s%s", j->p.npaths,
+			 j->p.npaths == 1 ? "" : "s", j->rev_name, j->p.to_dir ? " under " : " in place",
+			 j->p.to_dir ? j->p.to_dir : "", skipped ? "; some entries were skipped (named above)" : "");
+	else
+		snprintf(j->summary, sizeof(j->summary), "restored %s%s%s: %llu files, %s%s", j->rev_name,
+			 j->p.to_dir ? " under " : " in place", j->p.to_dir ? j->p.to_dir : "",
+			 (unsigned long long)atomic_load(&j->tp.files), in,
+			 skipped ? "; some entries were skipped (named above)" : "");
 	job_set_state(j, JOB_DONE);
 }
 
@@ -350,6 +361,24 @@ const struct job_ops job_restore_ops = {
 	.prepare = restore_prepare,
 	.transfer = restore_transfer,
 	.commit = restore_commit,
+	.cleanup = restore_cleanup,
+};
+
+/* ls: what it printed is the output; the summary would only repeat it. */
+static void ls_commit(struct job *j)
+{
+	job_set_state(j, JOB_DONE);
+}
+
+const struct job_ops job_ls_ops = {
+	.name = "ls",
+	.prepare_phase = "looking up",
+	.transfer_phase = "reading",
+	.commit_phase = "finishing",
+	.logs_in = true,
+	.prepare = restore_prepare,
+	.transfer = restore_transfer,
+	.commit = ls_commit,
 	.cleanup = restore_cleanup,
 };
 

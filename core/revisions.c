@@ -340,7 +340,8 @@ int revisions_choose(struct job *j)
 
 		/* As for a revision that is not there: the operator asked for
 		 * something the server does not hold (exit 2). */
-		no_revisions(j, j->ops == &job_verify_ops ? "nothing to verify: " : "nothing to restore: ", msg,
+		no_revisions(j, j->ops == &job_restore_ops ? "nothing to restore: "
+			     : j->ops == &job_ls_ops ? "nothing to list: " : "nothing to verify: ", msg,
 			     sizeof(msg));
 		return job_fail(j, RV_USAGE, "%s", msg);
 	}

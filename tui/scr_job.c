@@ -58,6 +58,7 @@ static const char *kind_name(enum job_kind k)
 	static const char *const names[] = {
 		[JOB_BACKUP] = "Backup", [JOB_RESTORE] = "Restore", [JOB_VERIFY] = "Verify",
 		[JOB_LIST] = "List", [JOB_AUTHENTICATE] = "Authenticate",
+		[JOB_LS] = "Browse",
 	};
 
 	return (size_t)k < ARRAY_LEN(names) ? names[k] : "Job";
