@@ -216,6 +216,14 @@ const char *cli_opt_value(const struct cli_ctx *ctx, const char *name)
 	return ctx->opt_value[opt_index(ctx, name)];
 }
 
+size_t cli_opt_values(const struct cli_ctx *ctx, const char *name, const char *const **out)
+{
+	int i = opt_index(ctx, name);
+
+	*out = ctx->opt_values[i];
+	return ctx->opt_nvalues[i];
+}
+
 /* Takes the options of cmd's spec out of argc/argv into ctx, leaving the
  * positional words, and checks their count. */
 static int parse_args(struct cli_ctx *ctx, const struct cli_cmd *cmd, int *argc, char **argv, struct err *e)
@@ -255,6 +263,10 @@ static int parse_args(struct cli_ctx *ctx, const struct cli_cmd *cmd, int *argc,
 			ctx->opt_value[o] = argv[++i];
 		else
 			return err_set(e, RV_USAGE, "revault %s: %s needs a value", cmd->name, opts[o].name);
+		if (opts[o].repeats) {
+			ctx->opt_values[o] = xrealloc(ctx->opt_values[o], (ctx->opt_nvalues[o] + 1) * sizeof(char *));
+			ctx->opt_values[o][ctx->opt_nvalues[o]++] = ctx->opt_value[o];
+		}
 	}
 	*argc = out;
 	argv[out] = NULL;
@@ -305,6 +317,8 @@ static int run_command(struct cli_ctx *ctx, int argc, char **argv)
 	 * summary said everything. */
 	if (rc != RV_OK && rc != RV_INCOMPLETE)
 		fprintf(stderr, "revault: %s\n", e.msg[0] != '\0' ? e.msg : "failed");
+	for (int i = 0; i < CLI_OPTS_MAX; i++)
+		free(ctx->opt_values[i]);
 	settings_free(&ctx->settings);
 	return rc;
 }

@@ -282,6 +282,35 @@ static int exec_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e
 	return cli_run_job(ctx, JOB_VERIFY, &p, false, e);
 }
 
+/* Paths inside a revision as the operator types them: absolute (as `ls`
+ * prints them), in one spelling. Allocated into *out; RV_USAGE naming a
+ * path that is not absolute. */
+static int revision_paths(const char *const *in, size_t n, char ***out, struct err *e)
+{
+	*out = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++) {
+		if (in[i][0] != '/' || strcmp(in[i], "/") == 0) {
+			char *shown = util_escape_name(in[i]);
+
+			err_set(e, RV_USAGE,
+				"\"%s\" is not a path inside the revision: give an absolute path as `revault ls REV` prints it%s",
+				shown, strcmp(in[i], "/") == 0 ? " (for everything, leave the path out)" : "");
+			free(shown);
+			return RV_USAGE;
+		}
+		if (((*out)[i] = sources_normalise(in[i], e)) == NULL)
+			return e->code;
+	}
+	return RV_OK;
+}
+
+static void free_paths(char **v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 static int exec_restore(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
 	bool yes = cli_flag(ctx, "--yes");
@@ -289,21 +318,100 @@ static int exec_restore(struct cli_ctx *ctx, int argc, char **argv, struct err *
 		.device = cli_opt_value(ctx, "--device"), .to_dir = cli_opt_value(ctx, "--to"),
 		.all_sources = cli_flag(ctx, "--all-sources"), .revision = argv[0], .assume_yes = yes,
 	};
-	char *abs = NULL;
+	const char *const *given;
+	size_t ngiven = cli_opt_values(ctx, "--path", &given);
+	char *abs = NULL, **paths = NULL;
 	int rc;
 
 	(void)argc;
+	if (ngiven > 0) {
+		if ((rc = revision_paths(given, ngiven, &paths, e)) != RV_OK) {
+			free_paths(paths, ngiven);
+			return rc;
+		}
+		p.paths = paths;
+		p.npaths = ngiven;
+	}
 	if (p.to_dir != NULL) {
-		if (p.to_dir[0] == '\0')
+		if (p.to_dir[0] == '\0') {
+			free_paths(paths, ngiven);
 			return err_set(e, RV_USAGE, "--to needs a directory");
+		}
 		/* One spelling (absolute, no "." or ".." or trailing "/"), so
 		 * that `LINK/.` is checked as LINK. */
-		if ((abs = sources_normalise(p.to_dir, e)) == NULL)
+		if ((abs = sources_normalise(p.to_dir, e)) == NULL) {
+			free_paths(paths, ngiven);
 			return e->code;
+		}
 		p.to_dir = abs;
 	}
 	rc = cli_run_job(ctx, JOB_RESTORE, &p, yes, e);
 	free(abs);
+	free_paths(paths, ngiven);
+	return rc;
+}
+
+struct ls_out {
+	FILE *out;
+	bool long_;
+	uint64_t printed;
+};
+
+/* One entry a line, escaped (util_escape_name) so that no name can forge
+ * a line; --long as `tar -tv` writes it. Called on core's archive thread
+ * while the job runs; nothing else writes to out meanwhile. */
+static void ls_print(void *arg, const struct tarball_entry *en)
+{
+	struct ls_out *lo = arg;
+	char *path = util_escape_name(en->path);
+
+	if (lo->long_) {
+		char owner[160], when[32], *u, *g, *link = en->link != NULL ? util_escape_name(en->link) : NULL;
+		time_t t = (time_t)en->mtime;
+		struct tm tm;
+		int w;
+
+		u = en->uname != NULL && en->uname[0] ? util_escape_name(en->uname) : xasprintf("%lld", (long long)en->uid);
+		g = en->gname != NULL && en->gname[0] ? util_escape_name(en->gname) : xasprintf("%lld", (long long)en->gid);
+		snprintf(owner, sizeof(owner), "%s/%s", u, g);
+		if (localtime_r(&t, &tm) == NULL || strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm) == 0)
+			snprintf(when, sizeof(when), "%lld", (long long)en->mtime);
+		/* GNU tar's column: owner and size fill 19 at least. */
+		w = 19 - (int)strlen(owner) - 1;
+		fprintf(lo->out, "%s %s %*llu %s %s%s%s\n", en->mode_text, owner, w > 1 ? w : 1,
+			(unsigned long long)en->size, when, path,
+			link == NULL ? "" : en->type == 'h' ? " link to " : " -> ", link != NULL ? link : "");
+		free(u);
+		free(g);
+		free(link);
+	} else {
+		fprintf(lo->out, "%s\n", path);
+	}
+	free(path);
+	lo->printed++;
+}
+
+static int exec_ls(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	struct ls_out lo = { .out = ctx->out, .long_ = cli_flag(ctx, "--long") };
+	struct job_params p = { .device = cli_opt_value(ctx, "--device"), .revision = argv[0],
+				.entry = ls_print, .entry_arg = &lo };
+	char **paths = NULL;
+	int rc;
+
+	if ((rc = revision_paths((const char *const *)argv + 1, (size_t)argc - 1, &paths, e)) == RV_OK) {
+		p.paths = paths;
+		p.npaths = (size_t)argc - 1;
+		rc = cli_run_job(ctx, JOB_LS, &p, false, e);
+	}
+	free_paths(paths, (size_t)argc - 1);
+	if (rc == RV_INTEGRITY && lo.printed > 0) {
+		char msg[ERR_MSG_MAX];
+
+		snprintf(msg, sizeof(msg), "%.800s; the %llu entr%s printed above came from a revision that did not verify: do not rely on %s",
+			 e->msg, (unsigned long long)lo.printed, lo.printed == 1 ? "y" : "ies", lo.printed == 1 ? "it" : "them");
+		err_reset(e, rc, "%s", msg);
+	}
 	return rc;
 }
 
@@ -327,9 +435,14 @@ const struct cli_cmd cli_job_cmds[] = {
 	{ .name = "verify", .usage = "REV|latest [--device NAME]",
 	  .help = "download and check a revision without restoring it", .needs_settings = true,
 	  .args = { .min = 1, .max = 1, .opts = { { "--device", true } } }, .exec = exec_verify },
-	{ .name = "restore", .usage = "REV|latest [--to DIR] [--device NAME] [--yes] [--all-sources]",
-	  .help = "restore a revision in place, or under DIR", .needs_settings = true,
-	  .args = { .min = 1, .max = 1, .opts = { { "--device", true }, { "--to", true }, { "--yes", false }, { "--all-sources", false } } },
+	{ .name = "restore", .usage = "REV|latest [--path ABSPATH]... [--to DIR] [--device NAME] [--yes] [--all-sources]",
+	  .help = "restore a revision in place, or under DIR; with --path only those files or folders", .needs_settings = true,
+	  .args = { .min = 1, .max = 1, .opts = { { "--device", true }, { "--to", true }, { "--yes", false }, { "--all-sources", false },
+						  { "--path", true, .repeats = true } } },
 	  .exec = exec_restore },
+	{ .name = "ls", .usage = "REV|latest [PATH]... [--device NAME] [--long]",
+	  .help = "the files and folders of a revision (under the absolute PATHs), checked as they are read; --long as tar -tv",
+	  .needs_settings = true,
+	  .args = { .min = 1, .max = CLI_ARGS_ANY, .opts = { { "--device", true }, { "--long", false } } }, .exec = exec_ls },
 	{ .name = NULL },
 };
