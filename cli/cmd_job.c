@@ -285,7 +285,7 @@ static int exec_verify(struct cli_ctx *ctx, int argc, char **argv, struct err *e
 /* Paths inside a revision as the operator types them: absolute (as `ls`
  * prints them), in one spelling. Allocated into *out; RV_USAGE naming a
  * path that is not absolute. */
-static int revision_paths(const char *const *in, size_t n, char ***out, struct err *e)
+int cli_revision_paths(const char *const *in, size_t n, char ***out, struct err *e)
 {
 	*out = xcalloc(n + 1, sizeof(char *));
 	for (size_t i = 0; i < n; i++) {
@@ -304,7 +304,7 @@ static int revision_paths(const char *const *in, size_t n, char ***out, struct e
 	return RV_OK;
 }
 
-static void free_paths(char **v, size_t n)
+void cli_free_paths(char **v, size_t n)
 {
 	for (size_t i = 0; v != NULL && i < n; i++)
 		free(v[i]);
@@ -325,8 +325,8 @@ static int exec_restore(struct cli_ctx *ctx, int argc, char **argv, struct err *
 
 	(void)argc;
 	if (ngiven > 0) {
-		if ((rc = revision_paths(given, ngiven, &paths, e)) != RV_OK) {
-			free_paths(paths, ngiven);
+		if ((rc = cli_revision_paths(given, ngiven, &paths, e)) != RV_OK) {
+			cli_free_paths(paths, ngiven);
 			return rc;
 		}
 		p.paths = paths;
@@ -334,20 +334,20 @@ static int exec_restore(struct cli_ctx *ctx, int argc, char **argv, struct err *
 	}
 	if (p.to_dir != NULL) {
 		if (p.to_dir[0] == '\0') {
-			free_paths(paths, ngiven);
+			cli_free_paths(paths, ngiven);
 			return err_set(e, RV_USAGE, "--to needs a directory");
 		}
 		/* One spelling (absolute, no "." or ".." or trailing "/"), so
 		 * that `LINK/.` is checked as LINK. */
 		if ((abs = sources_normalise(p.to_dir, e)) == NULL) {
-			free_paths(paths, ngiven);
+			cli_free_paths(paths, ngiven);
 			return e->code;
 		}
 		p.to_dir = abs;
 	}
 	rc = cli_run_job(ctx, JOB_RESTORE, &p, yes, e);
 	free(abs);
-	free_paths(paths, ngiven);
+	cli_free_paths(paths, ngiven);
 	return rc;
 }
 
@@ -391,20 +391,20 @@ static void ls_print(void *arg, const struct tarball_entry *en)
 	lo->printed++;
 }
 
-static int exec_ls(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
+int cli_run_ls(struct cli_ctx *ctx, const char *rev, const char *device, const char *const *given, size_t ngiven,
+	       bool long_, struct err *e)
 {
-	struct ls_out lo = { .out = ctx->out, .long_ = cli_flag(ctx, "--long") };
-	struct job_params p = { .device = cli_opt_value(ctx, "--device"), .revision = argv[0],
-				.entry = ls_print, .entry_arg = &lo };
+	struct ls_out lo = { .out = ctx->out, .long_ = long_ };
+	struct job_params p = { .device = device, .revision = rev, .entry = ls_print, .entry_arg = &lo };
 	char **paths = NULL;
 	int rc;
 
-	if ((rc = revision_paths((const char *const *)argv + 1, (size_t)argc - 1, &paths, e)) == RV_OK) {
+	if ((rc = cli_revision_paths(given, ngiven, &paths, e)) == RV_OK) {
 		p.paths = paths;
-		p.npaths = (size_t)argc - 1;
+		p.npaths = ngiven;
 		rc = cli_run_job(ctx, JOB_LS, &p, false, e);
 	}
-	free_paths(paths, (size_t)argc - 1);
+	cli_free_paths(paths, ngiven);
 	if (rc == RV_INTEGRITY && lo.printed > 0) {
 		char msg[ERR_MSG_MAX];
 
@@ -413,6 +413,12 @@ static int exec_ls(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 		err_reset(e, rc, "%s", msg);
 	}
 	return rc;
+}
+
+static int exec_ls(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
+{
+	return cli_run_ls(ctx, argv[0], cli_opt_value(ctx, "--device"), (const char *const *)argv + 1,
+			  (size_t)argc - 1, cli_flag(ctx, "--long"), e);
 }
 
 static int exec_authenticate(struct cli_ctx *ctx, int argc, char **argv, struct err *e)

@@ -247,8 +247,26 @@ static int run_backup(struct console *c, const struct console_cmd *pc, struct er
 static int run_restore(struct console *c, const struct console_cmd *pc, struct err *e)
 {
 	struct job_params p = { .revision = pc->slot[S_REVISION] };
+	const char *path = pc->slot[S_PATH];
+	char **paths = NULL;
+	int rc = RV_OK;
 
-	return cli_run_job(c->ctx, JOB_RESTORE, &p, false, e);
+	if (path != NULL && (rc = cli_revision_paths(&path, 1, &paths, e)) == RV_OK) {
+		p.paths = paths;
+		p.npaths = 1;
+	}
+	if (rc == RV_OK)
+		rc = cli_run_job(c->ctx, JOB_RESTORE, &p, false, e);
+	cli_free_paths(paths, 1);
+	return rc;
+}
+
+/* As `revault ls REV [PATH] --long`: an appliance's show is the long form. */
+static int run_show_revision(struct console *c, const struct console_cmd *pc, struct err *e)
+{
+	const char *path = pc->slot[S_PATH];
+
+	return cli_run_ls(c->ctx, pc->slot[S_REVISION], NULL, &path, path != NULL ? 1 : 0, true, e);
 }
 
 static int run_show_backup(struct console *c, const struct console_cmd *pc, struct err *e)
@@ -431,6 +449,7 @@ static const struct command_entry commands[C_COUNT] = {
 	[C_HOOK_TIMEOUT] = { run_hook_timeout, true },
 	[C_NO_HOOK_BEFORE] = { run_no_hook_before, true },
 	[C_NO_HOOK_AFTER] = { run_no_hook_after, true },
+	[C_SHOW_REVISION] = { run_show_revision, false },
 };
 
 /* ---- lines ---- */

@@ -135,6 +135,15 @@ static int check_hook_timeout(const char *v, struct err *e)
 	return rc;
 }
 
+/* A path inside a revision: absolute, as `show backup revision` prints it. */
+static int check_path(const char *v, struct err *e)
+{
+	if (v[0] != '/' || strcmp(v, "/") == 0)
+		return err_set(e, RV_USAGE, "\"%s\" is not a path inside the revision: give an absolute path as "
+			       "`show backup revision REVISION` prints it", v);
+	return RV_OK;
+}
+
 /* ---- the grammar ---- */
 
 static const char *const key_types[] = {
@@ -368,9 +377,23 @@ static const struct console_node show_security[] = {
 	END_OF_LEVEL,
 };
 
+static const struct console_node show_revision_path[] = {
+	{ .word = "PATH", .kind = CN_ARG, .help = "only this absolute path and what lies under it", .slot = S_PATH,
+	  .check = check_path, .cmd = C_SHOW_REVISION },
+	END_OF_LEVEL,
+};
+
+static const struct console_node show_revision_value[] = {
+	{ .word = "REVISION", .kind = CN_ARG, .help = "a revision (`show backup` lists them) or latest",
+	  .slot = S_REVISION, .check = check_revision, .cmd = C_SHOW_REVISION, .next = show_revision_path },
+	END_OF_LEVEL,
+};
+
 static const struct console_node show_backup_words[] = {
 	{ .word = "status", .kind = CN_KEYWORD, .help = "when the last backup ran and how it ended",
 	  .cmd = C_SHOW_BACKUP_STATUS },
+	{ .word = "revision", .kind = CN_KEYWORD, .help = "the files and folders a revision holds, checked as read",
+	  .next = show_revision_value },
 	END_OF_LEVEL,
 };
 
@@ -398,9 +421,21 @@ static const struct console_node terminal_word[] = {
 	END_OF_LEVEL,
 };
 
+static const struct console_node restore_path_value[] = {
+	{ .word = "ABSPATH", .kind = CN_ARG, .help = "the one file or folder to put back in place", .slot = S_PATH,
+	  .check = check_path, .cmd = C_RESTORE },
+	END_OF_LEVEL,
+};
+
+static const struct console_node restore_path[] = {
+	{ .word = "path", .kind = CN_KEYWORD, .help = "only this file or folder, nothing else",
+	  .next = restore_path_value },
+	END_OF_LEVEL,
+};
+
 static const struct console_node revision_value[] = {
 	{ .word = "REVISION", .kind = CN_ARG, .help = "a revision (`show backup` lists them) or latest",
-	  .slot = S_REVISION, .check = check_revision, .cmd = C_RESTORE },
+	  .slot = S_REVISION, .check = check_revision, .cmd = C_RESTORE, .next = restore_path },
 	END_OF_LEVEL,
 };
 

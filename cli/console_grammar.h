@@ -29,6 +29,7 @@ enum console_slot {
 	S_SCHED_RANDOM,
 	S_COMMAND,
 	S_SECONDS,
+	S_PATH,
 };
 
 /* What a line asks for: console_cmd.cmd. */
@@ -59,6 +60,7 @@ enum console_command {
 	C_HOOK_TIMEOUT,
 	C_NO_HOOK_BEFORE,
 	C_NO_HOOK_AFTER,
+	C_SHOW_REVISION,
 	C_COUNT
 };
 

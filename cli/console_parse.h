@@ -12,7 +12,7 @@
 #include "core/err.h"
 
 #define CONSOLE_WORDS_MAX 64
-#define CONSOLE_SLOTS 16
+#define CONSOLE_SLOTS 24
 #define CONSOLE_MSG_MAX 320
 
 enum console_kind {

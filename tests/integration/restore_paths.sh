@@ -155,4 +155,48 @@ else
 	skip_part "RV_SEAL does not name the rv_seal tool (run through ctest)"
 fi
 
+# ---- 7. the console: show backup revision, restore REV path ----
+printf 'show backup revision %s %s\nrestore %s path %s\n' "$rev" "$S/app" "$rev" "$S/app/app.conf" >"$T_TMP/script"
+run "$REVAULT" console <"$T_TMP/script"
+expect_rc 1 "console script: the restore needs a terminal to confirm"
+expect_out "^-rw-r--r-- .* $(re "$S/app/app.conf")\$" "show backup revision lists the folder"
+grep -q "$S/other" <<<"$OUT" && fail "show backup revision PATH lists outside PATH: $OUT" || pass
+expect_err "^  $(re "$S/app/app.conf")\$" "the console's restore path lists the path"
+expect_err 'console: 1 command failed, the first on line 2' "only the restore failed"
+[ "$(cat "$S/app/app.conf")" = v3 ] && pass || fail "an unconfirmed console restore changed app.conf"
+printf 'show backup revision %s relative/path\n' "$rev" >"$T_TMP/script"
+run "$REVAULT" console <"$T_TMP/script"
+expect_rc 2 "console: a relative path"
+expect_out 'not a path inside the revision' "console: a relative path is refused at its word"
+
+if want_cmd tmux tmux; then
+	sock=$T_TMP/tmux.sock
+	tm() { tmux -S "$sock" "$@"; }
+	t_on_exit "tmux -S '$sock' kill-server 2>/dev/null"
+	tm new-session -d -s keep "sleep 100000"
+	last_line() { tm capture-pane -p -t rv | grep -v '^$' | tail -n 1; }
+	expect_last() {
+		local i
+		for ((i = 0; i < 200; i++)); do
+			last_line | grep -qE -- "$1" && { pass; return; }
+			sleep 0.05
+		done
+		fail "$2: last line is \"$(last_line)\", not /$1/"
+	}
+	printf 'newer\n' >"$S/app/newer.conf"
+	tm new-session -d -s rv -x 80 -y 24 "env TERM=xterm LANG=C REVAULT_CONFIG='$REVAULT_CONFIG' '$REVAULT' console; echo console-exited-\$?; sleep 60"
+	expect_last '^revault# ?$' "console prompt"
+	tm send-keys -t rv -l "restore $rev path $S/app/app.conf"
+	tm send-keys -t rv Enter
+	expect_last 'Type yes to replace them' "the console's restore path asks"
+	tm send-keys -t rv -l yes
+	tm send-keys -t rv Enter
+	expect_last '^revault# ?$' "the console's restore path ran"
+	tm send-keys -t rv -l exit
+	tm send-keys -t rv Enter
+	expect_last 'console-exited-0' "console exit"
+	[ "$(cat "$S/app/app.conf")" = v1 ] && pass || fail "the console's restore path did not bring app.conf back"
+	[ "$(cat "$S/app/newer.conf")" = newer ] && pass || fail "the console's restore path removed a newer file"
+fi
+
 t_done
