@@ -91,6 +91,9 @@ struct job_request {
 	const char *revision;
 	const char *device;
 	const char *to_dir;
+	/* restore: only these absolute paths (job_params.paths) */
+	const char *const *paths;
+	size_t npaths;
 };
 
 /* tui/jobrun.c: how a screen drives a job, written once. */
@@ -141,6 +144,7 @@ extern const struct screen screen_security;
 extern const struct screen screen_bsettings;
 extern const struct screen screen_job;
 extern const struct screen screen_restore;
+extern const struct screen screen_browse;  /* arg: a job_request naming the revision */
 extern const struct screen screen_help;
 
 #endif

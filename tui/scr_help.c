@@ -15,7 +15,7 @@
 /* The screens whose keys help lists, in the order of the main menu. */
 static const struct screen *const screens[] = {
 	&screen_main, &screen_server, &screen_hosts, &screen_security, &screen_bsettings, &screen_restore,
-	&screen_job,
+	&screen_browse, &screen_job,
 };
 
 /* What no table holds: the key reader's Esc-digit twins and the widgets'

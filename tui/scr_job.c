@@ -15,6 +15,7 @@
 struct jobscr {
 	struct job_request req;
 	char *revision, *device, *to_dir;
+	char **paths;
 	struct app_job run;
 	enum job_state state;
 	struct job_progress jp;
@@ -79,7 +80,15 @@ static void *job_enter(struct app *a, void *arg)
 	js->revision = dup_or_null(req->revision);
 	js->device = dup_or_null(req->device);
 	js->to_dir = dup_or_null(req->to_dir);
+	if (req->npaths > 0) {
+		js->paths = xcalloc(req->npaths, sizeof(char *));
+		for (size_t i = 0; i < req->npaths; i++)
+			js->paths[i] = xstrdup(req->paths[i]);
+	}
+	js->req.paths = NULL;
 	app_job_params(a, &p);
+	p.paths = js->paths;
+	p.npaths = req->npaths;
 	p.revision = js->revision;
 	p.device = js->device;
 	p.to_dir = js->to_dir;
@@ -295,6 +304,9 @@ static void job_leave(struct app *a, void *st)
 	free(js->revision);
 	free(js->device);
 	free(js->to_dir);
+	for (size_t i = 0; i < js->req.npaths; i++)
+		free(js->paths[i]);
+	free(js->paths);
 	free(js);
 }
 

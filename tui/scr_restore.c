@@ -1,6 +1,7 @@
 /* scr_restore: the revision picker. Entering lists the server's revisions
  * for this device (or another one, o), newest first; Verify checks one
- * without writing anything, Restore puts it in place or into a directory.
+ * without writing anything, Restore puts it in place or into a directory,
+ * Browse opens its tree to restore only some files (tui/scr_browse.c).
  * A revision that fails to verify leaves the picker here to pick another.
  * A device with no revisions yet is an empty picker that says what to do. */
 #include "tui/app.h"
@@ -15,10 +16,11 @@
 #include "widgets/frame.h"
 #include "widgets/list.h"
 
-enum { R_RESTORE = 1, R_VERIFY, R_DEVICE, R_RELOAD, R_BACK };
+enum { R_RESTORE = 1, R_VERIFY, R_DEVICE, R_RELOAD, R_BACK, R_BROWSE };
 
 static const struct keybind keys[] = {
 	{ "F1", "?", "Help", 0, { 0 } },
+	{ "F3", "b", "Browse", R_BROWSE, { KEY_F(3), 'b' } },
 	{ "F4", "l", "Reload", R_RELOAD, { KEY_F(4), 'l' } },
 	{ "F5", "r", "Restore", R_RESTORE, { KEY_F(5), 'r', '\n', '\r', KEY_ENTER } },
 	{ "F6", "v", "Verify", R_VERIFY, { KEY_F(6), 'v' } },
@@ -167,6 +169,10 @@ static void run(struct app *a, struct restore *r, enum job_kind kind)
 	name = r->revs[r->list.sel].name;
 	req.revision = name;
 	req.device = r->device[0] ? r->device : NULL;
+	if (kind == JOB_LS) {
+		app_push(a, &screen_browse, &req);
+		return;
+	}
 	if (kind == JOB_RESTORE) {
 		if (!dialog_input("Restore", "Restore into this directory (leave empty to restore in place):", dir,
 				  sizeof(dir), false))
@@ -192,6 +198,9 @@ static int restore_key(struct app *a, void *st, int ch)
 		return SCR_REDRAW;
 	case R_VERIFY:
 		run(a, r, JOB_VERIFY);
+		return SCR_REDRAW;
+	case R_BROWSE:
+		run(a, r, JOB_LS);
 		return SCR_REDRAW;
 	case R_DEVICE:
 		snprintf(dev, sizeof(dev), "%s", r->device);
@@ -249,7 +258,8 @@ static void restore_draw(struct app *a, void *st)
 		frame_wrap(stdscr, 11, 2, 76, 2, text, ROLE_DIM);
 		return;
 	}
-	frame_text(stdscr, 20, 2, 76, "Verify (v) checks a revision without writing anything.", ROLE_DIM, 0);
+	frame_text(stdscr, 20, 2, 76, "Verify (v) checks a revision without writing anything; Browse (b) shows its files.",
+		   ROLE_DIM, 0);
 }
 
 static void restore_leave(struct app *a, void *st)

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Browse in the text interface, against a real OpenSSH server, at 80x24 in
+# colour UTF-8 and on a vt220 with LANG=C: from the revision picker, b
+# opens the revision's tree (read and verified, with a count of entries),
+# folders fold and unfold, each entry shows its size and date, / finds by
+# name; one marked file restored in place comes back while a file made
+# after the backup beside it stays and nothing else changes, and a marked
+# folder restored under a directory comes back alone.
+. "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
+. "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
+# Dates on the screen in UTC: set before the tmux server starts.
+export TZ=UTC
+. "$REVAULT_SOURCE_DIR/tests/lib/tui.bash"
+set -e
+need_cmd python3 python3
+
+srv_start sshd "$T_TMP/sshd"
+url="sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT"
+
+for mode in color vt220; do
+	src=$T_TMP/src-$mode
+	mkdir -p "$src/etc/sub" "$src/other"
+	printf 'version 1\n' >"$src/etc/app.conf"
+	touch -d '2026-01-02 03:04:05 UTC' "$src/etc/app.conf"
+	printf 'inner\n' >"$src/etc/sub/inner"
+	printf 'o1\n' >"$src/other/file"
+	rv_setup "$T_TMP/cfg-$mode" "$url" "$SSHD_USER" "$SSHD_KEY" "browse-$mode" "$src"
+	rv_new_key
+	rv_trust
+	rv_ok "protected on" set security.protected on
+	rv_ok "backup" backup
+	printf 'version 2\n' >"$src/etc/app.conf"
+	printf 'newer\n' >"$src/etc/newer.conf"
+	printf 'o2\n' >"$src/other/file"
+
+	tui_start "$mode"
+	tui_wait 'Main menu' "main menu"
+	tui_keys r
+	tui_wait '1 revision in' "the picker lists the revision"
+	tui_wait 'b Browse' "the picker's key bar offers Browse"
+	tui_keys b
+	tui_wait '7 entries, verified; 0 marked' "the revision is read and verified"
+	tui_wait "$(re "$src")/\$|$(re "$src")/ " "the source is the top of the tree"
+	tui_wait '\+ etc/' "a folder starts folded"
+	tui_absent '^ \[.\] .*app\.conf' "a folded folder hides its files"
+
+	# Find by name: the folder is unfolded to show the match.
+	tui_keys /
+	tui_wait 'Find an entry whose name holds' "find asks for a name"
+	tui_type app.conf
+	tui_keys Enter
+	tui_wait '- etc/' "find unfolds the folder"
+	tui_wait 'app\.conf +10 B +2026-01-02 03:04' "the file shows its size and date"
+	# Left on a file goes to its folder; Enter folds it again.
+	tui_keys Left
+	tui_keys Enter
+	tui_wait '\+ etc/' "Enter folds the folder"
+	tui_absent '^ \[.\] .*app\.conf' "the folded folder hides its files again"
+	tui_keys /
+	tui_wait 'Find an entry whose name holds' "find again"
+	tui_keys Enter
+	tui_wait '^ \[.\] .*app\.conf' "find shows the file again"
+
+	# One file in place, beside a file made after the backup.
+	tui_keys Space
+	tui_wait '1 marked' "Space marks the file"
+	tui_wait '\[x\] +app\.conf' "the mark shows on its row"
+	tui_keys r
+	tui_wait 'Restore 1 marked path into this directory' "restore asks where"
+	tui_keys Enter
+	tui_wait 'Restore in place replaces these paths' "in place asks before replacing"
+	tui_wait "^.*  $(re "$src/etc/app.conf")" "the confirmation lists the marked file"
+	tui_absent "  $(re "$src")( |\$)" "the confirmation does not list the source"
+	tui_keys y
+	tui_wait '^  Done' "restore of one file done"
+	tui_wait "restored 1 path of" "the summary says one path"
+	[ "$(cat "$src/etc/app.conf")" = "version 1" ] && pass || fail "[$mode] app.conf is not back"
+	[ "$(cat "$src/etc/newer.conf" 2>/dev/null)" = newer ] && pass || fail "[$mode] the newer file is gone"
+	[ "$(cat "$src/other/file")" = o2 ] && pass || fail "[$mode] a file not marked was restored"
+	tui_keys Enter
+	tui_wait '1 marked' "back in the tree, the mark kept"
+
+	# A folder under a directory. Space marks and moves down, as in a file
+	# manager: the file is found again to unmark it.
+	tui_keys /
+	tui_wait 'Find an entry whose name holds' "find the marked file"
+	tui_keys Enter
+	tui_keys Space
+	tui_wait '0 marked' "Space unmarks"
+	tui_keys /
+	tui_wait 'Find an entry whose name holds' "find the folder"
+	TM send-keys -t rv C-u
+	tui_type sub
+	tui_keys Enter
+	tui_wait '\+ sub/' "the folder is found"
+	tui_keys Space
+	tui_keys r
+	tui_wait 'Restore 1 marked path into this directory' "restore asks where (folder)"
+	tui_type "$T_TMP/out-$mode"
+	tui_keys Enter
+	tui_wait 'Restore 1 path of revision [0-9TZ-]+ into' "restore under a directory asks"
+	tui_keys y
+	tui_wait '^  Done' "restore of a folder done"
+	[ "$(cat "$T_TMP/out-$mode$src/etc/sub/inner" 2>/dev/null)" = inner ] && pass ||
+		fail "[$mode] the folder is not under the directory"
+	[ "$(ls -A "$T_TMP/out-$mode$src/etc")" = sub ] && pass ||
+		fail "[$mode] more than the folder under the directory: $(ls -A "$T_TMP/out-$mode$src/etc")"
+	[ ! -e "$T_TMP/out-$mode$src/other" ] && pass || fail "[$mode] an unmarked folder came back"
+	tui_keys Enter
+	tui_wait 'entries, verified' "back in the tree"
+	tui_keys Escape
+	tui_wait 'Revisions of this machine' "Esc goes back to the picker"
+	tui_keys Escape q
+	tui_wait '\[exit 0\]' "quit"
+done
+
+t_done
