@@ -37,9 +37,12 @@ for mode in $TUI_MODES; do
 	tui_keys NPage
 	tui_wait 'Esc then 1-9, 0' "Esc-digit twins under Everywhere"
 	no_cut "second page"
-	tui_keys NPage NPage NPage
+	tui_keys NPage
 	tui_wait '^ +F6/t +Authenticate' "Known hosts' keys"
+	no_cut "third page"
+	tui_keys NPage NPage
 	tui_wait '^ +F7/o +Device' "Restore's keys"
+	tui_wait '^ +Space +Mark' "Browse's keys"
 	no_cut "last page"
 	tui_keys Escape
 	tui_wait 'Master key id' "Esc leaves help"
