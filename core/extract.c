@@ -1308,6 +1308,17 @@ static int write_hardlink(struct extractor *x, const char *rel, const char *hl, 
 	const char *base;
 	int pfd, ffd, rc = RV_OK;
 
+	if ((hs == NULL || !hs->restore) && x->o->npaths > 0 && strcmp(rel, s->root) == 0) {
+		char sh[300], sh2[300];
+
+		/* A path asked for by name whose file is stored under its other
+		 * name: that name's data is not being restored. */
+		free(to);
+		return err_set(x->e, RV_USAGE,
+			       "/%s is a second name (hard link) of /%s in this revision: add --path /%s to restore "
+			       "both; nothing was changed", shown(rel, sh, sizeof(sh)), shown(hl, sh2, sizeof(sh2)),
+			       shown(hl, sh2, sizeof(sh2)));
+	}
 	if (hs == NULL || !hs->restore) {
 		char sh[300], sh2[300];
 

@@ -118,6 +118,24 @@ expect_rc 2 "restore --path outside the revision's sources"
 expect_err "$(re "$T_TMP/elsewhere") is not in this revision" "the path outside is named"
 [ ! -e "$T_TMP/out2" ] && pass || fail "--to DIR was made for a path not in the revision"
 
+# A second name of a file, asked for alone: its data is stored under the
+# first name, so the restore says which path to add, and changes nothing.
+rv ls "$rev" "$S/other" --long
+second=$(sed -nE 's/^h.* ([^ ]+) link to [^ ]+$/\1/p' <<<"$OUT")
+first=$(sed -nE 's/^h.* link to ([^ ]+)$/\1/p' <<<"$OUT")
+[ -n "$second" ] && [ -n "$first" ] && pass || fail "no hard link in ls --long: $OUT"
+rv restore "$rev" --path "$second" --yes
+expect_rc 2 "restore --path of a hard link's second name alone"
+expect_one_line "a hard link's second name alone"
+expect_err "add --path $(re "$first")" "the line names the path to add"
+[ "$(tree_sum "$S")" = "$sum" ] && pass || fail "a refused hard-link restore changed the source"
+printf 'o3\n' >"$S/other/file"
+rv restore "$rev" --path "$second" --path "$first" --yes
+expect_rc 0 "restore --path of both names"
+[ "$(cat "$S/other/file")" = o1 ] && [ "$(stat -c %i "$S/other/file")" = "$(stat -c %i "$S/other/hard")" ] && pass ||
+	fail "both names did not come back as one file"
+sum=$(tree_sum "$S")
+
 # ---- 5. a tampered revision under ls ----
 cp "$revfile" "$T_TMP/pristine"
 python3 - "$revfile" <<'EOF'
