@@ -5,7 +5,8 @@
 # folders fold and unfold, each entry shows its size and date, / finds by
 # name; one marked file restored in place comes back while a file made
 # after the backup beside it stays and nothing else changes, and a marked
-# folder restored under a directory comes back alone.
+# folder restored under a directory comes back alone. Through a throttled
+# link the reading shows its progress and c stops it.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
 # Dates on the screen in UTC: set before the tmux server starts.
@@ -113,5 +114,36 @@ for mode in color vt220; do
 	tui_keys Escape q
 	tui_wait '\[exit 0\]' "quit"
 done
+
+# Reading through a throttled link: progress shows while the tree grows,
+# c stops the reading, and nothing can be restored from what was read.
+proxy_start slow "$SSHD_PORT" --rate 500000
+src=$T_TMP/src-slow
+mkdir -p "$src/data"
+head -c 6000000 /dev/urandom >"$src/data/blob"
+printf 'x\n' >"$src/data/z.conf"
+rv_setup "$T_TMP/cfg-slow" "$url" "$SSHD_USER" "$SSHD_KEY" browse-slow "$src"
+rv_new_key
+rv_trust
+rv_ok "protected on" set security.protected on
+rv_ok "backup" backup
+rv_ok "the throttled server" set server.url "sftp://127.0.0.1:$PROXY_PORT$SSHD_ROOT"
+rv_trust
+tui_start color
+tui_wait 'Main menu' "main menu (slow)"
+tui_keys r
+tui_wait '1 revision in' "the picker lists the revision (slow)"
+tui_keys b
+tui_wait 'Reading and verifying: [0-9]+ entries, [0-9]+% of .*c cancels' "progress while the revision is read"
+tui_keys r
+tui_wait 'Still reading: restore once the whole revision verified' "no restore while reading"
+tui_keys c
+tui_wait 'Reading was cancelled: the tree is incomplete and unverified' "c stops the reading"
+tui_keys r
+tui_wait 'Nothing can be restored from this reading' "no restore from a cancelled reading"
+tui_keys Escape
+tui_wait 'Revisions of this machine' "Esc goes back to the picker (slow)"
+tui_keys Escape q
+tui_wait '\[exit 0\]' "quit (slow)"
 
 t_done
