@@ -38,6 +38,30 @@ static const struct keybind keys[] = {
 	{ 0 },
 };
 
+/* What the key bar shows (the table above binds, and help lists it all):
+ * 80 columns hold one state's keys, not every key. */
+static const struct keybind reading_bar[] = {
+	{ "F1", "?", "Help", 0, { 0 } },
+	{ NULL, "Space", "Mark", B_MARK, { 0 } },
+	{ NULL, "Enter", "Fold", B_OPEN, { 0 } },
+	{ "F3", "/", "Find", B_FIND, { 0 } },
+	{ "F8", "c", "Cancel", B_CANCEL, { 0 } },
+	{ NULL, "Esc", "Back", B_BACK, { 0 } },
+	{ "F10", "q", "Quit", 0, { 0 } },
+	{ 0 },
+};
+
+static const struct keybind done_bar[] = {
+	{ "F1", "?", "Help", 0, { 0 } },
+	{ NULL, "Space", "Mark", B_MARK, { 0 } },
+	{ NULL, "Enter", "Fold", B_OPEN, { 0 } },
+	{ "F3", "/", "Find", B_FIND, { 0 } },
+	{ "F5", "r", "Restore", B_RESTORE, { 0 } },
+	{ NULL, "Esc", "Back", B_BACK, { 0 } },
+	{ "F10", "q", "Quit", 0, { 0 } },
+	{ 0 },
+};
+
 static const struct list_column cols[] = {
 	{ "", 4 }, { "Name", 47 }, { "Size", 10 }, { "Modified", 0 },
 };
@@ -483,6 +507,12 @@ static void browse_draw(struct app *a, void *st)
 	pthread_mutex_unlock(&b->lock);
 }
 
+static const struct keybind *browse_bar(struct app *a, void *st)
+{
+	(void)a;
+	return ((struct browse *)st)->job.running ? reading_bar : done_bar;
+}
+
 static void browse_leave(struct app *a, void *st)
 {
 	struct browse *b = st;
@@ -509,5 +539,6 @@ const struct screen screen_browse = {
 	.tick = browse_tick,
 	.leave = browse_leave,
 	.keys = keys,
+	.bar = browse_bar,
 	.busy = browse_busy,
 };

@@ -20,12 +20,14 @@ enum { R_RESTORE = 1, R_VERIFY, R_DEVICE, R_RELOAD, R_BACK, R_BROWSE };
 
 static const struct keybind keys[] = {
 	{ "F1", "?", "Help", 0, { 0 } },
-	{ "F3", "b", "Browse", R_BROWSE, { KEY_F(3), 'b' } },
+	{ NULL, "b", "Browse", R_BROWSE, { 'b' } },
 	{ "F4", "l", "Reload", R_RELOAD, { KEY_F(4), 'l' } },
 	{ "F5", "r", "Restore", R_RESTORE, { KEY_F(5), 'r', '\n', '\r', KEY_ENTER } },
 	{ "F6", "v", "Verify", R_VERIFY, { KEY_F(6), 'v' } },
 	{ "F7", "o", "Device", R_DEVICE, { KEY_F(7), 'o' } },
-	{ NULL, "Esc", "Back", R_BACK, { KEY_ESC } },
+	/* Esc goes back on every screen (help lists it there): its room
+	 * on this bar is Browse's. */
+	{ NULL, NULL, NULL, R_BACK, { KEY_ESC } },
 	{ "F10", "q", "Quit", 0, { 0 } },
 	{ 0 },
 };

@@ -38,12 +38,13 @@ for mode in color vt220; do
 	tui_wait 'Main menu' "main menu"
 	tui_keys r
 	tui_wait '1 revision in' "the picker lists the revision"
-	tui_wait 'b Browse' "the picker's key bar offers Browse"
+	tui_wait 'b Browse .*F10/q Quit' "the picker's key bar offers Browse, and still fits Quit"
 	tui_keys b
 	tui_wait '7 entries, verified; 0 marked' "the revision is read and verified"
 	tui_wait "$(re "$src")/\$|$(re "$src")/ " "the source is the top of the tree"
 	tui_wait '\+ etc/' "a folder starts folded"
 	tui_absent '^ \[.\] .*app\.conf' "a folded folder hides its files"
+	tui_wait 'F5/r Restore .*F10/q Quit' "the key bar of a verified tree"
 
 	# Find by name: the folder is unfolded to show the match.
 	tui_keys /
@@ -135,6 +136,7 @@ tui_keys r
 tui_wait '1 revision in' "the picker lists the revision (slow)"
 tui_keys b
 tui_wait 'Reading and verifying: [0-9]+ entries, [0-9]+% of .*c cancels' "progress while the revision is read"
+tui_wait 'F8/c Cancel .*F10/q Quit' "the key bar while reading"
 tui_keys r
 tui_wait 'Still reading: restore once the whole revision verified' "no restore while reading"
 tui_keys c
