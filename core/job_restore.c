@@ -314,6 +314,7 @@ static void restore_commit(struct job *j)
 	struct err e = { 0 };
 	char in[32];
 	uint64_t skipped = atomic_load(&j->tp.skipped);
+	size_t npaths = 0;
 	int rc;
 
 	units_bytes(atomic_load(&j->tp.bytes), in, sizeof(in));
@@ -321,6 +322,12 @@ static void restore_commit(struct job *j)
 		if (!job_stop_if_cancelled(j))
 			job_fail(j, RV_FAIL, "restore of %s not confirmed: nothing was changed", j->rev_name);
 		return;
+	}
+	if (j->p.npaths > 0) {
+		const char **targets;
+
+		/* Paths inside another one given came with it. */
+		npaths = tarball_stage_targets(j->stage, &targets);
 	}
 	rc = tarball_commit(j->stage, &e);
 	j->stage = NULL;
@@ -332,8 +339,8 @@ static void restore_commit(struct job *j)
 		j->result = RV_INCOMPLETE;
 	if (j->p.npaths > 0)
 		/* The files counted are every entry read, not only those restored. */
-		snprintf(j->summary, sizeof(j->summary), "restored %zu path%s of %s%s%s%s", j->p.npaths,
-			 j->p.npaths == 1 ? "" : "s", j->rev_name, j->p.to_dir ? " under " : " in place",
+		snprintf(j->summary, sizeof(j->summary), "restored %zu path%s of %s%s%s%s", npaths,
+			 npaths == 1 ? "" : "s", j->rev_name, j->p.to_dir ? " under " : " in place",
 			 j->p.to_dir ? j->p.to_dir : "", skipped ? "; some entries were skipped (named above)" : "");
 	else
 		snprintf(j->summary, sizeof(j->summary), "restored %s%s%s: %llu files, %s%s", j->rev_name,

@@ -98,8 +98,10 @@ left=$(find "$T_TMP" -name '.revault-stage-*' -o -name '.revault-old-*')
 [ -z "$left" ] && pass || fail "left behind: $left"
 
 # ---- 3. a folder under --to ----
-rv restore "$rev" --path "$S/app/" --to "$T_TMP/out"
+# A path inside another one given comes with it.
+rv restore "$rev" --path "$S/app/" --path "$S/app/sub" --to "$T_TMP/out"
 expect_rc 0 "restore --path FOLDER --to"
+expect_out "^restored 1 path of $rev under $(re "$T_TMP/out")\$" "the summary counts the folder once"
 rm -f "$S/app/newer.conf"
 [ "$(tree_describe "$T_TMP/out$S/app")" = "$app_before" ] && pass || fail "the folder differs under --to:
 $(diff <(echo "$app_before") <(tree_describe "$T_TMP/out$S/app"))"
