@@ -263,10 +263,8 @@ static int parse_args(struct cli_ctx *ctx, const struct cli_cmd *cmd, int *argc,
 			ctx->opt_value[o] = argv[++i];
 		else
 			return err_set(e, RV_USAGE, "revault %s: %s needs a value", cmd->name, opts[o].name);
-		if (opts[o].repeats) {
-			ctx->opt_values[o] = xrealloc(ctx->opt_values[o], (ctx->opt_nvalues[o] + 1) * sizeof(char *));
-			ctx->opt_values[o][ctx->opt_nvalues[o]++] = ctx->opt_value[o];
-		}
+		ctx->opt_values[o] = xrealloc(ctx->opt_values[o], (ctx->opt_nvalues[o] + 1) * sizeof(char *));
+		ctx->opt_values[o][ctx->opt_nvalues[o]++] = ctx->opt_value[o];
 	}
 	*argc = out;
 	argv[out] = NULL;

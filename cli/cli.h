@@ -14,8 +14,7 @@
  * ("--force") or one that takes a value ("--to DIR" or "--to=DIR"). */
 struct cli_opt {
 	const char *name;
-	bool takes_value;
-	bool repeats;     /* may be given more than once: cli_opt_values() */
+	bool takes_value; /* every value given is kept, in order: cli_opt_values() */
 };
 
 #define CLI_OPTS_MAX 5
@@ -41,7 +40,7 @@ struct cli_ctx {
 	/* The options given, by their place in cmd->args.opts. */
 	bool opt_given[CLI_OPTS_MAX];
 	const char *opt_value[CLI_OPTS_MAX];
-	/* Every value of an option that repeats, in the order given. */
+	/* Every value given to each option that takes one, in order. */
 	const char **opt_values[CLI_OPTS_MAX];
 	size_t opt_nvalues[CLI_OPTS_MAX];
 };
@@ -98,8 +97,8 @@ int cli_usage(const struct cli_cmd *cmd, struct err *e);
 bool cli_flag(const struct cli_ctx *ctx, const char *name);
 /* The value given to the option its spec names, or NULL. */
 const char *cli_opt_value(const struct cli_ctx *ctx, const char *name);
-/* Every value given to an option that repeats ("--path A --path B"), in
- * order; their count, 0 when none. */
+/* Every value given to an option that takes one ("--path A --path B"), in
+ * order; their count, 0 when none. cli_opt_value() is the last of them. */
 size_t cli_opt_values(const struct cli_ctx *ctx, const char *name, const char *const **out);
 /* Parses a file descriptor number given to --passphrase-fd and the like. */
 int cli_parse_fd(const char *s, int *fd, struct err *e);

@@ -444,7 +444,7 @@ const struct cli_cmd cli_job_cmds[] = {
 	{ .name = "restore", .usage = "REV [--path P]... [--to DIR] [--device NAME] [--yes] [--all-sources]",
 	  .help = "restore revision REV (or latest) in place, or under DIR; with --path, only the file or folder at each absolute path P", .needs_settings = true,
 	  .args = { .min = 1, .max = 1, .opts = { { "--device", true }, { "--to", true }, { "--yes", false }, { "--all-sources", false },
-						  { "--path", true, .repeats = true } } },
+						  { "--path", true } } },
 	  .exec = exec_restore },
 	{ .name = "ls", .usage = "REV|latest [PATH]... [--device NAME] [--long]",
 	  .help = "the files and folders of a revision (under the absolute PATHs), checked as they are read; --long as tar -tv",
