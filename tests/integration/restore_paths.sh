@@ -97,6 +97,13 @@ expect_rc 0 "restore --path of one file in place"
 left=$(find "$T_TMP" -name '.revault-stage-*' -o -name '.revault-old-*')
 [ -z "$left" ] && pass || fail "left behind: $left"
 
+# A file whose folder is gone since: the folder is made again around it.
+rm -rf "$S/app/sub"
+rv restore "$rev" --path "$S/app/sub/inner" --yes
+expect_rc 0 "restore --path of a file whose folder is gone"
+[ "$(cat "$S/app/sub/inner" 2>/dev/null)" = inner ] && pass || fail "the file in a removed folder is not back"
+[ "$(cat "$S/app/newer.conf" 2>/dev/null)" = newer ] && pass || fail "restoring into a removed folder lost a newer file"
+
 # ---- 3. a folder under --to ----
 # A path inside another one given comes with it.
 rv restore "$rev" --path "$S/app/" --path "$S/app/sub" --to "$T_TMP/out"
