@@ -493,7 +493,7 @@ static void report(struct console *c, int status)
 	}
 }
 
-static void print_caret(const struct console *c, size_t col, const char *msg)
+static void print_caret_mark(const struct console *c, size_t col)
 {
 	struct winsize ws;
 	size_t at = strlen(prompt(c)) + col;
@@ -502,13 +502,64 @@ static void print_caret(const struct console *c, size_t col, const char *msg)
 	 * under the word's column in its own row, not after rows of blanks. */
 	if (c->editor && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
 		at %= ws.ws_col;
-	printf("%*s^\n%% %s\n", (int)at, "", msg);
+	printf("%*s^\n", (int)at, "");
 }
 
-static void print_choices(const struct console_choice *ch, int n)
+static void print_caret(const struct console *c, size_t col, const char *msg)
 {
-	for (int i = 0; i < n; i++)
-		printf("  %-22s %s\n", ch[i].word, ch[i].help);
+	print_caret_mark(c, col);
+	printf("%% %s\n", msg);
+}
+
+/* `?` answers fit an 80-column console (or a narrower terminal): the
+ * columns a help text may use. */
+static size_t help_width(const struct console *c)
+{
+	struct winsize ws;
+
+	if (c->terminal && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40 && ws.ws_col < 80)
+		return ws.ws_col;
+	return 80;
+}
+
+/* Prints text after lead, wrapped at blanks to width columns, each further
+ * row starting with rest (as wide as lead); a word longer than a row is
+ * left whole rather than cut. */
+static void print_wrapped(const char *lead, const char *rest, const char *text, size_t width)
+{
+	size_t indent = strlen(lead), col = indent;
+
+	fputs(lead, stdout);
+	while (*text != '\0') {
+		size_t len;
+
+		text += strspn(text, " ");
+		len = strcspn(text, " ");
+		if (len == 0)
+			break;
+		if (col > indent && col + 1 + len > width) {
+			printf("\n%s", rest);
+			col = indent;
+		}
+		if (col > indent) {
+			putchar(' ');
+			col++;
+		}
+		printf("%.*s", (int)len, text);
+		col += len;
+		text += len;
+	}
+	putchar('\n');
+}
+
+static void print_choices(const struct console *c, const struct console_choice *ch, int n)
+{
+	char lead[40];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(lead, sizeof(lead), "  %-22s ", ch[i].word);
+		print_wrapped(lead, "                         ", ch[i].help, help_width(c));
+	}
 }
 
 /* `?` after line: what can follow. */
@@ -524,12 +575,14 @@ static void help(struct console *c, const char *line)
 		return;
 	}
 	n = console_next(tree(c), &w, ch, ARRAY_LEN(ch), &ce);
-	if (n < 0)
-		print_caret(c, ce.col, ce.msg);
-	else if (n == 0)
+	if (n < 0) {
+		print_caret_mark(c, ce.col);
+		print_wrapped("% ", "  ", ce.msg, help_width(c));
+	} else if (n == 0) {
 		printf("%% Unrecognized command\n");
-	else
-		print_choices(ch, n);
+	} else {
+		print_choices(c, ch, n);
+	}
 	console_words_free(&w);
 }
 
