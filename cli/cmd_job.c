@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/answer.h"
 #include "core/fingerprint.h"
 #include "core/job.h"
 #include "core/sources.h"
@@ -193,8 +194,8 @@ int cli_run_job(struct cli_ctx *ctx, enum job_kind kind, struct job_params *p, b
 			case JOB_Q_UNSIGNED:
 				fputs("WARNING: this revision is not protected: anyone with access to the server could have changed it.\n",
 				      stderr);
-				line = ask_line("Type yes to restore it anyway: ");
-				ok = line != NULL && strcmp(line, "yes") == 0;
+				line = ask_line("Restore it anyway? (" ANSWER_HINT ") ");
+				ok = answer_yes(line);
 				free(line);
 				if (line == NULL)
 					fputs("revault: no terminal to confirm: add --yes to restore an unsigned revision\n", stderr);
@@ -204,8 +205,8 @@ int cli_run_job(struct cli_ctx *ctx, enum job_kind kind, struct job_params *p, b
 				fputs("The restore will replace, as they are in the backup:\n", stderr);
 				for (size_t i = 0; i < n; i++)
 					fprintf(stderr, "  %s\n", targets[i]);
-				line = ask_line("Type yes to replace them: ");
-				ok = line != NULL && strcmp(line, "yes") == 0;
+				line = ask_line("Replace them? (" ANSWER_HINT ") ");
+				ok = answer_yes(line);
 				free(line);
 				if (line == NULL)
 					fputs("revault: no terminal to confirm: add --yes to restore in place, or --to DIR\n", stderr);

@@ -609,6 +609,7 @@ void job_free(struct job *j)
 	free(j->device);
 	free(j->remote_dir);
 	revisions_free(j->revs, j->nrevs);
+	job_free_strings(j->devices, j->ndevices);
 	free(j->never);
 	job_free_strings(j->keep, j->nkeep);
 	for (size_t i = 0; i < j->nprotect; i++)
@@ -767,6 +768,12 @@ size_t job_revisions(const struct job *j, const struct revision **out)
 {
 	*out = j->revs;
 	return j->nrevs;
+}
+
+size_t job_devices(const struct job *j, char *const **out)
+{
+	*out = j->devices;
+	return j->ndevices;
 }
 
 const char *job_remote_dir(const struct job *j)

@@ -57,6 +57,7 @@ struct job_params {
 	const char *device;    /* list, restore, verify: another device's folder */
 	const char *to_dir;    /* restore: under this directory instead of in place */
 	bool ask_hostkey;      /* an unknown host becomes a question, not a refusal */
+	bool devices;          /* list: also the device folders on the server (job_devices) */
 	bool assume_yes;       /* answer JOB_Q_UNSIGNED and JOB_Q_REPLACE with yes */
 	bool all_sources;      /* restore in place: the revision's sources that this
 				* machine does not back up too (else they are skipped) */
@@ -158,6 +159,10 @@ enum job_verdict job_verdict(const struct job *j);
 const char *job_summary(const struct job *j);
 /* JOB_LIST: the revisions, newest first. */
 size_t job_revisions(const struct job *j, const struct revision **out);
+/* JOB_LIST with params.devices: the folders in server.url's directory,
+ * each a device's (hidden ones left out), sorted by name; NULL and 0 when
+ * not asked for or not listed. */
+size_t job_devices(const struct job *j, char *const **out);
 /* The server path used, "dir/device". */
 const char *job_remote_dir(const struct job *j);
 

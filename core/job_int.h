@@ -117,6 +117,8 @@ struct job {
 	size_t nrevs;
 	struct revision *chosen;
 	bool header_checked;
+	char **devices;                  /* list with params.devices */
+	size_t ndevices;
 
 	/* backup */
 	struct tarball_file_id *never;   /* worker, before the side starts */

@@ -367,9 +367,39 @@ static void list_start(struct job *j)
 	job_load_key(j, false);
 }
 
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The device folders beside this one: every folder in server.url's
+ * directory but hidden ones, as backup.device names them. One more
+ * listing, asked for by the front end that offers to pick a device. */
+static int devices_load(struct job *j)
+{
+	struct remote_entry *ents = NULL;
+	size_t n = 0;
+	struct err e = { 0 };
+
+	if (transport_list(j->t, j->url.dir, &ents, &n, &e) != RV_OK)
+		return job_fail(j, e.code, "%s", e.msg);
+	for (size_t i = 0; i < n; i++) {
+		if (!ents[i].is_dir || ents[i].name[0] == '.')
+			continue;
+		j->devices = xrealloc(j->devices, (j->ndevices + 1) * sizeof(*j->devices));
+		j->devices[j->ndevices++] = xstrdup(ents[i].name);
+	}
+	remote_entries_free(ents, n);
+	if (j->ndevices > 1)
+		qsort(j->devices, j->ndevices, sizeof(*j->devices), cmp_names);
+	return RV_OK;
+}
+
 static void list_prepare(struct job *j)
 {
 	if (revisions_load(j, true) != RV_OK)
+		return;
+	if (j->p.devices && devices_load(j) != RV_OK)
 		return;
 	if (j->nrevs == 0)
 		no_revisions(j, "", j->summary, sizeof(j->summary));

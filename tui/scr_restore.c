@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/answer.h"
 #include "core/units.h"
 #include "core/util.h"
 #include "widgets/dialog.h"
@@ -45,6 +46,7 @@ struct restore {
 	char error[ERR_MSG_MAX];
 	char empty[200];          /* the picker's text when it has no rows */
 	char where[ERR_MSG_MAX];  /* the folder listed, once listed */
+	char devices[1200];       /* the device folders on the server, once listed */
 };
 
 static void cell(void *arg, int row, int col, char *buf, size_t cap)
@@ -90,6 +92,7 @@ static void start_list(struct app *a, struct restore *r)
 	r->list.sel = r->list.top = 0;
 	app_job_params(a, &p);
 	p.device = r->device[0] ? r->device : NULL;
+	p.devices = true;
 	app_job_start(&r->list_job, JOB_LIST, &p);
 	app_status(a, ROLE_NORMAL, "Listing revisions on the server...");
 }
@@ -112,6 +115,45 @@ static void *restore_enter(struct app *a, void *arg)
 	return r;
 }
 
+/* The device folders the listing found, for the Device dialog to offer:
+ * "alpha, beta, gamma" (cut with "..." when they do not fit). */
+static void note_devices(struct restore *r)
+{
+	char *const *dev;
+	size_t n = job_devices(r->list_job.job, &dev), len = 0;
+
+	r->devices[0] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		size_t need = strlen(dev[i]) + 2;
+
+		if (len + need + 4 >= sizeof(r->devices)) {
+			snprintf(r->devices + len, sizeof(r->devices) - len, "...");
+			break;
+		}
+		len += (size_t)snprintf(r->devices + len, sizeof(r->devices) - len, "%s%s", i ? ", " : "", dev[i]);
+	}
+}
+
+/* Which device's revisions to list: the dialog names the device folders
+ * on the server (as the last listing found them) to pick from. */
+static void pick_device(struct app *a, struct restore *r)
+{
+	char dev[128], text[sizeof(r->devices) + 200];
+
+	if (r->devices[0])
+		snprintf(text, sizeof(text), "Device folders on the server: %s\n\nDevice folder to list "
+			 "(empty: this machine's):", r->devices);
+	else
+		snprintf(text, sizeof(text), "%s\n\nDevice folder to list (empty: this machine's):",
+			 r->where[0] ? "No device folders on the server yet." : "The server was not listed yet.");
+	snprintf(dev, sizeof(dev), "%s", r->device);
+	if (!dialog_input("Other device", text, dev, sizeof(dev), false))
+		return;
+	snprintf(r->device, sizeof(r->device), "%s", dev);
+	if (!r->list_job.running && a->settings.server.url)
+		start_list(a, r);
+}
+
 static void list_done(struct app *a, struct restore *r)
 {
 	struct err e = { 0 };
@@ -124,6 +166,7 @@ static void list_done(struct app *a, struct restore *r)
 		return;
 	}
 	r->nrevs = job_revisions(r->list_job.job, &r->revs);
+	note_devices(r);
 	r->list.nrows = (int)r->nrevs;
 	snprintf(r->where, sizeof(r->where), "%s", job_remote_dir(r->list_job.job));
 	/* No backup of the device yet is not a failure: an empty picker. */
@@ -176,13 +219,26 @@ static void run(struct app *a, struct restore *r, enum job_kind kind)
 		return;
 	}
 	if (kind == JOB_RESTORE) {
-		if (!dialog_input("Restore", "Restore into this directory (leave empty to restore in place):", dir,
-				  sizeof(dir), false))
+		if (!dialog_input("Restore", "Restore into this directory (an absolute path):", dir, sizeof(dir), false)) {
+			app_status(a, ROLE_NORMAL, "Restore cancelled: nothing was changed");
 			return;
-		if (dir[0]) {
-			snprintf(q, sizeof(q), "Restore revision %s into %s?", name, dir);
-			if (!dialog_confirm("Restore", q, ROLE_NORMAL))
+		}
+		/* An empty answer is a slip as often as a choice: in place is
+		 * only taken after its own question, which defaults to No. */
+		if (dir[0] == '\0') {
+			snprintf(q, sizeof(q),
+				 "No directory was given. Restore revision %s in place instead, replacing the "
+				 "backed-up paths on this machine?\n\n" ANSWER_KEYS, name);
+			if (!dialog_confirm("Restore in place", q, ROLE_WARNING)) {
+				app_status(a, ROLE_NORMAL, "Restore cancelled: no directory given, nothing was changed");
 				return;
+			}
+		} else {
+			snprintf(q, sizeof(q), "Restore revision %s into %s?\n\n" ANSWER_KEYS, name, dir);
+			if (!dialog_confirm("Restore", q, ROLE_NORMAL)) {
+				app_status(a, ROLE_NORMAL, "Restore cancelled: nothing was changed");
+				return;
+			}
 			req.to_dir = dir;
 		}
 	}
@@ -192,7 +248,6 @@ static void run(struct app *a, struct restore *r, enum job_kind kind)
 static int restore_key(struct app *a, void *st, int ch)
 {
 	struct restore *r = st;
-	char dev[128];
 
 	switch (keybind_lookup(keys, ch)) {
 	case R_RESTORE:
@@ -205,13 +260,7 @@ static int restore_key(struct app *a, void *st, int ch)
 		run(a, r, JOB_LS);
 		return SCR_REDRAW;
 	case R_DEVICE:
-		snprintf(dev, sizeof(dev), "%s", r->device);
-		if (dialog_input("Other device", "Device folder on the server (empty: this machine's):", dev,
-				 sizeof(dev), false)) {
-			snprintf(r->device, sizeof(r->device), "%s", dev);
-			if (!r->list_job.running && a->settings.server.url)
-				start_list(a, r);
-		}
+		pick_device(a, r);
 		return SCR_REDRAW;
 	case R_RELOAD:
 		if (!r->list_job.running && a->settings.server.url)

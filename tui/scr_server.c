@@ -192,11 +192,20 @@ static int server_key(struct app *a, void *st, int ch)
 static void server_draw(struct app *a, void *st)
 {
 	struct server *sv = st;
+	const struct form_field *fl = &sv->f[sv->form.focus];
+	char hint[300];
 
 	(void)a;
 	frame_text(stdscr, 2, 2, 76, "Where backups go and how to log in", ROLE_TITLE, 0);
 	form_draw(stdscr, &sv->form, 4, 2, 16, 60);
-	frame_wrap(stdscr, 17, 2, 76, 2, hints[sv->form.focus], ROLE_DIM);
+	/* A focused field shows no placeholder (the cursor sits there): an
+	 * empty secret field says here whether one is stored, as it does
+	 * unfocused, so a save shows its effect at once. */
+	if (fl->kind == FIELD_SECRET && fl->len == 0 && fl->placeholder != NULL)
+		snprintf(hint, sizeof(hint), "%s %s. %s", fl->label, fl->placeholder, hints[sv->form.focus]);
+	else
+		snprintf(hint, sizeof(hint), "%s", hints[sv->form.focus]);
+	frame_wrap(stdscr, 17, 2, 76, 2, hint, ROLE_DIM);
 	frame_wrap(stdscr, 19, 2, 76, 2,
 		   "F2 (or Esc then 2) saves; Enter on the last field saves too. "
 		   "The first connection shows the server's key to confirm.", ROLE_DIM);

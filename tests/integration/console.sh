@@ -455,8 +455,8 @@ type 'show backup'; key Enter
 expect_screen '^[0-9]{8}T[0-9]{6}Z +' "show backup lists the revision"
 printf 'changed\n' >"$src/etc/app.conf"
 type 'restore latest'; key Enter
-expect_last 'Type yes to replace them' "restore asks before replacing"
-type 'yes'; key Enter
+expect_last 'Replace them\? \(y or yes: Yes; n, no or Enter: No\)' "restore asks before replacing, naming the answers"
+type 'Y'; key Enter
 expect_last '^revault# ?$' "restore done"
 type 'exit'; key Enter
 expect_screen 'console-exited-0' "server: exit"

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Questions and answers in the text interface, against a real OpenSSH
+# server, in three terminals (colour UTF-8, vt220 with LANG=C, NO_COLOR):
+# an empty answer to "restore into this directory" is not "in place" (its
+# own question follows, No by default, and No cancels and says so); the
+# restore confirmations name the answers they take, as the command line's
+# prompt does (and both take y); the Device dialog lists the device
+# folders on the server; the password field shows that a password is
+# stored as soon as F2 saved it.
+. "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
+. "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
+. "$REVAULT_SOURCE_DIR/tests/lib/tui.bash"
+set -e
+
+srv_start sshd "$T_TMP/sshd"
+url="sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT"
+# Folders of other devices beside this machine's, and one hidden folder
+# (a device name never starts with a dot) and a file, which are no devices.
+mkdir -p "$SSHD_ROOT/alpha-host" "$SSHD_ROOT/zulu-host" "$SSHD_ROOT/.hidden-folder"
+printf 'x\n' >"$SSHD_ROOT/stray-file"
+
+for mode in $TUI_MODES; do
+	src=$T_TMP/src-$mode
+	mkdir -p "$src/etc"
+	printf 'version 1\n' >"$src/etc/app.conf"
+	rv_setup "$T_TMP/cfg-$mode" "$url" "$SSHD_USER" "$SSHD_KEY" "answers-$mode" "$src"
+	rv_new_key
+	rv_trust
+	rv_ok "first backup" backup
+	printf 'changed\n' >"$src/etc/app.conf"
+	tui_start "$mode"
+	tui_wait 'Main menu' "main menu"
+	TUI_MODE=$mode
+
+	tui_keys r
+	tui_wait '1 revision in' "the picker lists the revision"
+	# The Device dialog names the device folders on the server.
+	tui_keys o
+	tui_wait 'Device folders on the server: .*alpha-host' "the dialog lists the other devices"
+	tui_wait "answers-$mode" "the dialog lists this machine's folder"
+	tui_wait 'zulu-host' "the dialog lists the last device"
+	tui_absent 'hidden-folder|stray-file' "no hidden folder, no file"
+	tui_type alpha-host
+	tui_keys Enter
+	tui_wait 'No revisions of alpha-host yet\.' "the picked device is listed"
+	tui_keys o
+	tui_wait 'Device folder to list' "the dialog again"
+	# Empty: this machine's own folder.
+	for ((i = 0; i < 12; i++)); do tui_keys BSpace; done
+	tui_keys Enter
+	tui_wait '1 revision in' "this machine again"
+
+	# An empty directory is not "in place": its own question, No first.
+	tui_keys r
+	tui_wait 'Restore into this directory' "directory prompt"
+	tui_keys Enter
+	tui_wait 'No directory was given\. Restore revision' "an empty answer asks about in place"
+	tui_wait 'y: Yes; n, Esc or Enter: No' "the question names its answers"
+	tui_keys Enter
+	tui_wait 'Restore cancelled: no directory given, nothing was changed' "Enter on the question cancels and says so"
+	[ "$(cat "$src/etc/app.conf")" = changed ] && pass || fail "[$mode] the empty answer restored in place"
+	# A directory: the confirmation names its answers too; n cancels.
+	tui_keys r
+	tui_wait 'Restore into this directory' "directory prompt again"
+	tui_type "$T_TMP/out-$mode"
+	tui_keys Enter
+	tui_wait 'Restore revision [0-9TZ-]+ into' "the restore confirmation"
+	tui_wait 'y: Yes; n, Esc or Enter: No' "the restore confirmation names its answers"
+	tui_keys n
+	tui_wait 'Restore cancelled: nothing was changed' "n cancels and says so"
+	[ -e "$T_TMP/out-$mode" ] && fail "[$mode] n restored into the directory" || pass
+	# In place, on purpose: y to both questions.
+	tui_keys r
+	tui_wait 'Restore into this directory' "directory prompt, in place"
+	tui_keys Enter
+	tui_wait 'No directory was given' "the in-place question"
+	tui_keys y
+	tui_wait 'Replace them\?' "the replace question"
+	tui_wait 'y: Yes; n, Esc or Enter: No' "the replace question names its answers"
+	tui_keys y
+	tui_wait '^  Done' "restored in place"
+	[ "$(cat "$src/etc/app.conf")" = "version 1" ] && pass || fail "[$mode] y to both did not restore in place"
+	tui_keys Enter Escape
+	tui_wait 'Main menu' "main menu again"
+
+	# The password field, right after F2.
+	tui_keys s
+	tui_wait 'Where backups go' "server form"
+	tui_wait 'Password +\(none\)' "no password yet"
+	tui_keys Tab Tab Tab
+	tui_type 'not-shown-secret'
+	tui_keys F2
+	tui_wait "Password \\(stored; type to replace\\)" "the saved password shows as stored"
+	tui_absent 'not-shown-secret' "the password is not on the screen"
+	tui_keys Escape
+	tui_wait 'Main menu' "back from the server form"
+	tui_keys q
+	tui_wait '^\[exit 0\]' "quit"
+	grep -q 'password: "sealed:' "$REVAULT_CONFIG" && pass || fail "[$mode] the password was not saved sealed"
+
+	# The command line takes the same answers and says so: y replaces.
+	printf 'changed again\n' >"$src/etc/app.conf"
+	TM kill-session -t rv 2>/dev/null || true
+	TM new-session -d -x 80 -y 24 -s rv \
+		"env $(tui_env "$mode") REVAULT_CONFIG='$REVAULT_CONFIG' '$REVAULT' restore latest; echo \"[exit \$?]\"; sleep 600"
+	tui_wait 'Replace them\? \(y or yes: Yes; n, no or Enter: No\)' "the prompt names its answers"
+	tui_type y
+	tui_keys Enter
+	tui_wait '^\[exit 0\]' "y restores"
+	[ "$(cat "$src/etc/app.conf")" = "version 1" ] && pass || fail "[$mode] y at the prompt did not restore"
+done
+t_done
