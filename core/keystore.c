@@ -449,6 +449,41 @@ static int paper_digits(const char *line, char out[2 * (PAPER_BYTES + PAPER_CHEC
 	return n == 2 * (PAPER_BYTES + PAPER_CHECK) ? 0 : -1;
 }
 
+/* Line l (1-based) of the paper form, label and blanks already allowed:
+ * its 16 key bytes into row, checked against its 2 check bytes. */
+static int paper_row(unsigned l, const char *p, uint8_t row[PAPER_BYTES + PAPER_CHECK], struct err *e)
+{
+	char digits[2 * (PAPER_BYTES + PAPER_CHECK) + 1];
+	uint8_t check[PAPER_CHECK];
+	int rc = RV_OK;
+
+	if (paper_digits(p, digits) != 0 || hex_decode(digits, row, PAPER_BYTES + PAPER_CHECK) !=
+						    (long)(PAPER_BYTES + PAPER_CHECK)) {
+		rc = err_set(e, RV_USAGE, "line %u of the paper key should hold 20 hex digits "
+			     "(five groups of four)", l);
+		goto out;
+	}
+	paper_check(l, row, check);
+	if (CRYPTO_memcmp(check, row + PAPER_BYTES, PAPER_CHECK) != 0)
+		rc = err_set(e, RV_USAGE, "line %u of the paper key has a typo (its check digits "
+			     "do not match): read it again", l);
+out:
+	wipe(digits, sizeof(digits));
+	return rc;
+}
+
+int keystore_paper_line(unsigned line, const char *text, struct err *e)
+{
+	uint8_t row[PAPER_BYTES + PAPER_CHECK];
+	int rc;
+
+	if (line < 1 || line > PAPER_LINES)
+		return err_set(e, RV_USAGE, "the paper key has %d lines, not %u", PAPER_LINES, line);
+	rc = paper_row(line, text, row, e);
+	wipe(row, sizeof(row));
+	return rc;
+}
+
 int keystore_from_paper(const char *text, struct master_key *out, struct err *e)
 {
 	char *copy = xstrdup(text), *save = NULL, *line;
@@ -456,8 +491,7 @@ int keystore_from_paper(const char *text, struct master_key *out, struct err *e)
 	int rc = RV_OK;
 
 	for (line = strtok_r(copy, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
-		char digits[2 * (PAPER_BYTES + PAPER_CHECK) + 1];
-		uint8_t row[PAPER_BYTES + PAPER_CHECK], check[PAPER_CHECK];
+		uint8_t row[PAPER_BYTES + PAPER_CHECK];
 		const char *p = line;
 
 		while (*p == ' ' || *p == '\t' || *p == '\r')
@@ -468,20 +502,12 @@ int keystore_from_paper(const char *text, struct master_key *out, struct err *e)
 			rc = err_set(e, RV_USAGE, "the paper key has more than %d lines", PAPER_LINES);
 			break;
 		}
-		if (paper_digits(p, digits) != 0 || hex_decode(digits, row, sizeof(row)) != (long)sizeof(row)) {
-			rc = err_set(e, RV_USAGE, "line %u of the paper key should hold 20 hex digits "
-				     "(five groups of four)", l + 1);
-			break;
-		}
-		paper_check(l + 1, row, check);
-		if (CRYPTO_memcmp(check, row + PAPER_BYTES, PAPER_CHECK) != 0) {
-			rc = err_set(e, RV_USAGE, "line %u of the paper key has a typo (its check digits "
-				     "do not match): read it again", l + 1);
-			break;
-		}
-		memcpy(out->key + l * PAPER_BYTES, row, PAPER_BYTES);
+		rc = paper_row(l + 1, p, row, e);
+		if (rc == RV_OK)
+			memcpy(out->key + l * PAPER_BYTES, row, PAPER_BYTES);
 		wipe(row, sizeof(row));
-		wipe(digits, sizeof(digits));
+		if (rc != RV_OK)
+			break;
 		l++;
 	}
 	if (rc == RV_OK && l != PAPER_LINES)

@@ -41,6 +41,11 @@ int keystore_unwrap(const char *file, const char *passphrase, struct master_key 
 char *keystore_paper(const struct master_key *k);
 /* Parses the paper form (spaces, dashes and case ignored); RV_USAGE on a typo. */
 int keystore_from_paper(const char *text, struct master_key *out, struct err *e);
+/* Checks one line of the paper form as it is typed: line is its number,
+ * 1 to 4 (the check digits are bound to it); text is the line with or
+ * without its "N:" label. RV_OK, or RV_USAGE with a message that names the
+ * line (20 hex digits expected, or check digits that do not match). */
+int keystore_paper_line(unsigned line, const char *text, struct err *e);
 /* Installs a key at path with the same overwrite rule as keystore_generate. */
 int keystore_install(const char *path, const struct master_key *k, bool force, struct err *e);
 

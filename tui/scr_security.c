@@ -206,22 +206,37 @@ static void show_paper(struct app *a)
 
 static void from_paper(struct app *a)
 {
-	char lines[4][64], text[4 * 64 + 8] = "", prompt[64];
+	char lines[4][64], text[4 * 64 + 8] = "", prompt[ERR_MSG_MAX + 80];
 	struct master_key k;
 	struct err e = { 0 };
 	int i, rc;
 
-	for (i = 0; i < 4; i++) {
+	/* Each line is checked as it is entered: a typo is named and that
+	 * line asked again, the lines before it kept. */
+	for (i = 0; i < 4;) {
 		lines[i][0] = '\0';
-		snprintf(prompt, sizeof(prompt), "Line %d of the paper key (shown as *):", i + 1);
+		if (e.msg[0] != '\0' && i > 0)
+			snprintf(prompt, sizeof(prompt), "Not taken: %s.\n\nLine%s 1%s%.0d kept. Line %d again "
+				 "(shown as *):", e.msg, i > 1 ? "s" : "", i > 1 ? "-" : "", i > 1 ? i : 0, i + 1);
+		else if (e.msg[0] != '\0')
+			snprintf(prompt, sizeof(prompt), "Not taken: %s.\n\nLine 1 again (shown as *):", e.msg);
+		else
+			snprintf(prompt, sizeof(prompt), "Line %d of the paper key (shown as *):", i + 1);
 		if (!dialog_input("Type a key from paper", prompt, lines[i], sizeof(lines[i]), true))
 			break;
+		err_clear(&e);
+		if (keystore_paper_line((unsigned)i + 1, lines[i], &e) != RV_OK) {
+			keys_wipe(lines[i], sizeof(lines[i]));
+			continue;
+		}
 		strcat(text, lines[i]);
 		strcat(text, "\n");
+		i++;
 	}
 	keys_wipe(lines, sizeof(lines));
 	if (i < 4) {
 		keys_wipe(text, sizeof(text));
+		app_status(a, ROLE_NORMAL, "Key import cancelled: nothing was changed");
 		return;
 	}
 	rc = keystore_from_paper(text, &k, &e);

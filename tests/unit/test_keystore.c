@@ -209,6 +209,40 @@ static void test_paper(void **state)
 	free(paper);
 }
 
+/* One line at a time, as the text interface checks them while typed. */
+static void test_paper_line(void **state)
+{
+	struct master_key k;
+	struct err e = { 0 };
+	char *paper, *line[4], *save = NULL, typo[64];
+
+	(void)state;
+	for (int i = 0; i < MASTER_KEY_LEN; i++)
+		k.key[i] = (uint8_t)(i * 53 + 7);
+	keystore_key_id(k.key, k.id);
+	paper = keystore_paper(&k);
+	strtok_r(paper, "\n", &save); /* the "# revault master key" line */
+	for (int i = 0; i < 4; i++)
+		line[i] = strtok_r(NULL, "\n", &save);
+	for (unsigned i = 0; i < 4; i++)
+		assert_int_equal(keystore_paper_line(i + 1, line[i], &e), RV_OK);
+	/* Without its label; and a line checked as another line's is a typo. */
+	assert_int_equal(keystore_paper_line(2, line[1] + 3, &e), RV_OK);
+	assert_int_equal(keystore_paper_line(3, line[1], &e), RV_USAGE);
+	assert_non_null(strstr(e.msg, "line 3 of the paper key has a typo"));
+	err_clear(&e);
+	snprintf(typo, sizeof(typo), "%s", line[3]);
+	typo[3] = typo[3] == '0' ? '1' : '0';
+	assert_int_equal(keystore_paper_line(4, typo, &e), RV_USAGE);
+	assert_non_null(strstr(e.msg, "line 4"));
+	err_clear(&e);
+	assert_int_equal(keystore_paper_line(1, "1: abcd abcd", &e), RV_USAGE);
+	assert_non_null(strstr(e.msg, "line 1 of the paper key should hold 20 hex digits"));
+	err_clear(&e);
+	assert_int_equal(keystore_paper_line(5, line[0], &e), RV_USAGE);
+	free(paper);
+}
+
 static void test_fingerprints(void **state)
 {
 	struct err e = { 0 };
@@ -274,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_key_id_is_stable),
 		cmocka_unit_test(test_export_import),
 		cmocka_unit_test(test_paper),
+		cmocka_unit_test(test_paper_line),
 		cmocka_unit_test(test_fingerprints),
 	};
 
