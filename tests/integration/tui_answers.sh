@@ -6,7 +6,8 @@
 # restore confirmations name the answers they take, as the command line's
 # prompt does (and both take y); the Device dialog lists the device
 # folders on the server; the password field shows that a password is
-# stored as soon as F2 saved it.
+# stored as soon as F2 saved it; `revault list` and the picker write a
+# revision's size in the same unit (KiB, as core/units.h says).
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/tui.bash"
@@ -23,6 +24,8 @@ for mode in $TUI_MODES; do
 	src=$T_TMP/src-$mode
 	mkdir -p "$src/etc"
 	printf 'version 1\n' >"$src/etc/app.conf"
+	# Random bytes do not compress: the revision is some 300 KiB.
+	head -c 307200 /dev/urandom >"$src/etc/blob.bin"
 	rv_setup "$T_TMP/cfg-$mode" "$url" "$SSHD_USER" "$SSHD_KEY" "answers-$mode" "$src"
 	rv_new_key
 	rv_trust
@@ -32,8 +35,16 @@ for mode in $TUI_MODES; do
 	tui_wait 'Main menu' "main menu"
 	TUI_MODE=$mode
 
+	# One unit system (IEC, core/units.h) in `revault list` and the picker.
+	rv list
+	expect_rc 0 "list"
+	size=$(awk 'NR == 2 {print $2, $3}' <<<"$OUT")
+	grep -qE '^3[0-9]{2}\.[0-9] KiB$' <<<"$size" && pass || fail "[$mode] list shows the size as \"$size\": $OUT"
+	grep -qE '[0-9] ?([kKMG]B|bytes)\b' <<<"$OUT" && fail "[$mode] list uses another unit: $OUT" || pass
 	tui_keys r
 	tui_wait '1 revision in' "the picker lists the revision"
+	tui_wait "^ [0-9TZ]+ +[0-9: -]+ +$(re "$size") +protected" "the picker shows the size as list does"
+	tui_absent '[0-9] ?([kKMG]B|bytes)\b' "the picker uses no other unit"
 	# The Device dialog names the device folders on the server.
 	tui_keys o
 	tui_wait 'Device folders on the server: .*alpha-host' "the dialog lists the other devices"
