@@ -49,7 +49,7 @@ for mode in $TUI_MODES; do
 	tui_absent 'Restore into this directory' "no directory asked with nothing to restore"
 	# Another device with no backup: the hint asks about its name.
 	tui_keys o
-	tui_wait 'Device folder on the server' "other device asked"
+	tui_wait 'Device folder to list' "other device asked"
 	tui_type "nobody-$mode"
 	tui_keys Enter
 	tui_wait "No revisions of nobody-$mode yet\." "the other device: none yet"
