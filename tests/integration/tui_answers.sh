@@ -67,6 +67,13 @@ for mode in $TUI_MODES; do
 	tui_keys Enter
 	tui_wait 'No directory was given\. Restore revision' "an empty answer asks about in place"
 	tui_wait 'y: Yes; n, Esc or Enter: No' "the question names its answers"
+	# A warning: drawn in the warning colour (yellow) where there is colour.
+	if [ "$mode" = color ]; then
+		tui_colours 'No directory was given' | grep -qx 33 && pass ||
+			fail "[$mode] the in-place question is not in the warning colour: $(echo $(tui_colours 'No directory'))"
+	else
+		[ -z "$(tui_colours)" ] && pass || fail "[$mode] colours without colour: $(echo $(tui_colours))"
+	fi
 	tui_keys Enter
 	tui_wait 'Restore cancelled: no directory given, nothing was changed' "Enter on the question cancels and says so"
 	[ "$(cat "$src/etc/app.conf")" = changed ] && pass || fail "[$mode] the empty answer restored in place"
