@@ -160,8 +160,9 @@ const char *job_summary(const struct job *j);
 /* JOB_LIST: the revisions, newest first. */
 size_t job_revisions(const struct job *j, const struct revision **out);
 /* JOB_LIST with params.devices: the folders in server.url's directory,
- * each a device's (hidden ones left out), sorted by name; NULL and 0 when
- * not asked for or not listed. */
+ * each a device's (hidden ones left out), sorted by name, and how many.
+ * *out is NULL when they were not asked for, or the server refused to list
+ * that directory (the revisions are listed all the same). */
 size_t job_devices(const struct job *j, char *const **out);
 /* The server path used, "dir/device". */
 const char *job_remote_dir(const struct job *j);

@@ -374,15 +374,20 @@ static int cmp_names(const void *a, const void *b)
 
 /* The device folders beside this one: every folder in server.url's
  * directory but hidden ones, as backup.device names them. One more
- * listing, asked for by the front end that offers to pick a device. */
-static int devices_load(struct job *j)
+ * listing, asked for by the front end that offers to pick a device. An
+ * account that may read its device folder but not the one above still
+ * gets its revisions: a refused listing leaves j->devices NULL. */
+static void devices_load(struct job *j)
 {
 	struct remote_entry *ents = NULL;
 	size_t n = 0;
 	struct err e = { 0 };
 
-	if (transport_list(j->t, j->url.dir, &ents, &n, &e) != RV_OK)
-		return job_fail(j, e.code, "%s", e.msg);
+	if (transport_list(j->t, j->url.dir, &ents, &n, &e) != RV_OK) {
+		job_log(j, LOG_DEBUG, "device folders not listed: %s", e.msg);
+		return;
+	}
+	j->devices = xcalloc(1, sizeof(*j->devices));
 	for (size_t i = 0; i < n; i++) {
 		if (!ents[i].is_dir || ents[i].name[0] == '.')
 			continue;
@@ -392,15 +397,14 @@ static int devices_load(struct job *j)
 	remote_entries_free(ents, n);
 	if (j->ndevices > 1)
 		qsort(j->devices, j->ndevices, sizeof(*j->devices), cmp_names);
-	return RV_OK;
 }
 
 static void list_prepare(struct job *j)
 {
 	if (revisions_load(j, true) != RV_OK)
 		return;
-	if (j->p.devices && devices_load(j) != RV_OK)
-		return;
+	if (j->p.devices)
+		devices_load(j);
 	if (j->nrevs == 0)
 		no_revisions(j, "", j->summary, sizeof(j->summary));
 	else

@@ -46,7 +46,8 @@ struct restore {
 	char error[ERR_MSG_MAX];
 	char empty[200];          /* the picker's text when it has no rows */
 	char where[ERR_MSG_MAX];  /* the folder listed, once listed */
-	char devices[1200];       /* the device folders on the server, once listed */
+	char devices[400];        /* the device folders on the server, once listed */
+	bool devices_listed;      /* the server let us list them */
 };
 
 static void cell(void *arg, int row, int col, char *buf, size_t cap)
@@ -87,6 +88,8 @@ static void start_list(struct app *a, struct restore *r)
 	r->nrevs = 0;
 	r->error[0] = '\0';
 	r->where[0] = '\0';
+	r->devices[0] = '\0';
+	r->devices_listed = false;
 	snprintf(r->empty, sizeof(r->empty), "No revisions of %s yet.", r->device[0] ? r->device : "this machine");
 	r->list.nrows = 0;
 	r->list.sel = r->list.top = 0;
@@ -123,6 +126,7 @@ static void note_devices(struct restore *r)
 	size_t n = job_devices(r->list_job.job, &dev), len = 0;
 
 	r->devices[0] = '\0';
+	r->devices_listed = dev != NULL;
 	for (size_t i = 0; i < n; i++) {
 		size_t need = strlen(dev[i]) + 2;
 
@@ -145,7 +149,9 @@ static void pick_device(struct app *a, struct restore *r)
 			 "(empty: this machine's):", r->devices);
 	else
 		snprintf(text, sizeof(text), "%s\n\nDevice folder to list (empty: this machine's):",
-			 r->where[0] ? "No device folders on the server yet." : "The server was not listed yet.");
+			 r->devices_listed ? "No device folders on the server yet."
+					   : "The device folders on the server could not be listed (the server "
+					     "refused, or the listing has not run).");
 	snprintf(dev, sizeof(dev), "%s", r->device);
 	if (!dialog_input("Other device", text, dev, sizeof(dev), false))
 		return;
