@@ -5,7 +5,8 @@
 # own question follows, No by default, and No cancels and says so); the
 # restore confirmations name the answers they take, as the command line's
 # prompt does (and both take y); the Device dialog lists the device
-# folders on the server; the password field shows that a password is
+# folders on the server (and says so when the server refuses to list
+# them, still listing the revisions); the password field shows that a password is
 # stored as soon as F2 saved it; `revault list` and the picker write a
 # revision's size in the same unit (KiB, as core/units.h says).
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
@@ -127,4 +128,37 @@ for mode in $TUI_MODES; do
 	tui_wait '^\[exit 0\]' "y restores"
 	[ "$(cat "$src/etc/app.conf")" = "version 1" ] && pass || fail "[$mode] y at the prompt did not restore"
 done
+
+# An account that may read its device folder but not the folder above:
+# the picker still lists the revisions, and the Device dialog says the
+# device folders could not be listed.
+srv_start sshd "$T_TMP/sshd-pw" --password-user
+mode=color
+src=$T_TMP/src-pw
+mkdir -p "$src/etc" "$T_TMP/cfg-pw"
+printf 'version 1\n' >"$src/etc/app.conf"
+export REVAULT_CONFIG=$T_TMP/cfg-pw/revault.yaml
+rv_ok "set server.url" set server.url "sftp://127.0.0.1:$SSHD_PORT$SSHD_PW_ROOT"
+rv_ok "set server.username" set server.username "$SSHD_PW_USER"
+rv_ok "set server.auth" set server.auth password
+rv password set --fd 3 3<"$SSHD_PW_FILE"
+expect_rc 0 "password set"
+rv_ok "set backup.device" set backup.device "pw-device"
+rv_ok "source add" source add "$src"
+rv_new_key
+rv_trust
+rv_ok "backup as the password user" backup
+chmod 311 "$SSHD_PW_ROOT"
+tui_start "$mode"
+tui_wait 'Main menu' "main menu (password user)"
+tui_keys r
+tui_wait '1 revision in' "the revisions are listed without reading the folder above"
+tui_absent 'Listing failed' "no failure for the folder above"
+tui_keys o
+tui_wait 'The device folders on the server could not be listed' "the dialog says the folders were not listed"
+tui_keys Escape Escape
+tui_wait 'Main menu' "main menu at the end"
+tui_keys q
+tui_wait '^\[exit 0\]' "quit"
+chmod 700 "$SSHD_PW_ROOT"
 t_done
