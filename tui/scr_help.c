@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/answer.h"
 #include "core/util.h"
 #include "widgets/frame.h"
 
@@ -26,6 +27,7 @@ static const char *const general[] = {
 	"Enter goes to the next one, Ctrl-U clears a field, Space or Left/Right change a choice.",
 	"First connection: the server's key is shown; type yes only if it matches the fingerprint "
 	"the server's administrator gave you. A changed key is refused.",
+	"Yes/no questions: " ANSWER_KEYS ". The command line and the console take the same: " ANSWER_HINT ".",
 };
 
 /* Text is wrapped one column short of the 78 it is drawn in, so a line

@@ -36,6 +36,7 @@ for mode in $TUI_MODES; do
 	# The rest scrolls: the other screens' keys, from their tables.
 	tui_keys NPage
 	tui_wait 'Esc then 1-9, 0' "Esc-digit twins under Everywhere"
+	tui_wait 'Yes/no questions: y: Yes; n, Esc or Enter: No\.' "help names the answers a question takes"
 	no_cut "second page"
 	tui_keys NPage
 	tui_wait '^ +F6/t +Authenticate' "Known hosts' keys"
