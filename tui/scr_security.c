@@ -206,7 +206,7 @@ static void show_paper(struct app *a)
 
 static void from_paper(struct app *a)
 {
-	char lines[4][64], text[4 * 64 + 8] = "", prompt[ERR_MSG_MAX + 80];
+	char lines[4][64], text[4 * 64 + 8] = "", prompt[ERR_MSG_MAX + 128], kept[32];
 	struct master_key k;
 	struct err e = { 0 };
 	int i, rc;
@@ -215,11 +215,15 @@ static void from_paper(struct app *a)
 	 * line asked again, the lines before it kept. */
 	for (i = 0; i < 4;) {
 		lines[i][0] = '\0';
-		if (e.msg[0] != '\0' && i > 0)
-			snprintf(prompt, sizeof(prompt), "Not taken: %s.\n\nLine%s 1%s%.0d kept. Line %d again "
-				 "(shown as *):", e.msg, i > 1 ? "s" : "", i > 1 ? "-" : "", i > 1 ? i : 0, i + 1);
-		else if (e.msg[0] != '\0')
-			snprintf(prompt, sizeof(prompt), "Not taken: %s.\n\nLine 1 again (shown as *):", e.msg);
+		if (i == 0)
+			kept[0] = '\0';
+		else if (i == 1)
+			snprintf(kept, sizeof(kept), "Line 1 kept. ");
+		else
+			snprintf(kept, sizeof(kept), "Lines 1-%d kept. ", i);
+		if (e.msg[0] != '\0')
+			snprintf(prompt, sizeof(prompt), "Not taken: %s.\n\n%sLine %d again (shown as *):", e.msg, kept,
+				 i + 1);
 		else
 			snprintf(prompt, sizeof(prompt), "Line %d of the paper key (shown as *):", i + 1);
 		if (!dialog_input("Type a key from paper", prompt, lines[i], sizeof(lines[i]), true))

@@ -57,6 +57,11 @@ for mode in $TUI_MODES; do
 	tui_type "${paper[1]}"
 	tui_keys Enter
 	tui_wait 'Line 3 of the paper key' "line 2 taken"
+	# Line 2 typed where line 3 goes: the check digits are bound to the line.
+	tui_type "${paper[1]#2: }"
+	tui_keys Enter
+	tui_wait 'line 3 of the paper key has a typo' "a line in the wrong place is named"
+	tui_wait 'Lines 1-2 kept\. Line 3 again' "lines 1 and 2 kept"
 	tui_type "${paper[2]}"
 	tui_keys Enter
 	tui_wait 'Line 4 of the paper key' "line 3 taken"
