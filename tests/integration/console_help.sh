@@ -56,7 +56,7 @@ long=$(awk 'length > 80' <<<"$OUT")
 $long"
 
 # ---- at an 80x24 terminal ----
-# console_start MODE: the console in a fresh session; "[exit N]" at its end.
+# console_start MODE: the console in a fresh tmux window of its own; "[exit N]" at its end.
 console_start() {
 	TM kill-session -t rv 2>/dev/null || true
 	TM new-session -d -x 80 -y 24 -s rv \
