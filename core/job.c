@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/bwlimit.h"
 #include "core/container.h"
 #include "core/keystore.h"
 #include "core/paths.h"
@@ -401,7 +402,18 @@ static void st_connect(struct job *j)
 		.warn_arg = j,
 	};
 	struct err e = { 0 };
-	struct transport *t = transport_new(&c);
+	struct bwlimit_table cap;
+	struct transport *t;
+
+	/* Checked when the settings were read; a cap that is off costs nothing. */
+	if (bwlimit_parse(s->backup.bandwidth, &cap, &e) != RV_OK) {
+		job_fail(j, e.code, "%s", e.msg);
+		return;
+	}
+	if (j->bwlimit == NULL && !bwlimit_is_off(&cap))
+		j->bwlimit = bwlimit_new(&cap, NULL);
+	c.bwlimit = j->bwlimit;
+	t = transport_new(&c);
 
 	/* job_cancel reads j->t under the lock to interrupt a blocked connect. */
 	pthread_mutex_lock(&j->lock);
@@ -603,6 +615,7 @@ void job_free(struct job *j)
 		pthread_join(j->worker, NULL);
 	}
 	release_lock(j);
+	bwlimit_free(j->bwlimit);
 	wipe_free_str(j->password);
 	wipe_free_str(j->passphrase);
 	url_free(&j->url);

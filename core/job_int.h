@@ -100,6 +100,7 @@ struct job {
 	struct sftp_url url;
 	char *password, *passphrase;
 	struct transport *t;             /* lock when set or cleared: job_cancel reads it */
+	struct bwlimit *bwlimit;         /* backup.bandwidth, or NULL: no cap */
 	struct hostkey hostkey;
 	char *device, *remote_dir;
 	struct master_key key;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <yaml.h>
 
+#include "core/bwlimit.h"
 #include "core/fingerprint.h"
 #include "core/paths.h"
 #include "core/exclude.h"
@@ -52,6 +53,7 @@ void settings_init(struct settings *s)
 	s->security.enforced = false;
 	s->hooks.timeout = 600; /* docs/OPERATOR.md, "Hooks" */
 	s->ui.theme = xstrdup("default");
+	s->backup.bandwidth = xstrdup("off");
 }
 
 static void free_list(char **v, size_t n)
@@ -81,6 +83,7 @@ void settings_free(struct settings *s)
 	free_list(s->backup.exclude, s->backup.nexclude);
 	free(s->backup.device);
 	free(s->backup.schedule);
+	free(s->backup.bandwidth);
 	for (size_t i = 0; i < s->nknown_hosts; i++)
 		known_host_free(&s->known_hosts[i]);
 	free(s->known_hosts);
@@ -151,6 +154,7 @@ enum kind {
 	K_HOSTS,  /* a whole section of known host records (name NULL) */
 	K_SCHEDULE, /* when backups run (core/schedule.h), kept in its canonical words */
 	K_CMD,    /* a shell command line: one line, no control characters */
+	K_RATE,   /* a bandwidth cap (core/bwlimit.h), kept in one spelling */
 };
 
 struct keydef {
@@ -181,13 +185,13 @@ static const struct keydef keydefs[] = {
 	{ "server", "username", K_STR, OFF(server.username), 0, 0, 0, true, "login name on the server",
 	  .absent = NOT_SET, .line = 1, .command = "backup server", .word = "username" },
 	{ "server", "auth", K_AUTH, OFF(server.auth), 0, 0, 0, true, "password, publickey or agent",
-	  .line = 10 },
+	  .line = 11 },
 	{ "server", "password", K_SEALED, OFF(server.password), 0, 0, 0, false, "set with `revault password set`",
 	  .absent = NOT_SET, .line = 1, .command = "backup server", .word = "password" },
 	{ "server", "identity", K_PATH, OFF(server.identity), 0, 0, 0, true, "private key file for publickey",
-	  .absent = NOT_SET, .line = 11 },
+	  .absent = NOT_SET, .line = 12 },
 	{ "server", "identity_passphrase", K_SEALED, OFF(server.identity_passphrase), 0, 0, 0, false,
-	  "set with `revault password set --identity`", .absent = NOT_SET, .line = 11, .word = "passphrase" },
+	  "set with `revault password set --identity`", .absent = NOT_SET, .line = 12, .word = "passphrase" },
 	{ "server", "connect_timeout", K_UINT, OFF(server.connect_timeout), 0, 1, 3600, true, "seconds, 1-3600",
 	  .unit = " s" },
 	{ "server", "timeout", K_UINT, OFF(server.timeout), 0, 1, 3600, true, "seconds per operation, 1-3600",
@@ -195,13 +199,15 @@ static const struct keydef keydefs[] = {
 	{ "backup", "revisions", K_UINT, OFF(backup.revisions), 0, 1, 1000, true, "revisions kept, 1-1000",
 	  .line = 2, .command = "backup revisions" },
 	{ "backup", "compression", K_UINT, OFF(backup.compression), 0, 1, 19, true, "zstd level, 1-19",
-	  .line = 13 },
+	  .line = 14 },
 	{ "backup", "device", K_DEVICE, OFF(backup.device), 0, 0, 0, true,
-	  "folder name on the server (default: host name)", .absent = "(host name)", .line = 12 },
+	  "folder name on the server (default: host name)", .absent = "(host name)", .line = 13 },
+	{ "backup", "bandwidth", K_RATE, OFF(backup.bandwidth), 0, 0, 0, true,
+	  "off, 512k, 2M, 16Mbit or \"08:00,512k 18:00,off\"", .line = 10, .command = "backup bandwidth" },
 	{ "backup", "sources", K_PATHS, OFF(backup.sources), OFF(backup.nsources), 0, 0, false,
-	  "`revault source add`", .absent = NOT_SET, .line = 14 },
+	  "`revault source add`", .absent = NOT_SET, .line = 15 },
 	{ "backup", "exclude", K_LIST, OFF(backup.exclude), OFF(backup.nexclude), 0, 0, false,
-	  "`revault exclude add`", .line = 15 },
+	  "`revault exclude add`", .line = 16 },
 	{ "backup", "schedule", K_SCHEDULE, OFF(backup.schedule), 0, 0, 0, false,
 	  "`revault schedule`", .absent = "off", .line = 6, .command = "backup schedule" },
 	{ "security", "protected", K_BOOL, OFF(security.protected_), 0, 0, 0, true,
@@ -252,6 +258,31 @@ static const struct keydef *keydef_find(const char *section, const char *name)
 		    strcmp(keydefs[i].name, name) == 0)
 			return &keydefs[i];
 	return NULL;
+}
+
+/* A cap in one spelling: blanks between the entries of a table single,
+ * none around it, "off" in lower case. */
+static char *rate_spelling(const char *v)
+{
+	char *out = xmalloc(strlen(v) + 1), *o = out;
+
+	for (v += strspn(v, " \t"); *v != '\0';) {
+		size_t n = strcspn(v, " \t");
+
+		if (o != out)
+			*o++ = ' ';
+		const char *rate = memchr(v, ',', n);
+
+		rate = rate != NULL ? rate + 1 : v;
+		memcpy(o, v, n);
+		if (v + n - rate == 3 && strncasecmp(rate, "off", 3) == 0)
+			memcpy(o + (rate - v), "off", 3);
+		o += n;
+		v += n;
+		v += strspn(v, " \t");
+	}
+	*o = '\0';
+	return out;
 }
 
 /* Checks value against d and stores it. On error writes what was expected
@@ -333,6 +364,19 @@ static int keydef_store(struct settings *s, const struct keydef *d, const char *
 		schedule_format(&sc, text, sizeof(text));
 		free(*str);
 		*str = sc.kind != SCHEDULE_OFF ? xstrdup(text) : NULL;
+		return 0;
+	}
+	case K_RATE: {
+		struct bwlimit_table t;
+		char *one;
+
+		if (bwlimit_parse(v, &t, &e) != RV_OK) {
+			snprintf(why, whylen, "%.*s", (int)whylen - 1, e.msg);
+			return -1;
+		}
+		one = rate_spelling(v);
+		free(*str);
+		*str = one;
 		return 0;
 	}
 	case K_STR:
@@ -802,6 +846,7 @@ static void emit_keydef(struct emitter *m, const struct settings *s, const struc
 	case K_PATH:
 	case K_SEALED:
 	case K_SCHEDULE:
+	case K_RATE:
 		emit_str(m, d->name, *(char *const *)(const void *)base);
 		break;
 	}
@@ -995,6 +1040,7 @@ static const char *shown_value(const struct settings *s, const struct keydef *d,
 	case K_DEVICE:
 	case K_PATH:
 	case K_SCHEDULE:
+	case K_RATE:
 		break;
 	}
 	return *(char *const *)(const void *)base;

@@ -47,6 +47,7 @@ struct settings {
 		unsigned compression; /* zstd level 1..19 */
 		char *device;         /* NULL: the host name */
 		char *schedule;       /* canonical (core/schedule.h), NULL: off */
+		char *bandwidth;      /* the cap, as core/bwlimit.h reads it: "off", "2M", "08:00,512k 18:00,off" */
 	} backup;
 	struct {
 		bool protected_;

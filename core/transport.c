@@ -27,6 +27,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "core/bwlimit.h"
 #include "core/url.h"
 #include "core/util.h"
 
@@ -124,6 +125,7 @@ struct transport {
 
 	void (*warn)(void *arg, const char *msg);
 	void *warn_arg;
+	struct bwlimit *bwlimit; /* the caller's, or NULL */
 
 	atomic_int fd;
 	atomic_bool interrupted;
@@ -161,6 +163,7 @@ struct remote_file {
 	bool no_fsync;      /* the server does not offer or refuses fsync@openssh.com */
 	uint8_t head[HEAD_CHECK]; /* writing: the first bytes, to recognise the file after its rename */
 	size_t head_len;
+	uint64_t paced;     /* writing: bytes the bandwidth cap has let go out */
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -271,6 +274,7 @@ struct transport *transport_new(const struct transport_config *c)
 	restrict_methods(t, c->known, c->known != NULL ? c->nknown : 0);
 	t->warn = c->warn;
 	t->warn_arg = c->warn_arg;
+	t->bwlimit = c->bwlimit;
 	atomic_init(&t->fd, -1);
 	atomic_init(&t->interrupted, false);
 	return t;
@@ -509,6 +513,7 @@ struct call {
 	struct transport *t;
 	double deadline; /* monotonic seconds */
 	double wake;     /* call_wait returns by then (0: no such time) */
+	bool pause;      /* until wake, the socket is not watched: the cap holds the call */
 };
 
 static struct call call_begin(struct transport *t, unsigned seconds)
@@ -569,6 +574,10 @@ static bool call_wait(struct call *c)
 			p.events |= POLLOUT;
 		if (p.events == 0)
 			p.events = POLLIN;
+		if (c->wake > 0 && c->wake - mono_now() < left)
+			left = c->wake > mono_now() ? c->wake - mono_now() : 0;
+		if (c->pause)
+			p.fd = -1;
 		r = poll(&p, 1, (int)((left < WAIT_SLICE ? left : WAIT_SLICE) * 1000) + 1);
 		if (r > 0)
 			return true;
@@ -1966,19 +1975,22 @@ static void file_free(struct remote_file *f)
  * with never more than f->window in flight. (Passing everything pending
  * instead sends in bursts of up to the whole buffer and measured 15 % slower,
  * tests/bench/transport.) */
+static size_t paced(struct remote_file *f, size_t len, struct call *c);
+
 static int push(struct remote_file *f, struct err *e)
 {
 	struct call c = call_begin(f->t, f->t->timeout);
+	size_t len = f->end - f->start < f->window ? f->end - f->start : f->window;
 	ssize_t n;
 
 	if (atomic_load(&f->t->interrupted))
 		return interrupted_error(f->t, e);
-	while ((n = libssh2_sftp_write(f->h, (const char *)f->buf + f->start,
-				       f->end - f->start < f->window ? f->end - f->start : f->window)) ==
-		       LIBSSH2_ERROR_EAGAIN &&
+	while (((n = libssh2_sftp_write(f->h, (const char *)f->buf + f->start, paced(f, len, &c))) ==
+			LIBSSH2_ERROR_EAGAIN ||
+		(n == 0 && c.wake > 0)) &&
 	       call_wait(&c))
 		;
-	if (n < 0)
+	if (n < 0 || (n == 0 && f->t->gave_up != GAVE_UP_NONE))
 		return sftp_error(f->t, e, "write", f->path);
 	f->start += (size_t)n;
 	f->offset += (uint64_t)n;
@@ -1986,6 +1998,29 @@ static int push(struct remote_file *f, struct err *e)
 	if (f->start == f->end)
 		f->start = f->end = 0;
 	return RV_OK;
+}
+
+/* How much of the len bytes at the front of what is pending libssh2 may
+ * have: those already sent, and as many more as the bandwidth cap lets go
+ * now. When it holds some back, c->wake is when it lets more go; when
+ * nothing is in flight either, the call pauses until then. */
+static size_t paced(struct remote_file *f, size_t len, struct call *c)
+{
+	struct bwlimit *b = f->t->bwlimit;
+
+	if (b == NULL)
+		return len;
+	c->wake = 0;
+	while (f->offset + len > f->paced) {
+		size_t more = bwlimit_take(b, (size_t)(f->offset + len - f->paced), &c->wake);
+
+		if (more == 0)
+			break;
+		f->paced += more;
+		c->deadline = mono_now() + f->t->call_seconds; /* the server has not been slow */
+	}
+	c->pause = f->paced == f->offset;
+	return (size_t)(f->paced - f->offset);
 }
 
 int remote_write(struct remote_file *f, const void *buf, size_t len, struct err *e)
@@ -2238,6 +2273,24 @@ static void read_resume(struct remote_file *f)
  * first byte not yet handed out, READ_RESUMES times in a row at most
  * without progress; a file that still ends early is a transport failure,
  * never a damaged revision. */
+/* As many of len bytes as the bandwidth cap lets a read ask for, after
+ * waiting for at least some (cancellable); 0 when the wait gave up. Since
+ * libssh2 asks ahead four times a read, reads of the cap's small pieces
+ * keep what arrives at once below a second's worth. */
+static size_t paced_read(struct transport *t, size_t len)
+{
+	struct call c = call_begin(t, t->timeout);
+	size_t n;
+
+	if (t->bwlimit == NULL || len == 0)
+		return len;
+	c.pause = true;
+	while ((n = bwlimit_take(t->bwlimit, len, &c.wake)) == 0)
+		if (!call_wait(&c))
+			return 0;
+	return n;
+}
+
 static ssize_t read_some(struct remote_file *f, char *buf, size_t len, struct err *e)
 {
 	struct transport *t = f->t;
@@ -2245,14 +2298,19 @@ static ssize_t read_some(struct remote_file *f, char *buf, size_t len, struct er
 	if (f->read_cap != 0 && len > f->read_cap)
 		len = f->read_cap;
 	for (int stuck = 0;; stuck++) {
+		size_t asked = paced_read(t, len);
 		struct call c = call_begin(t, t->timeout);
 		ssize_t n;
 		int lerr;
 
 		if (atomic_load(&t->interrupted))
 			return interrupted_error(t, e), -1;
-		while ((n = libssh2_sftp_read(f->h, buf, len)) == LIBSSH2_ERROR_EAGAIN && call_wait(&c))
+		if (asked == 0)
+			return sftp_error(t, e, "read", f->path), -1;
+		while ((n = libssh2_sftp_read(f->h, buf, asked)) == LIBSSH2_ERROR_EAGAIN && call_wait(&c))
 			;
+		if (t->bwlimit != NULL)
+			bwlimit_give_back(t->bwlimit, n > 0 ? asked - (size_t)n : asked);
 		if (n > 0)
 			return n;
 		lerr = libssh2_session_last_errno(t->session);

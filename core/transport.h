@@ -41,6 +41,9 @@ struct transport_config {
 	 * without (a server that refuses fsync@openssh.com). May be NULL. */
 	void (*warn)(void *arg, const char *msg);
 	void *warn_arg;
+	/* The bandwidth cap (core/bwlimit.h) every write and read asks before
+	 * its bytes go on the wire; owned by the caller, NULL: none. */
+	struct bwlimit *bwlimit;
 };
 
 struct transport;

@@ -2,6 +2,7 @@
 #include "core/units.h"
 
 #include <stdio.h>
+#include <strings.h>
 
 #include "core/util.h"
 
@@ -42,4 +43,40 @@ void units_duration(double seconds, char *buf, size_t cap)
 		snprintf(buf, cap, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
 	else
 		snprintf(buf, cap, "%02ld:%02ld", t / 60, t % 60);
+}
+
+int units_parse_rate(const char *text, uint64_t *bytes_per_second)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t bytes_num, bytes_den; /* bytes per second = n * num / den */
+	} units[] = {
+		{ "", 1, 1 },
+		{ "k", 1024, 1 },
+		{ "m", 1024 * 1024, 1 },
+		{ "g", 1024 * 1024 * 1024, 1 },
+		{ "bit", 1, 8 },
+		{ "kbit", 1000, 8 },
+		{ "mbit", 1000 * 1000, 8 },
+		{ "gbit", 1000 * 1000 * 1000, 8 },
+	};
+	const char *p = text;
+	uint64_t n = 0;
+
+	if (*p < '0' || *p > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		n = n * 10 + (uint64_t)(*p - '0');
+		if (n > UNITS_RATE_MAX * 8)
+			return -1;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(units); i++) {
+		if (strcasecmp(p, units[i].suffix) != 0)
+			continue;
+		if (n > UNITS_RATE_MAX * units[i].bytes_den / units[i].bytes_num)
+			return -1;
+		*bytes_per_second = n * units[i].bytes_num / units[i].bytes_den;
+		return 0;
+	}
+	return -1;
 }
