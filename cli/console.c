@@ -78,6 +78,13 @@ static int run_revisions(struct console *c, const struct console_cmd *pc, struct
 	return rc != RV_OK ? rc : save(c, e);
 }
 
+static int run_bandwidth(struct console *c, const struct console_cmd *pc, struct err *e)
+{
+	int rc = settings_set(&c->ctx->settings, "backup.bandwidth", pc->slot[S_RATE], e);
+
+	return rc != RV_OK ? rc : save(c, e);
+}
+
 static int run_server(struct console *c, const struct console_cmd *pc, struct err *e)
 {
 	struct settings *s = &c->ctx->settings;
@@ -450,6 +457,7 @@ static const struct command_entry commands[C_COUNT] = {
 	[C_NO_HOOK_BEFORE] = { run_no_hook_before, true },
 	[C_NO_HOOK_AFTER] = { run_no_hook_after, true },
 	[C_SHOW_REVISION] = { run_show_revision, false },
+	[C_BANDWIDTH] = { run_bandwidth, true },
 };
 
 /* ---- lines ---- */

@@ -40,6 +40,18 @@ static int check_url(const char *v, struct err *e)
 	return rc;
 }
 
+/* The same check `revault set backup.bandwidth` makes. */
+static int check_bandwidth(const char *v, struct err *e)
+{
+	struct settings tmp;
+	int rc;
+
+	settings_init(&tmp);
+	rc = settings_set(&tmp, "backup.bandwidth", v, e);
+	settings_free(&tmp);
+	return rc;
+}
+
 static int check_name(const char *v, struct err *e)
 {
 	for (const char *p = v; *p != '\0'; p++)
@@ -198,6 +210,13 @@ static const struct console_node revisions_value[] = {
 	END_OF_LEVEL,
 };
 
+static const struct console_node bandwidth_value[] = {
+	{ .word = "RATE", .kind = CN_ARG,
+	  .help = "off, 512k, 2M, 16Mbit, or in quotes \"08:00,512k 18:00,off\"",
+	  .slot = S_RATE, .check = check_bandwidth, .cmd = C_BANDWIDTH },
+	END_OF_LEVEL,
+};
+
 static const struct console_node key_words[] = {
 	{ .word = "generate", .kind = CN_KEYWORD, .help = "make the master key that encrypts and signs backups",
 	  .cmd = C_KEYGEN },
@@ -280,6 +299,8 @@ static const struct console_node backup_hooks[] = {
 };
 
 static const struct console_node config_backup[] = {
+	{ .word = "bandwidth", .kind = CN_KEYWORD, .help = "cap the transfer rate, at all times or by time of day",
+	  .next = bandwidth_value },
 	{ .word = "revisions", .kind = CN_KEYWORD, .help = "how many revisions the server keeps",
 	  .next = revisions_value },
 	{ .word = "server", .kind = CN_KEYWORD, .help = "the SFTP server", .next = backup_server },

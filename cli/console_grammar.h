@@ -30,6 +30,7 @@ enum console_slot {
 	S_COMMAND,
 	S_SECONDS,
 	S_PATH,
+	S_RATE,
 };
 
 /* What a line asks for: console_cmd.cmd. */
@@ -61,6 +62,7 @@ enum console_command {
 	C_NO_HOOK_BEFORE,
 	C_NO_HOOK_AFTER,
 	C_SHOW_REVISION,
+	C_BANDWIDTH,
 	C_COUNT
 };
 

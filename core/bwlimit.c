@@ -1,6 +1,7 @@
 /* bwlimit: a token bucket whose rate comes from a table by time of day. */
 #include "core/bwlimit.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -20,6 +21,7 @@ struct bwlimit {
 	uint64_t rate;  /* in force at the last call; 0: no cap */
 	double tokens;  /* bytes that may go now */
 	double last;    /* monotonic seconds of the last fill */
+	atomic_bool stopped;
 };
 
 static int parse_rate(const char *text, uint64_t *rate, struct err *e)
@@ -79,7 +81,8 @@ int bwlimit_parse(const char *text, struct bwlimit_table *out, struct err *e)
 		struct bwlimit_entry *en;
 
 		if (out->n == BWLIMIT_MAX_ENTRIES)
-			return err_set(e, RV_USAGE, "backup.bandwidth has more than %d entries", BWLIMIT_MAX_ENTRIES);
+			return err_set(e, RV_USAGE, "backup.bandwidth has more than %d entries; use %s",
+				       BWLIMIT_MAX_ENTRIES, BWLIMIT_FORMS);
 		en = &out->entry[out->n];
 		if (comma == NULL || parse_time(p, (size_t)(comma - p), &en->second) != 0)
 			return err_set(e, RV_USAGE, "backup.bandwidth: \"%.*s\" is not TIME,RATE with TIME as HH:MM "
@@ -92,9 +95,9 @@ int bwlimit_parse(const char *text, struct bwlimit_table *out, struct err *e)
 		if (parse_rate(rate, &en->rate, e) != RV_OK)
 			return e->code;
 		if (out->n > 0 && en->second <= out->entry[out->n - 1].second)
-			return err_set(e, RV_USAGE, "backup.bandwidth: the times must increase through the day, "
-				       "and %.5s does not come after %02u:%02u: list them from 00:00 on", p,
-				       out->entry[out->n - 1].second / 3600, out->entry[out->n - 1].second / 60 % 60);
+			return err_set(e, RV_USAGE, "backup.bandwidth: %.5s does not come after %02u:%02u: list the "
+				       "times in order from 00:00; use %s", p, out->entry[out->n - 1].second / 3600,
+				       out->entry[out->n - 1].second / 60 % 60, BWLIMIT_FORMS);
 		out->n++;
 		p += len;
 		p += strspn(p, " \t");
@@ -209,4 +212,14 @@ void bwlimit_give_back(struct bwlimit *b, size_t n)
 	b->tokens += (double)n;
 	if (b->tokens > (double)b->rate)
 		b->tokens = (double)b->rate;
+}
+
+void bwlimit_stop(struct bwlimit *b)
+{
+	atomic_store(&b->stopped, true);
+}
+
+bool bwlimit_stopped(struct bwlimit *b)
+{
+	return atomic_load(&b->stopped);
 }

@@ -7,6 +7,7 @@
 #ifndef REVAULT_CORE_BWLIMIT_H
 #define REVAULT_CORE_BWLIMIT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -66,5 +67,11 @@ void bwlimit_free(struct bwlimit *b);
 size_t bwlimit_take(struct bwlimit *b, size_t want, double *wake);
 /* Gives back bytes taken and not moved (a read answered short). */
 void bwlimit_give_back(struct bwlimit *b, size_t n);
+/* From any thread (a cancel): from now on bwlimit_stopped is true, and
+ * the transport lets no more bytes go under the cap, ending the transfer
+ * at the first point where nothing is in flight, as a cancel does, rather
+ * than after what is buffered has crept out at the capped rate. */
+void bwlimit_stop(struct bwlimit *b);
+bool bwlimit_stopped(struct bwlimit *b);
 
 #endif

@@ -410,8 +410,14 @@ static void st_connect(struct job *j)
 		job_fail(j, e.code, "%s", e.msg);
 		return;
 	}
-	if (j->bwlimit == NULL && !bwlimit_is_off(&cap))
-		j->bwlimit = bwlimit_new(&cap, NULL);
+	if (j->bwlimit == NULL && !bwlimit_is_off(&cap)) {
+		struct bwlimit *b = bwlimit_new(&cap, NULL);
+
+		/* job_cancel reads it under the lock to stop a capped transfer. */
+		pthread_mutex_lock(&j->lock);
+		j->bwlimit = b;
+		pthread_mutex_unlock(&j->lock);
+	}
 	c.bwlimit = j->bwlimit;
 	t = transport_new(&c);
 
@@ -690,6 +696,9 @@ void job_cancel(struct job *j)
 	 * the worker notices between bounded calls and removes its temporary. */
 	if (j->t != NULL && j->state < JOB_TRANSFER)
 		transport_interrupt(j->t);
+	/* Under a cap, what is buffered would take long to creep out. */
+	if (j->bwlimit != NULL)
+		bwlimit_stop(j->bwlimit);
 	pthread_mutex_unlock(&j->lock);
 	if (j->q != NULL)
 		queue_abort(j->q);

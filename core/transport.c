@@ -1990,6 +1990,9 @@ static int push(struct remote_file *f, struct err *e)
 		(n == 0 && c.wake > 0)) &&
 	       call_wait(&c))
 		;
+	if (n == 0 && f->t->bwlimit != NULL && bwlimit_stopped(f->t->bwlimit))
+		return err_set(e, RV_FAIL, "cancelled while the bandwidth cap held back the upload to %s",
+			       f->t->where);
 	if (n < 0 || (n == 0 && f->t->gave_up != GAVE_UP_NONE))
 		return sftp_error(f->t, e, "write", f->path);
 	f->start += (size_t)n;
@@ -2011,7 +2014,7 @@ static size_t paced(struct remote_file *f, size_t len, struct call *c)
 	if (b == NULL)
 		return len;
 	c->wake = 0;
-	while (f->offset + len > f->paced) {
+	while (f->offset + len > f->paced && !bwlimit_stopped(b)) {
 		size_t more = bwlimit_take(b, (size_t)(f->offset + len - f->paced), &c->wake);
 
 		if (more == 0)
@@ -2286,7 +2289,7 @@ static size_t paced_read(struct transport *t, size_t len)
 		return len;
 	c.pause = true;
 	while ((n = bwlimit_take(t->bwlimit, len, &c.wake)) == 0)
-		if (!call_wait(&c))
+		if (bwlimit_stopped(t->bwlimit) || !call_wait(&c))
 			return 0;
 	return n;
 }
@@ -2305,6 +2308,9 @@ static ssize_t read_some(struct remote_file *f, char *buf, size_t len, struct er
 
 		if (atomic_load(&t->interrupted))
 			return interrupted_error(t, e), -1;
+		if (asked == 0 && t->bwlimit != NULL && bwlimit_stopped(t->bwlimit))
+			return err_set(e, RV_FAIL, "cancelled while the bandwidth cap held back the download "
+				       "from %s", t->where), -1;
 		if (asked == 0)
 			return sftp_error(t, e, "read", f->path), -1;
 		while ((n = libssh2_sftp_read(f->h, buf, asked)) == LIBSSH2_ERROR_EAGAIN && call_wait(&c))

@@ -1,7 +1,7 @@
 /* scr_bsettings: what is backed up (sources and excludes) and how
- * (revisions kept, compression level) and when (the schedule). One list of
- * rows; a adds a source, x an exclude, d removes the selected row, Enter
- * edits a value. */
+ * (revisions kept, compression level, bandwidth cap) and when (the
+ * schedule). One list of rows; a adds a source, x an exclude, d removes
+ * the selected row, Enter edits a value. */
 #include "tui/app.h"
 
 #include <stdio.h>
@@ -14,7 +14,7 @@
 #include "widgets/frame.h"
 #include "widgets/list.h"
 
-enum row_kind { R_REVISIONS, R_COMPRESSION, R_DEVICE, R_SCHEDULE, R_SOURCE, R_EXCLUDE };
+enum row_kind { R_REVISIONS, R_COMPRESSION, R_DEVICE, R_SCHEDULE, R_BANDWIDTH, R_SOURCE, R_EXCLUDE };
 
 /* The rows before the sources: one per value. */
 #define FIXED_ROWS R_SOURCE
@@ -71,6 +71,9 @@ static void cell(void *arg, int row, int col, char *buf, size_t cap)
 		break;
 	case R_SCHEDULE:
 		snprintf(buf, cap, "%s", col ? (s->backup.schedule ? s->backup.schedule : "off") : "Schedule");
+		break;
+	case R_BANDWIDTH:
+		snprintf(buf, cap, "%s", col ? s->backup.bandwidth : "Bandwidth cap");
 		break;
 	case R_SOURCE:
 		snprintf(buf, cap, "%s", col ? s->backup.sources[i] : "Source");
@@ -149,10 +152,13 @@ static void edit_schedule(struct app *a)
 
 static void edit(struct app *a, struct bsettings *b)
 {
-	static const char *const names[] = { "backup.revisions", "backup.compression", "backup.device" };
+	/* By row kind; the schedule has its own dialog (edit_schedule). */
+	static const char *const names[] = { "backup.revisions", "backup.compression", "backup.device", NULL,
+					     "backup.bandwidth" };
 	static const char *const prompts[] = {
 		"Revisions kept on the server (1-1000):", "zstd level (1-19; 1 is fastest):",
-		"Folder name on the server (empty: the host name):",
+		"Folder name on the server (empty: the host name):", NULL,
+		"off, 512k, 2M (bytes/s), 16Mbit, or 08:00,512k 18:00,off:",
 	};
 	const struct settings *s = &a->settings;
 	struct err e = { 0 };
@@ -164,7 +170,7 @@ static void edit(struct app *a, struct bsettings *b)
 		edit_schedule(a);
 		return;
 	}
-	if (k > R_DEVICE) {
+	if (k > R_BANDWIDTH) {
 		app_status(a, ROLE_NORMAL, "Sources and excludes are added (a, x) and removed (d)");
 		return;
 	}
