@@ -138,7 +138,7 @@ for ((i = 0; i < 300; i++)); do
 	sleep 0.1
 done
 sleep 2
-kill -TERM "$pid"
+kill -TERM "$pid" 2>/dev/null || true
 for ((i = 0; i < 300; i++)); do
 	kill -0 "$pid" 2>/dev/null || break
 	sleep 0.1
