@@ -31,7 +31,7 @@ static int parse_rate(const char *text, uint64_t *rate, struct err *e)
 		return RV_OK;
 	}
 	if (units_parse_rate(text, rate) != 0 || *rate < BWLIMIT_MIN_RATE)
-		return err_set(e, RV_USAGE, "backup.bandwidth: \"%s\" is not a rate of at least 1000 bytes per "
+		return err_set(e, RV_USAGE, "backup.bandwidth: \"%.40s\" is not a rate of at least 1000 bytes per "
 			       "second; use %s", text, BWLIMIT_FORMS);
 	return RV_OK;
 }
@@ -67,7 +67,7 @@ int bwlimit_parse(const char *text, struct bwlimit_table *out, struct err *e)
 		size_t len = strcspn(p, " \t");
 
 		if (p[len + strspn(p + len, " \t")] != '\0' || len >= sizeof(word))
-			return err_set(e, RV_USAGE, "backup.bandwidth: \"%s\" is not one rate; use %s", text,
+			return err_set(e, RV_USAGE, "backup.bandwidth: \"%.40s\" is not one rate; use %s", text,
 				       BWLIMIT_FORMS);
 		memcpy(word, p, len);
 		word[len] = '\0';
@@ -86,10 +86,10 @@ int bwlimit_parse(const char *text, struct bwlimit_table *out, struct err *e)
 		en = &out->entry[out->n];
 		if (comma == NULL || parse_time(p, (size_t)(comma - p), &en->second) != 0)
 			return err_set(e, RV_USAGE, "backup.bandwidth: \"%.*s\" is not TIME,RATE with TIME as HH:MM "
-				       "(00:00-23:59); use %s", (int)len, p, BWLIMIT_FORMS);
+				       "(00:00-23:59); use %s", (int)(len < 40 ? len : 40), p, BWLIMIT_FORMS);
 		if ((size_t)(p + len - comma - 1) >= sizeof(rate))
-			return err_set(e, RV_USAGE, "backup.bandwidth: \"%.*s\" is not a rate; use %s",
-				       (int)(p + len - comma - 1), comma + 1, BWLIMIT_FORMS);
+			return err_set(e, RV_USAGE, "backup.bandwidth: \"%.40s\" is not a rate; use %s", comma + 1,
+				       BWLIMIT_FORMS);
 		memcpy(rate, comma + 1, (size_t)(p + len - comma - 1));
 		rate[p + len - comma - 1] = '\0';
 		if (parse_rate(rate, &en->rate, e) != RV_OK)

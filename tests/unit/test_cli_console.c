@@ -110,6 +110,28 @@ static void test_prefixes(void **state)
 	expect_cmd(true, "show running-config", C_SHOW_RUNNING);
 }
 
+/* backup bandwidth: a day table is one quoted word; a bad rate is refused
+ * at its word with the check `revault set` makes. */
+static void test_bandwidth(void **state)
+{
+	struct parsed p;
+
+	(void)state;
+	parse(&p, true, "backup bandwidth \"08:00,512k 18:00,off\"");
+	assert_int_equal(p.rc, RV_OK);
+	assert_int_equal(p.cmd.cmd, C_BANDWIDTH);
+	assert_string_equal(p.cmd.slot[S_RATE], "08:00,512k 18:00,off");
+	console_words_free(&p.w);
+	parse(&p, true, "b b 16Mbit");
+	assert_int_equal(p.rc, RV_OK);
+	assert_string_equal(p.cmd.slot[S_RATE], "16Mbit");
+	console_words_free(&p.w);
+	parse(&p, true, "backup bandwidth 5x");
+	assert_int_equal(p.rc, RV_USAGE);
+	assert_non_null(strstr(p.ce.msg, "08:00,512k 18:00,off"));
+	console_words_free(&p.w);
+}
+
 static void test_server(void **state)
 {
 	struct parsed p;
@@ -372,6 +394,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_split),      cmocka_unit_test(test_prefixes), cmocka_unit_test(test_server),
+		cmocka_unit_test(test_bandwidth),
 		cmocka_unit_test(test_faults),     cmocka_unit_test(test_knownhost),
 		cmocka_unit_test(test_help),       cmocka_unit_test(test_complete), cmocka_unit_test(test_secret),
 		cmocka_unit_test(test_secret_words),
