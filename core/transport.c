@@ -1967,6 +1967,29 @@ static void file_free(struct remote_file *f)
 	free(f);
 }
 
+/* How much of the len bytes at the front of what is pending libssh2 may
+ * have: those already sent, and as many more as the bandwidth cap lets go
+ * now. When it holds some back, c->wake is when it lets more go; when
+ * nothing is in flight either, the call pauses until then. */
+static size_t paced(struct remote_file *f, size_t len, struct call *c)
+{
+	struct bwlimit *b = f->t->bwlimit;
+
+	if (b == NULL)
+		return len;
+	c->wake = 0;
+	while (f->offset + len > f->paced && !bwlimit_stopped(b)) {
+		size_t more = bwlimit_take(b, (size_t)(f->offset + len - f->paced), &c->wake);
+
+		if (more == 0)
+			break;
+		f->paced += more;
+		c->deadline = mono_now() + f->t->call_seconds; /* the server has not been slow */
+	}
+	c->pause = f->paced == f->offset;
+	return (size_t)(f->paced - f->offset);
+}
+
 /* One libssh2_sftp_write over the window at the front of what is pending.
  * libssh2 has already sent part of it and skips that part, so what we pass
  * must start with the same bytes each time: only acknowledged bytes are
@@ -1975,8 +1998,6 @@ static void file_free(struct remote_file *f)
  * with never more than f->window in flight. (Passing everything pending
  * instead sends in bursts of up to the whole buffer and measured 15 % slower,
  * tests/bench/transport.) */
-static size_t paced(struct remote_file *f, size_t len, struct call *c);
-
 static int push(struct remote_file *f, struct err *e)
 {
 	struct call c = call_begin(f->t, f->t->timeout);
@@ -2001,29 +2022,6 @@ static int push(struct remote_file *f, struct err *e)
 	if (f->start == f->end)
 		f->start = f->end = 0;
 	return RV_OK;
-}
-
-/* How much of the len bytes at the front of what is pending libssh2 may
- * have: those already sent, and as many more as the bandwidth cap lets go
- * now. When it holds some back, c->wake is when it lets more go; when
- * nothing is in flight either, the call pauses until then. */
-static size_t paced(struct remote_file *f, size_t len, struct call *c)
-{
-	struct bwlimit *b = f->t->bwlimit;
-
-	if (b == NULL)
-		return len;
-	c->wake = 0;
-	while (f->offset + len > f->paced && !bwlimit_stopped(b)) {
-		size_t more = bwlimit_take(b, (size_t)(f->offset + len - f->paced), &c->wake);
-
-		if (more == 0)
-			break;
-		f->paced += more;
-		c->deadline = mono_now() + f->t->call_seconds; /* the server has not been slow */
-	}
-	c->pause = f->paced == f->offset;
-	return (size_t)(f->paced - f->offset);
 }
 
 int remote_write(struct remote_file *f, const void *buf, size_t len, struct err *e)
@@ -2268,14 +2266,6 @@ static void read_resume(struct remote_file *f)
 	f->eof = false;
 }
 
-/* A read of the server's file, resumed where it stopped: a server may
- * answer READ with fewer bytes than asked (the SFTP drafts allow it), and
- * libssh2 1.10's read-ahead then takes the short answer for the end of the
- * file, or fails with "Read Packet At Unexpected Offset". Up to the size
- * the listing gave, an end or such a failure is taken up again at the
- * first byte not yet handed out, READ_RESUMES times in a row at most
- * without progress; a file that still ends early is a transport failure,
- * never a damaged revision. */
 /* As many of len bytes as the bandwidth cap lets a read ask for, after
  * waiting for at least some (cancellable); 0 when the wait gave up. Since
  * libssh2 asks ahead four times a read, reads of the cap's small pieces
@@ -2294,6 +2284,14 @@ static size_t paced_read(struct transport *t, size_t len)
 	return n;
 }
 
+/* A read of the server's file, resumed where it stopped: a server may
+ * answer READ with fewer bytes than asked (the SFTP drafts allow it), and
+ * libssh2 1.10's read-ahead then takes the short answer for the end of the
+ * file, or fails with "Read Packet At Unexpected Offset". Up to the size
+ * the listing gave, an end or such a failure is taken up again at the
+ * first byte not yet handed out, READ_RESUMES times in a row at most
+ * without progress; a file that still ends early is a transport failure,
+ * never a damaged revision. */
 static ssize_t read_some(struct remote_file *f, char *buf, size_t len, struct err *e)
 {
 	struct transport *t = f->t;
@@ -2302,17 +2300,18 @@ static ssize_t read_some(struct remote_file *f, char *buf, size_t len, struct er
 		len = f->read_cap;
 	for (int stuck = 0;; stuck++) {
 		size_t asked = paced_read(t, len);
-		struct call c = call_begin(t, t->timeout);
+		struct call c;
 		ssize_t n;
 		int lerr;
 
 		if (atomic_load(&t->interrupted))
 			return interrupted_error(t, e), -1;
-		if (asked == 0 && t->bwlimit != NULL && bwlimit_stopped(t->bwlimit))
+		if (asked == 0 && len > 0 && bwlimit_stopped(t->bwlimit))
 			return err_set(e, RV_FAIL, "cancelled while the bandwidth cap held back the download "
 				       "from %s", t->where), -1;
-		if (asked == 0)
+		if (asked == 0 && len > 0)
 			return sftp_error(t, e, "read", f->path), -1;
+		c = call_begin(t, t->timeout);
 		while ((n = libssh2_sftp_read(f->h, buf, asked)) == LIBSSH2_ERROR_EAGAIN && call_wait(&c))
 			;
 		if (t->bwlimit != NULL)
