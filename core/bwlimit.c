@@ -205,6 +205,13 @@ size_t bwlimit_take(struct bwlimit *b, size_t want, double *wake)
 	return 0;
 }
 
+size_t bwlimit_piece(const struct bwlimit *b)
+{
+	size_t piece = (size_t)(b->rate / PIECE_PER_SECOND);
+
+	return b->rate == 0 ? SIZE_MAX : piece > 0 ? piece : 1;
+}
+
 void bwlimit_give_back(struct bwlimit *b, size_t n)
 {
 	if (b->rate == 0)

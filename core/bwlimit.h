@@ -65,6 +65,11 @@ void bwlimit_free(struct bwlimit *b);
  * min(want, 1/16 s worth) are in it, so that packets are not tiny. On 0,
  * *wake is the monotonic time (seconds) when asking again gives some. */
 size_t bwlimit_take(struct bwlimit *b, size_t want, double *wake);
+/* The piece of the rate in force at the last bwlimit_take: 1/16 s worth
+ * (bytes), SIZE_MAX when no cap was in force. A reader whose library asks
+ * ahead of it (libssh2: four times a read) asks at most a quarter of it,
+ * so that what it did not take yet stays within the piece. */
+size_t bwlimit_piece(const struct bwlimit *b);
 /* Gives back bytes taken and not moved (a read answered short). */
 void bwlimit_give_back(struct bwlimit *b, size_t n);
 /* From any thread (a cancel): from now on bwlimit_stopped is true, and

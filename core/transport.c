@@ -2267,13 +2267,14 @@ static void read_resume(struct remote_file *f)
 }
 
 /* As many of len bytes as the bandwidth cap lets a read ask for, after
- * waiting for at least some (cancellable); 0 when the wait gave up. Since
- * libssh2 asks ahead four times a read, reads of the cap's small pieces
- * keep what arrives at once below a second's worth. */
+ * waiting for at least some (cancellable); 0 when the wait gave up.
+ * libssh2 asks ahead four times a read, bytes the cap has not counted
+ * yet: a read asks a quarter of the cap's piece at most, so that those
+ * stay within one piece and what arrives at once within a second's worth. */
 static size_t paced_read(struct transport *t, size_t len)
 {
 	struct call c = call_begin(t, t->timeout);
-	size_t n;
+	size_t n, most;
 
 	if (t->bwlimit == NULL || len == 0)
 		return len;
@@ -2281,6 +2282,11 @@ static size_t paced_read(struct transport *t, size_t len)
 	while ((n = bwlimit_take(t->bwlimit, len, &c.wake)) == 0)
 		if (bwlimit_stopped(t->bwlimit) || !call_wait(&c))
 			return 0;
+	most = bwlimit_piece(t->bwlimit) / 4 > 0 ? bwlimit_piece(t->bwlimit) / 4 : 1;
+	if (n > most) {
+		bwlimit_give_back(t->bwlimit, n - most);
+		n = most;
+	}
 	return n;
 }
 

@@ -264,6 +264,7 @@ static void test_burst_at_most_a_second(void **state)
 	/* Then steady, in pieces of at most 1/16 s worth. */
 	drain(b, &c, c.mono + 10, 64 * MiB, &largest);
 	assert_true(largest <= 2 * MiB / 16 + 1);
+	assert_int_equal(bwlimit_piece(b), 2 * MiB / 16);
 	/* Bytes given back (a short read) are there again, up to a second's. */
 	c.mono += 0.5;
 	n = bwlimit_take(b, 64 * MiB, &wake);
@@ -343,6 +344,7 @@ static void test_off(void **state)
 	for (int i = 0; i < 1000; i++)
 		assert_int_equal(bwlimit_take(b, 64 * MiB, &wake), 64 * MiB);
 	assert_true(wake == 0);
+	assert_true(bwlimit_piece(b) == SIZE_MAX);
 	bwlimit_free(b);
 }
 
