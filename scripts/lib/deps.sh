@@ -18,6 +18,7 @@ REVAULT_DEPS=(
 	systemd dpkg dpkg-dev file lintian man-db gzip
 	# revault status --json
 	libjson-c-dev
+	faketime # a day table's change of cap during a transfer, at a chosen time of day
 )
 
 deps_install() {

@@ -5,7 +5,9 @@
 # line read back to the same setting; then, against OpenSSH (with
 # ChannelTimeout, so a paced channel must stay busy), a backup under a cap
 # and a restore under another take at least the time the cap allows and
-# restore byte for byte, and a capped backup is cancelled by SIGTERM.
+# restore byte for byte, a day table's change of cap takes effect during a
+# backup (libfaketime sets the time of day), and a capped backup is
+# cancelled by SIGTERM.
 # Only lower bounds on time: a loaded machine can make a transfer slower,
 # never faster.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
@@ -13,6 +15,7 @@
 set -e
 need_cmd python3 python3
 need_cmd cmp diffutils
+need_cmd faketime faketime
 
 # ---- the setting -----------------------------------------------------------
 export REVAULT_CONFIG=$T_TMP/conf/revault.yaml
@@ -126,6 +129,30 @@ expect_rc 0 "restore under $table"
 echo "note: restore of 1 MiB under \"$table\" took $SECS s" >&2
 at_least "$SECS" 7 "restore of 1 MiB under \"$table\""
 cmp "$src/blob.bin" "$T_TMP/out$src/blob.bin" && pass || fail "the restore under the table differs"
+
+# The table followed during a transfer: the wall clock (libfaketime; the
+# monotonic clock and file times left alone) starts at 07:59:57 tomorrow
+# (so the sources are older than the clock says) under "00:00,off
+# 08:00,64k", and a proxy holds the link to 256,000 bytes/s. In the 3 s
+# before 08:00 at most 768,000 bytes pass, and what was let go before then
+# (at most the 1 MiB window) goes on at the link's rate; the rest of the
+# 3 MiB then goes at 64 KiB/s: no less than 3 + 20 s. A cap read once at
+# the start (off) would take about 12 s.
+random_file "$src/blob.bin" $((3 * SIZE))
+proxy_start slow "$SSHD_PORT" --rate 256000
+rv_ok "url via the proxy" set server.url "sftp://127.0.0.1:$PROXY_PORT$SSHD_ROOT"
+rv_trust
+rv_ok "cap from 08:00" set backup.bandwidth "00:00,off 08:00,64k"
+t0=$(date +%s%N)
+run env TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 NO_FAKE_STAT=1 ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+	timeout -k 5 "$T_RUN_TIMEOUT" faketime -f "@$(date -u -d tomorrow +%F) 07:59:57" "$REVAULT" backup
+SECS=$(awk -v d=$(($(date +%s%N) - t0)) 'BEGIN {printf "%.2f", d / 1e9}')
+expect_rc 0 "backup across 08:00"
+echo "note: backup of 3 MiB across 08:00 under \"00:00,off 08:00,64k\" took $SECS s" >&2
+at_least "$SECS" 18 "backup of 3 MiB across 08:00 into a 64k cap"
+proxy_stop
+rv_ok "url direct" set server.url "sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT"
+random_file "$src/blob.bin" "$SIZE"
 
 # A cancel (SIGTERM) ends a capped backup while it waits for the cap: at
 # 16k the upload would take a minute.
