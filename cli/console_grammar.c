@@ -165,6 +165,9 @@ static const char *const key_types[] = {
 
 #define END_OF_LEVEL { .word = NULL }
 
+/* A slot past the parser's table would be dropped without a word. */
+_Static_assert(S_END <= CONSOLE_SLOTS, "raise CONSOLE_SLOTS in cli/console_parse.h");
+
 static const struct console_node password_value[] = {
 	{ .word = "PASSWORD", .kind = CN_ARG, .help = "the server password (leave out to be asked without echo)",
 	  .slot = S_PASSWORD, .secret = true, .check = check_secret, .cmd = C_SERVER },

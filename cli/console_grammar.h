@@ -31,6 +31,7 @@ enum console_slot {
 	S_SECONDS,
 	S_PATH,
 	S_RATE,
+	S_END /* one past the last slot */
 };
 
 /* What a line asks for: console_cmd.cmd. */
