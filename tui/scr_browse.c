@@ -15,6 +15,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/answer.h"
 #include "core/units.h"
 #include "core/util.h"
 #include "widgets/dialog.h"
@@ -387,16 +388,31 @@ static void restore_marked(struct app *a, struct browse *b)
 		app_status(a, ROLE_WARNING, "Nothing to restore: mark files or folders with Space");
 		return;
 	}
-	snprintf(q, sizeof(q), "Restore %zu marked path%s into this directory (leave empty to put %s back in place):",
-		 n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
+	snprintf(q, sizeof(q), "Restore %zu marked path%s into this directory (an absolute path):", n,
+		 n == 1 ? "" : "s");
 	if (!dialog_input("Restore", q, dir, sizeof(dir), false)) {
 		free(paths);
+		app_status(a, ROLE_NORMAL, "Restore cancelled: nothing was changed");
 		return;
 	}
-	if (dir[0]) {
-		snprintf(q, sizeof(q), "Restore %zu path%s of revision %s into %s?", n, n == 1 ? "" : "s", b->revision, dir);
+	/* As in the revision picker: an empty answer is a slip as often as
+	 * a choice, so in place is taken only after its own question, which
+	 * defaults to No. */
+	if (dir[0] == '\0') {
+		snprintf(q, sizeof(q),
+			 "No directory was given. Restore the %zu marked path%s in place instead, replacing "
+			 "%s on this machine?\n\n" ANSWER_KEYS, n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
+		if (!dialog_confirm("Restore in place", q, ROLE_WARNING)) {
+			free(paths);
+			app_status(a, ROLE_NORMAL, "Restore cancelled: no directory given, nothing was changed");
+			return;
+		}
+	} else {
+		snprintf(q, sizeof(q), "Restore %zu path%s of revision %s into %s?\n\n" ANSWER_KEYS, n,
+			 n == 1 ? "" : "s", b->revision, dir);
 		if (!dialog_confirm("Restore", q, ROLE_NORMAL)) {
 			free(paths);
+			app_status(a, ROLE_NORMAL, "Restore cancelled: nothing was changed");
 			return;
 		}
 		req.to_dir = dir;

@@ -70,6 +70,15 @@ for mode in color vt220; do
 	tui_keys r
 	tui_wait 'Restore 1 marked path into this directory' "restore asks where"
 	tui_keys Enter
+	tui_wait 'No directory was given' "an empty directory is not taken for in place"
+	tui_keys Enter
+	tui_wait 'no directory given, nothing was changed' "Enter (No) cancels the in-place restore"
+	[ "$(cat "$src/etc/app.conf")" != "version 1" ] && pass || fail "[$mode] No restored app.conf all the same"
+	tui_keys r
+	tui_wait 'Restore 1 marked path into this directory' "restore asks where again"
+	tui_keys Enter
+	tui_wait 'No directory was given' "the empty directory asks about in place"
+	tui_keys y
 	tui_wait 'Restore in place replaces these paths' "in place asks before replacing"
 	tui_wait "^.*  $(re "$src/etc/app.conf")" "the confirmation lists the marked file"
 	tui_absent "  $(re "$src")( |\$)" "the confirmation does not list the source"
