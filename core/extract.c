@@ -1447,7 +1447,11 @@ static int write_entry(struct extractor *x, struct archive_entry *entry, const c
 			gid_t gid;
 
 			owner_of(x, entry, &uid, &gid);
-			fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW);
+			if (fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) != 0) {
+				char sh[300];
+
+				warnf(x->o, "%s: cannot set its owner: %s", shown(rel, sh, sizeof(sh)), strerror(errno));
+			}
 		}
 		{
 			struct where w = { .fd = -1, .pfd = pfd, .base = base, .symlink = true };
@@ -1483,9 +1487,17 @@ static int write_entry(struct extractor *x, struct archive_entry *entry, const c
 			gid_t gid;
 
 			owner_of(x, entry, &uid, &gid);
-			fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW);
+			if (fchownat(pfd, base, uid, gid, AT_SYMLINK_NOFOLLOW) != 0) {
+				char sh[300];
+
+				warnf(x->o, "%s: cannot set its owner: %s", shown(rel, sh, sizeof(sh)), strerror(errno));
+			}
 		}
-		fchmodat(pfd, base, archive_entry_perm(entry) & 07777, 0);
+		if (fchmodat(pfd, base, archive_entry_perm(entry) & 07777, 0) != 0) {
+			char sh[300];
+
+			warnf(x->o, "%s: cannot set its mode: %s", shown(rel, sh, sizeof(sh)), strerror(errno));
+		}
 		{
 			struct where w = { .fd = -1, .pfd = pfd, .base = base };
 
