@@ -5,7 +5,7 @@
  *
  *   delayproxy --target HOST:PORT --port-file FILE [--listen ADDR:PORT]
  *              [--delay MS] [--rate BYTES_PER_S] [--queue BYTES]
- *              [--log FILE] [--max-seconds S]
+ *              [--log FILE] [--trace FILE] [--max-seconds S]
  *
  * Bytes read from one side are stamped on arrival and queued. With a rate,
  * a virtual clock serialises them: a chunk of n bytes leaves the link at
@@ -26,7 +26,15 @@
  *   delayproxy: conn N: closed up=BYTES down=BYTES up_bursts=B
  *               down_bursts=B up_waits=W down_waits=W
  *
- * (one line in the log), "up" being client to server. The port it listens
+ * (one line in the log), "up" being client to server. With --trace,
+ * every burst is a line there when it ends:
+ *
+ *   N up|down BYTES wait|- MS
+ *
+ * (connection, direction, its bytes, whether it was a wait, its start in
+ * ms since the connection opened), so that the round trips of one part
+ * of an operation, e.g. those after its last large write, can be counted.
+ * The port it listens
  * on is written to --port-file (atomically) once it accepts. It exits 0
  * on SIGTERM or SIGINT, or after --max-seconds (default 3600), logging
  * the connections still open first; 2 on bad arguments, 1 on a failure
@@ -93,6 +101,9 @@ struct conn {
 	struct end client, server;
 	struct dir up, down;
 	struct dir *last;        /* the direction read last */
+	uint64_t opened_ns;
+	uint64_t burst_bytes, burst_start_ns; /* the burst in progress (--trace) */
+	bool burst_wait;
 	bool broken;
 	struct conn *next;
 };
@@ -102,7 +113,7 @@ static struct {
 	uint64_t rate;           /* bytes per second, 0: unlimited */
 	size_t queue_max;
 	struct addrinfo *target;
-	FILE *log;
+	FILE *log, *trace;
 	int epoll, timer, listen, signals;
 	struct conn *conns;
 	unsigned next_id;
@@ -126,7 +137,7 @@ static _Noreturn void usage(const char *why)
 	fprintf(stderr, "delayproxy: %s\n"
 	        "usage: delayproxy --target HOST:PORT --port-file FILE [--listen ADDR:PORT]\n"
 	        "                  [--delay MS] [--rate BYTES_PER_S] [--queue BYTES]\n"
-	        "                  [--log FILE] [--max-seconds S]\n", why);
+	        "                  [--log FILE] [--trace FILE] [--max-seconds S]\n", why);
 	exit(2);
 }
 
@@ -239,6 +250,7 @@ static void accept_all(void)
 		if (!c)
 			abort();
 		c->id = id;
+		c->opened_ns = now_ns();
 		c->client = (struct end){ c, cfd, EPOLLIN };
 		c->server = (struct end){ c, sfd, EPOLLIN };
 		dir_init(&c->up, c, cfd, sfd);
@@ -251,14 +263,28 @@ static void accept_all(void)
 	}
 }
 
-static void note_burst(struct dir *d, uint64_t now)
+static void trace_burst(const struct conn *c)
+{
+	if (!px.trace || !c->last)
+		return;
+	fprintf(px.trace, "%u %s %" PRIu64 " %s %" PRIu64 "\n", c->id, c->last == &c->up ? "up" : "down",
+	        c->burst_bytes, c->burst_wait ? "wait" : "-", (c->burst_start_ns - c->opened_ns) / 1000000);
+	fflush(px.trace);
+}
+
+static void note_burst(struct dir *d, uint64_t now, size_t n)
 {
 	struct conn *c = d->conn;
 	if (c->last != d) {
+		trace_burst(c);
 		d->bursts++;
-		if (d->last_read_ns == 0 || now - d->last_read_ns >= px.delay_ns)
+		c->burst_wait = d->last_read_ns == 0 || now - d->last_read_ns >= px.delay_ns;
+		if (c->burst_wait)
 			d->waits++;
+		c->burst_bytes = 0;
+		c->burst_start_ns = now;
 	}
+	c->burst_bytes += n;
 	c->last = d;
 	d->last_read_ns = now;
 }
@@ -281,7 +307,7 @@ static void pump_in(struct dir *d, uint64_t now)
 				return;
 			continue;
 		}
-		note_burst(d, now);
+		note_burst(d, now, (size_t)n);
 		uint64_t leave = now;
 		if (px.rate) {
 			uint64_t start = d->clock_ns > now ? d->clock_ns : now;
@@ -352,6 +378,7 @@ static void conn_log(const struct conn *c, const char *how)
 
 static void conn_close(struct conn *c, const char *how)
 {
+	trace_burst(c);
 	conn_log(c, how);
 	close(c->client.fd);
 	close(c->server.fd);
@@ -440,6 +467,7 @@ static int open_listener(const char *spec)
 int main(int argc, char **argv)
 {
 	const char *target = NULL, *port_file = NULL, *listen_on = "127.0.0.1:0", *log_path = NULL;
+	const char *trace_path = NULL;
 	uint64_t max_seconds = 3600;
 	px.queue_max = 64u << 20;
 	px.log = stderr;
@@ -464,6 +492,8 @@ int main(int argc, char **argv)
 			px.queue_max = (size_t)parse_u64(v, "--queue (bytes)");
 		else if (!strcmp(o, "--log"))
 			log_path = v;
+		else if (!strcmp(o, "--trace"))
+			trace_path = v;
 		else if (!strcmp(o, "--max-seconds"))
 			max_seconds = parse_u64(v, "--max-seconds");
 		else
@@ -475,6 +505,10 @@ int main(int argc, char **argv)
 		usage("--queue must be at least 32768 bytes");
 	if (log_path && !(px.log = fopen(log_path, "a"))) {
 		fprintf(stderr, "delayproxy: cannot open %s: %s\n", log_path, strerror(errno));
+		return 1;
+	}
+	if (trace_path && !(px.trace = fopen(trace_path, "a"))) {
+		fprintf(stderr, "delayproxy: cannot open %s: %s\n", trace_path, strerror(errno));
 		return 1;
 	}
 	px.target = resolve(target, false);
