@@ -6,7 +6,8 @@
 #   - every ping-pong of one byte takes at least 2 x 100 ms;
 #   - with a cap of 1 MB/s, 2 MB take at least 2 s: the cap holds (a lower
 #     bound only: a loaded machine makes it slower, never faster);
-#   - the log counts the bytes each way and the ping-pongs as round trips.
+#   - the log counts the bytes each way and the ping-pongs as round trips;
+#     the trace lists each burst (direction, bytes, whether it waited).
 # Times are lower bounds, which load cannot break; no speed is asserted.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
@@ -28,7 +29,7 @@ link() {
 	local name=$1
 	shift
 	"$DELAYPROXY" --target "127.0.0.1:$SINK" --port-file "$T_TMP/$name.port" \
-		--log "$T_TMP/$name.log" --max-seconds 300 "$@" </dev/null >/dev/null 2>&1 &
+		--log "$T_TMP/$name.log" --trace "$T_TMP/$name.trace" --max-seconds 300 "$@" </dev/null >/dev/null 2>&1 &
 	LINK_PID=$!
 	t_on_exit "kill $LINK_PID 2>/dev/null"
 	wait_file "$T_TMP/$name.port" 10 || { echo "FAIL: delayproxy did not start: $(cat "$T_TMP/$name.log")" >&2; exit 1; }
@@ -70,6 +71,11 @@ if [[ $line =~ up=6\ down=5\ up_bursts=([0-9]+)\ down_bursts=([0-9]+)\ up_waits=
 else
 	fail "the closing line lacks the byte and burst counts: $line"
 fi
+# The trace of the ping-pong: the client's bursts of one byte each (the
+# first with the "P"), every one a wait, each answered by one of the server.
+ups=$(awk '$1 == 2 && $2 == "up" && $4 == "wait" {n++} END {print n + 0}' "$T_TMP/slow.trace")
+downs=$(awk '$1 == 2 && $2 == "down" && $3 == 1 {n++} END {print n + 0}' "$T_TMP/slow.trace")
+[ "$ups" = 5 ] && [ "$downs" = 5 ] && pass || fail "the trace of 5 ping-pongs: $(cat "$T_TMP/slow.trace")"
 line=$(grep -E 'conn 1: closed' "$T_TMP/slow.log" || true)
 [[ $line == *"up=8388609 down=65 "* ]] && pass || fail "the bulk connection's bytes: $line"
 
