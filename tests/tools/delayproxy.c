@@ -21,25 +21,24 @@
  * connection is a burst too); a wait is a burst that came after the
  * direction had been idle for at least D ms, i.e. one whose sender waited
  * for the other side. Client-to-server waits are the round trips an
- * operation cost. When a connection ends it is one log line:
+ * operation cost. When a connection ends its counts are one line of the
+ * log ("up" is client to server; "broken" instead of "closed" after a
+ * reset, "open at exit:" for one still open when the proxy stops):
  *
- *   delayproxy: conn N: closed up=BYTES down=BYTES up_bursts=B
- *               down_bursts=B up_waits=W down_waits=W
+ *   delayproxy: conn N: closed up=BYTES down=BYTES up_bursts=B down_bursts=B up_waits=W down_waits=W
  *
- * (one line in the log), "up" being client to server. With --trace,
- * every burst is a line there when it ends:
+ * With --trace, every burst is a line there when it ends:
  *
  *   N up|down BYTES wait|- MS
  *
  * (connection, direction, its bytes, whether it was a wait, its start in
  * ms since the connection opened), so that the round trips of one part
  * of an operation, e.g. those after its last large write, can be counted.
- * The port it listens
- * on is written to --port-file (atomically) once it accepts. It exits 0
- * on SIGTERM or SIGINT, or after --max-seconds (default 3600), logging
- * the connections still open first; 2 on bad arguments, 1 on a failure
- * to start. One thread, epoll; a timerfd wakes it when the next chunk is
- * due. */
+ * The port it listens on is written to --port-file (atomically) once it
+ * accepts. It exits 0 on SIGTERM or SIGINT, or after --max-seconds
+ * (default 3600), logging the connections still open first; 2 on bad
+ * arguments, 1 on a failure to start. One thread, epoll; a timerfd wakes
+ * it when the next chunk is due. */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
