@@ -29,17 +29,20 @@ link() {
 	local name=$1
 	shift
 	"$DELAYPROXY" --target "127.0.0.1:$SINK" --port-file "$T_TMP/$name.port" \
-		--log "$T_TMP/$name.log" --trace "$T_TMP/$name.trace" --max-seconds 300 "$@" </dev/null >/dev/null 2>&1 &
+		--log "$T_TMP/$name.log" --trace "$T_TMP/$name.trace" --max-seconds 300 "$@" </dev/null >/dev/null 2>"$T_TMP/$name.err" &
 	LINK_PID=$!
 	t_on_exit "kill $LINK_PID 2>/dev/null"
 	wait_file "$T_TMP/$name.port" 10 || { echo "FAIL: delayproxy did not start: $(cat "$T_TMP/$name.log")" >&2; exit 1; }
 	LINK_PORT=$(cat "$T_TMP/$name.port")
 }
 
-# unlink NAME: stops the proxy, which logs the connections still open.
+# unlink_ NAME: stops the proxy, which logs the connections still open
+# and exits 0 (a sanitizer's report would make it fail).
 unlink_() {
+	local rc=0
 	kill "$LINK_PID" 2>/dev/null || true
-	wait "$LINK_PID" 2>/dev/null || true
+	wait "$LINK_PID" 2>/dev/null || rc=$?
+	[ "$rc" = 0 ] && pass || fail "delayproxy $1 exited $rc on SIGTERM: $(cat "$T_TMP/$1.err")"
 }
 
 # A delay of 100 ms each way, no cap.
@@ -58,7 +61,7 @@ n=$(grep -c '^rtt_ms=' <<<"$OUT" || true)
 [ "$n" = 5 ] && pass || fail "5 ping-pongs expected, got $n: $OUT"
 short=$(awk -F= '$2 < 200 {print}' <<<"$OUT")
 [ -z "$short" ] && pass || fail "a round trip shorter than 2 x 100 ms: $short"
-unlink_
+unlink_ slow
 
 # The log: bytes each way, and the ping-pong as round trips the client
 # waited for (one burst after each answer; the first carries the "P").
@@ -88,7 +91,7 @@ secs=$(sed -nE 's/.*seconds=([0-9.]+).*/\1/p' <<<"$OUT")
 if awk -v s="${secs:-0}" 'BEGIN {exit !(s >= 1.95)}'; then pass; else
 	fail "2 MB passed a 1 MB/s cap in $secs s"
 fi
-unlink_
+unlink_ capped
 
 # Bad arguments: one line that says what to do, exit 2.
 run "$DELAYPROXY" --target 127.0.0.1:1 --port-file "$T_TMP/x" --delay soon
