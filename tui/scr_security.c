@@ -327,7 +327,10 @@ static void security_draw(struct app *a, void *st)
 
 static void security_leave(struct app *a, void *st)
 {
+	struct security *s = st;
+
 	(void)a;
+	menu_free(&s->menu);
 	free(st);
 }
 

@@ -1,13 +1,17 @@
-/* dialog: one loop for all three kinds. */
+/* dialog: one loop for all kinds. The screen is the bottom panel, each
+ * box a panel over it; update_panels() composes them. */
 #include "widgets/dialog.h"
 
+#include <panel.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "widgets/form.h"
 #include "widgets/frame.h"
 #include "widgets/keys.h"
+#include "widgets/menu.h"
 
-enum dialog_kind { DLG_MESSAGE, DLG_CONFIRM, DLG_INPUT };
+enum dialog_kind { DLG_MESSAGE, DLG_CONFIRM, DLG_INPUT, DLG_CHOOSE };
 
 enum { D_OK = 1, D_CANCEL, D_YES, D_NO, D_SWITCH };
 
@@ -39,6 +43,9 @@ struct dialog {
 	void *tick_arg;
 	struct form_field field;
 	struct form form;
+	struct menu menu;        /* dialog_choose */
+	WINDOW *win;
+	PANEL *panel;
 };
 
 static void (*backdrop_fn)(void *arg);
@@ -50,61 +57,115 @@ void dialog_set_backdrop(void (*fn)(void *arg), void *arg)
 	backdrop_arg = arg;
 }
 
-static void draw_buttons(const struct dialog *d, int y, int x, int width)
+/* The screen under every box: stdscr as the bottom panel. */
+static void screen_panel(void)
+{
+	static PANEL *base;
+
+	if (base == NULL)
+		base = new_panel(stdscr);
+}
+
+/* Rows the box's body takes below its text. */
+static int body_rows(const struct dialog *d, int width)
+{
+	switch (d->kind) {
+	case DLG_INPUT:
+		return form_rows(&d->form, width - 6) + 1;
+	case DLG_CHOOSE:
+		return d->menu.n + 1;
+	default:
+		return 0;
+	}
+}
+
+static void draw_buttons(const struct dialog *d, WINDOW *w, int y, int width)
 {
 	const char *yes = "[ Yes ]", *no = "[ No ]";
-	int bx = x + (width - 16) / 2;
+	int bx = (width - 16) / 2;
 
-	if (d->kind == DLG_MESSAGE) {
-		frame_text(stdscr, y, x + (width - 6) / 2, 6, "[ OK ]", ROLE_SELECTED, 0);
+	switch (d->kind) {
+	case DLG_MESSAGE:
+		frame_text(w, y, (width - 6) / 2, 6, "[ OK ]", ROLE_SELECTED, 0);
 		return;
-	}
-	if (d->kind == DLG_INPUT) {
-		frame_text(stdscr, y, x + 2, width - 4, "Enter: OK   Esc: cancel", ROLE_DIM, 0);
+	case DLG_INPUT:
+		frame_text(w, y, 2, width - 4, "Enter: OK   Esc: cancel", ROLE_DIM, 0);
 		return;
+	case DLG_CHOOSE:
+		frame_text(w, y, 2, width - 4, "Up/Down: choose   Enter: OK   Esc: cancel", ROLE_DIM, 0);
+		return;
+	default:
+		break;
 	}
-	frame_text(stdscr, y, bx, 7, yes, d->yes_focus ? ROLE_SELECTED : ROLE_NORMAL, 0);
-	frame_text(stdscr, y, bx + 10, 6, no, d->yes_focus ? ROLE_NORMAL : ROLE_SELECTED, 0);
+	frame_text(w, y, bx, 7, yes, d->yes_focus ? ROLE_SELECTED : ROLE_NORMAL, 0);
+	frame_text(w, y, bx + 10, 6, no, d->yes_focus ? ROLE_NORMAL : ROLE_SELECTED, 0);
+}
+
+/* The box's window, placed for the terminal's size now. */
+static WINDOW *place(struct dialog *d, int h, int width, int y, int x)
+{
+	if (d->win != NULL && (getmaxy(d->win) != h || getmaxx(d->win) != width || getbegy(d->win) != y ||
+			       getbegx(d->win) != x)) {
+		del_panel(d->panel);
+		delwin(d->win);
+		d->win = NULL;
+	}
+	if (d->win == NULL) {
+		d->win = newwin(h, width, y, x);
+		if (d->win == NULL)
+			abort();
+		d->panel = new_panel(d->win);
+	}
+	return d->win;
 }
 
 static void draw(struct dialog *d)
 {
-	int width = COLS - 4 < 72 ? COLS - 4 : 72, rows, h, y, x;
+	int width = COLS - 4 < 72 ? COLS - 4 : 72, rows, body, h, y, x;
+	WINDOW *w;
 
 	curs_set(0);
+	screen_panel();
 	if (backdrop_fn != NULL)
 		backdrop_fn(backdrop_arg);
 	if (width < 20)
 		width = COLS;
 	rows = frame_wrap_rows(width - 4, d->text);
-	h = rows + 4 + (d->kind == DLG_INPUT ? 2 : 0);
+	body = body_rows(d, width);
+	h = rows + 4 + body;
 	if (h > LINES - 2)
 		h = LINES - 2;
+	if (h < 3)
+		h = 3;
 	y = (LINES - h) / 2;
 	/* A live dialog sits low, above the status line, so that what goes on
 	 * changing above it (a job's progress) stays in view. */
 	if (d->tick != NULL && LINES - h - 3 > y)
 		y = LINES - h - 3;
 	x = (COLS - width) / 2;
+	w = place(d, h, width, y > 0 ? y : 0, x > 0 ? x : 0);
+	werase(w);
 	for (int i = 0; i < h; i++)
-		frame_text(stdscr, y + i, x, width, "", ROLE_NORMAL, 1);
-	frame_box(stdscr, y, x, h, width, d->role == ROLE_NORMAL ? ROLE_FRAME : d->role);
-	frame_text(stdscr, y, x + 2, width - 4, d->title, d->role == ROLE_NORMAL ? ROLE_TITLE : d->role, 0);
-	frame_wrap(stdscr, y + 1, x + 2, width - 4, h - 3 - (d->kind == DLG_INPUT ? 2 : 0), d->text,
-		   d->role == ROLE_ERROR ? ROLE_ERROR : ROLE_NORMAL);
+		frame_text(w, i, 0, width, "", ROLE_NORMAL, 1);
+	frame_box(w, 0, 0, h, width, d->role == ROLE_NORMAL ? ROLE_FRAME : d->role);
+	frame_text(w, 0, 2, width - 4, d->title, d->role == ROLE_NORMAL ? ROLE_TITLE : d->role, 0);
+	frame_wrap(w, 1, 2, width - 4, h - 3 - body, d->text, d->role == ROLE_ERROR ? ROLE_ERROR : ROLE_NORMAL);
 	if (d->kind == DLG_INPUT)
-		form_draw(stdscr, &d->form, y + h - 4, x + 2, 2, width - 6);
-	draw_buttons(d, y + h - 2, x, width);
+		form_draw(w, &d->form, h - 2 - body, 2, 2, width - 6);
+	if (d->kind == DLG_CHOOSE)
+		menu_draw(w, &d->menu, h - 2 - body, 2, width - 4);
+	draw_buttons(d, w, h - 2, width);
 	if (d->kind == DLG_INPUT)
-		form_cursor(stdscr, &d->form);
-	wnoutrefresh(stdscr);
+		form_cursor(w, &d->form);
+	top_panel(d->panel);
+	update_panels();
 	doupdate();
 }
 
 /* Returns 1 for OK/Yes, 0 for No/cancel, -1 to go on. */
 static int on_key(struct dialog *d, int ch)
 {
-	int left;
+	int left, used;
 
 	switch (d->kind) {
 	case DLG_MESSAGE:
@@ -124,6 +185,10 @@ static int on_key(struct dialog *d, int ch)
 		default:
 			return -1;
 		}
+	case DLG_CHOOSE:
+		if (ch == KEY_ESC)
+			return 0;
+		return menu_key(&d->menu, ch, &used) >= 0 ? 1 : -1;
 	case DLG_INPUT:
 	default:
 		switch (keymap_lookup(input_keys, ch)) {
@@ -138,7 +203,10 @@ static int on_key(struct dialog *d, int ch)
 	}
 }
 
-static int run(struct dialog *d)
+/* Runs the box until answered; with check (an entry box), an answer the
+ * check refuses keeps it open with the error under the field. */
+static int run_checked(struct dialog *d, bool (*check)(void *arg, const char *value, char *err, size_t errcap),
+		       void *arg)
 {
 	int saved = keys_get_timeout(), rc = -1, ch;
 
@@ -154,12 +222,28 @@ static int run(struct dialog *d)
 		}
 		if (ch != KEY_RESIZE)
 			rc = on_key(d, ch);
+		if (rc == 1 && check != NULL) {
+			d->field.error[0] = '\0';
+			if (!check(arg, d->field.buf, d->field.error, sizeof(d->field.error)))
+				rc = -1;
+		}
 		if (rc < 0)
 			draw(d);
 	}
 	keys_timeout(stdscr, saved);
 	curs_set(0);
+	if (d->win != NULL) {
+		del_panel(d->panel);
+		delwin(d->win);
+		d->win = NULL;
+		update_panels();
+	}
 	return rc;
+}
+
+static int run(struct dialog *d)
+{
+	return run_checked(d, NULL, NULL);
 }
 
 void dialog_message(const char *title, const char *text, enum theme_role role)
@@ -185,7 +269,8 @@ bool dialog_confirm_live(const char *title, const char *text, enum theme_role ro
 	return run(&d) == 1;
 }
 
-bool dialog_input(const char *title, const char *text, char *buf, size_t cap, bool masked)
+bool dialog_input_checked(const char *title, const char *text, char *buf, size_t cap, bool masked,
+			  bool (*check)(void *arg, const char *value, char *err, size_t errcap), void *arg)
 {
 	struct dialog d = { .kind = DLG_INPUT, .title = title, .text = text, .role = ROLE_NORMAL };
 	bool ok;
@@ -195,13 +280,39 @@ bool dialog_input(const char *title, const char *text, char *buf, size_t cap, bo
 	d.form.fields = &d.field;
 	d.form.n = 1;
 	form_set(&d.field, masked ? "" : buf);
-	ok = run(&d) == 1;
+	ok = run_checked(&d, check, arg) == 1;
 	if (ok && cap > 0) {
 		size_t n = d.field.len < cap - 1 ? d.field.len : cap - 1;
 
 		memcpy(buf, d.field.buf, n);
 		buf[n] = '\0';
 	}
-	form_wipe_field(&d.field);
+	form_wipe(&d.form);
+	return ok;
+}
+
+bool dialog_input(const char *title, const char *text, char *buf, size_t cap, bool masked)
+{
+	return dialog_input_checked(title, text, buf, cap, masked, NULL, NULL);
+}
+
+bool dialog_choose(const char *title, const char *text, const char *const *choices, int n, int *index)
+{
+	struct dialog d = { .kind = DLG_CHOOSE, .title = title, .text = text, .role = ROLE_NORMAL };
+	struct menu_item *items = calloc(n > 0 ? (size_t)n : 1, sizeof(*items));
+	bool ok;
+
+	if (items == NULL)
+		abort();
+	for (int i = 0; i < n; i++)
+		items[i].label = choices[i];
+	d.menu.items = items;
+	d.menu.n = n;
+	d.menu.sel = *index >= 0 && *index < n ? *index : 0;
+	ok = n > 0 && run(&d) == 1;
+	if (ok)
+		*index = d.menu.sel;
+	menu_free(&d.menu);
+	free(items);
 	return ok;
 }

@@ -1,7 +1,11 @@
-/* dialog: modal message, confirmation and entry boxes drawn over the
- * current screen. A confirmation starts on the safe answer (No); an entry
- * box can be masked, keeping the secret in the widget's own field until it
- * is copied to the caller and wiped. On a resize the parent is redrawn
+/* dialog: modal message, confirmation, entry and choice boxes over the
+ * current screen. Each box is a window in a panel stacked over the
+ * screen's (ncurses' libpanel, panel(3X)), so the screen can go on
+ * redrawing under it. A confirmation starts on the safe answer (No); an
+ * entry box is a one-field form (widgets/form.h: the pre-filled value is
+ * selected, typing replaces it, long values scroll inside the field) and
+ * can be masked, keeping the secret in the widget's own field until it is
+ * copied to the caller and wiped. On a resize the parent is redrawn
  * (through the backdrop hook), then the dialog. */
 #ifndef REVAULT_WIDGETS_DIALOG_H
 #define REVAULT_WIDGETS_DIALOG_H
@@ -26,5 +30,15 @@ bool dialog_confirm_live(const char *title, const char *text, enum theme_role ro
 /* True when Enter was pressed (buf filled), false on Esc. buf starts as its
  * current contents. */
 bool dialog_input(const char *title, const char *text, char *buf, size_t cap, bool masked);
+/* dialog_input that asks check(arg, value, err, errcap) on Enter: while it
+ * returns false the box stays open with the value as typed and err (one
+ * line saying what to do) under the field. check may act on the value (a
+ * setting set); true closes the box with buf filled. */
+bool dialog_input_checked(const char *title, const char *text, char *buf, size_t cap, bool masked,
+			  bool (*check)(void *arg, const char *value, char *err, size_t errcap), void *arg);
+/* A choice from a list (a libmenu menu in the box), moved with the arrows
+ * and taken with Enter; *index starts on its value. True when chosen,
+ * false on Esc (*index unchanged). */
+bool dialog_choose(const char *title, const char *text, const char *const *choices, int n, int *index);
 
 #endif

@@ -106,11 +106,12 @@ static void test_esc_digit_is_fkey(void **state)
 }
 
 static struct form_field fields[3];
-static struct form form = { fields, 3, 0 };
+static struct form form = { .fields = fields, .n = 3 };
 static const char *const choices[] = { "password", "publickey", "agent" };
 
 static void form_reset(void)
 {
+	form_wipe(&form);
 	memset(fields, 0, sizeof(fields));
 	fields[0] = (struct form_field){ .label = "URL", .kind = FIELD_TEXT };
 	fields[1] = (struct form_field){ .label = "Auth", .kind = FIELD_CHOICE, .choices = choices, .nchoices = 3 };
@@ -245,7 +246,7 @@ static void test_list_columns_and_scroll(void **state)
 static void test_menu_hotkeys(void **state)
 {
 	static const struct menu_item items[] = { { "Backup", 'b', NULL }, { "Quit", 'q', NULL } };
-	struct menu m = { items, 2, 0 };
+	struct menu m = { .items = items, .n = 2 };
 	int used;
 
 	(void)state;

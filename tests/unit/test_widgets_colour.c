@@ -162,7 +162,7 @@ static void test_readable_on_any_background(void **state)
 static void test_menu_hotkey_colour(void **state)
 {
 	static const struct menu_item items[] = { { "Backup", 'b', NULL }, { "Quit", 'q', NULL } };
-	struct menu m = { items, 2, 0 };
+	struct menu m = { .items = items, .n = 2 };
 	chtype c;
 
 	(void)state;
