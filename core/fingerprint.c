@@ -53,6 +53,17 @@ const char *fingerprint_type(const char *name, struct err *e)
 	return NULL;
 }
 
+const char *fingerprint_type_at(size_t i)
+{
+	for (size_t t = 0; t < ARRAY_LEN(types); t++) {
+		if (strcmp(types[t].name, types[t].canonical) != 0)
+			continue;
+		if (i-- == 0)
+			return types[t].canonical;
+	}
+	return NULL;
+}
+
 /* libssh2 before 1.11 has no rsa-sha2: it signs and verifies RSA keys with
  * SHA-1 alone, which OpenSSH stopped accepting by default in 8.8. The pin
  * is still taken (other servers accept it); the operator is told once,

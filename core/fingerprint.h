@@ -15,6 +15,10 @@ struct hostkey; /* core/transport.h */
 
 /* Returns the canonical type name (static), or NULL with e set (RV_USAGE). */
 const char *fingerprint_type(const char *name, struct err *e);
+/* The i-th canonical type name (static), i from 0, in the order a list
+ * offers them to choose from (ssh-ed25519 first, as OpenSSH prefers it);
+ * NULL past the last. Aliases (ssh-dsa) are not listed. */
+const char *fingerprint_type_at(size_t i);
 /* Normalises a fingerprint: exactly one of *sha256 ("SHA256:" + unpadded
  * base64 of 32 bytes) or *md5 ("MD5:" + 16 lower-case hex pairs) is set,
  * allocated. RV_USAGE with what was expected on malformed input. */

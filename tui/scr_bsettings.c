@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/schedule.h"
 #include "core/sources.h"
@@ -108,20 +109,46 @@ static void after(struct app *a, int rc, const struct err *e, const char *done)
 		app_status(a, ROLE_OK, "%s (saved)", done);
 }
 
-static void add(struct app *a, bool source)
+/* What an entry box checks on Enter: the value goes into the settings as
+ * `revault set` would take it; a refusal keeps the box open with the
+ * reason under the field. */
+struct entry {
+	struct app *a;
+	const char *key;   /* backup.revisions ..., or NULL for a source or exclude */
+	bool source;
+};
+
+static bool take(void *arg, const char *v, char *msg, size_t cap)
 {
-	char v[512] = "";
+	struct entry *en = arg;
+	struct settings *s = &en->a->settings;
 	struct err e = { 0 };
 	int rc;
 
-	if (!dialog_input(source ? "Add source" : "Add exclude",
-			  source ? "Absolute path of a file or folder to back up:"
-				 : "Pattern to leave out (e.g. *.tmp, /var/cache/*):",
-			  v, sizeof(v), false) || v[0] == '\0')
+	if (en->key == NULL)
+		rc = en->source ? settings_source_add(s, v, &e) : settings_exclude_add(s, v, &e);
+	else if (strcmp(en->key, "backup.device") == 0 && v[0] == '\0')
+		rc = settings_unset(s, en->key, &e); /* empty: the host name (the prompt says so) */
+	else
+		rc = settings_set(s, en->key, v, &e);
+	if (rc != RV_OK)
+		snprintf(msg, cap, "%s", e.msg);
+	return rc == RV_OK;
+}
+
+static void add(struct app *a, bool source)
+{
+	struct entry en = { .a = a, .source = source };
+	char v[512] = "";
+
+	if (!dialog_input_checked(source ? "Add source" : "Add exclude",
+				  source ? "Absolute path of a file or folder to back up:"
+					 : "Pattern to leave out (e.g. *.tmp, /var/cache/*):",
+				  v, sizeof(v), false, take, &en) || v[0] == '\0')
 		return;
-	rc = source ? settings_source_add(&a->settings, v, &e) : settings_exclude_add(&a->settings, v, &e);
-	after(a, rc, &e, source ? "Source added" : "Exclude added");
-	if (rc == RV_OK && source) {
+	if (app_save(a) == RV_OK)
+		app_status(a, ROLE_OK, "%s %s (saved)", source ? "Source added:" : "Exclude added:", v);
+	if (source) {
 		char note[1024];
 
 		if (sources_symlink_note(a->settings.backup.sources[a->settings.backup.nsources - 1], note, sizeof(note)))
@@ -161,10 +188,10 @@ static void edit(struct app *a, struct bsettings *b)
 		"off, 512k, 2M (bytes/s), 16Mbit, or 08:00,512k 18:00,off:",
 	};
 	const struct settings *s = &a->settings;
-	struct err e = { 0 };
 	size_t i = 0;
 	enum row_kind k = row_kind(s, b->list.sel, &i);
-	char v[256];
+	struct entry en = { .a = a };
+	char v[256], label[64];
 
 	if (k == R_SCHEDULE) {
 		edit_schedule(a);
@@ -174,15 +201,17 @@ static void edit(struct app *a, struct bsettings *b)
 		app_status(a, ROLE_NORMAL, "Sources and excludes are added (a, x) and removed (d)");
 		return;
 	}
+	en.key = names[k];
 	cell(b, b->list.sel, 1, v, sizeof(v));
 	if (k == R_DEVICE && s->backup.device == NULL)
 		v[0] = '\0';
-	if (!dialog_input("Backup settings", prompts[k], v, sizeof(v), false))
+	if (!dialog_input_checked("Backup settings", prompts[k], v, sizeof(v), false, take, &en))
 		return;
-	/* An empty device name is the host name (the prompt says so). */
-	after(a, k == R_DEVICE && v[0] == '\0' ? settings_unset(&a->settings, names[k], &e)
-						 : settings_set(&a->settings, names[k], v, &e),
-	      &e, "Changed");
+	/* The value as the settings hold it now, not as typed. */
+	cell(b, b->list.sel, 0, label, sizeof(label));
+	cell(b, b->list.sel, 1, v, sizeof(v));
+	if (app_save(a) == RV_OK)
+		app_status(a, ROLE_OK, "%s: %s (saved)", label, v);
 }
 
 static void remove_sel(struct app *a, struct bsettings *b)

@@ -72,35 +72,62 @@ static void *hosts_enter(struct app *a, void *arg)
 	return h;
 }
 
-/* Asks host, type and fingerprint one by one, each checked before the
- * next is asked; core/trust reads them again, pins and saves. */
-static int add(struct app *a)
+static bool check_hostport(void *arg, const char *v, char *msg, size_t cap)
 {
-	char hp[300] = "", type[64] = "ssh-ed25519", fp[200] = "";
-	struct trust_pinned pin;
 	struct err e = { 0 };
 	unsigned port;
 
-	if (!dialog_input("Add a server key", "Host, or host:port (port 22 when left out; IPv6 as [::1]:2222):", hp,
-			  sizeof(hp), false))
+	(void)arg;
+	if (url_parse_hostport(v, NULL, &port, URL_DEFAULT_PORT, &e) == RV_OK)
+		return true;
+	snprintf(msg, cap, "%s", e.msg);
+	return false;
+}
+
+static bool check_fingerprint(void *arg, const char *v, char *msg, size_t cap)
+{
+	char *sha256 = NULL, *md5 = NULL;
+	struct err e = { 0 };
+	int rc = fingerprint_parse(v, &sha256, &md5, &e);
+
+	(void)arg;
+	free(sha256);
+	free(md5);
+	if (rc != RV_OK)
+		snprintf(msg, cap, "%s", e.msg);
+	return rc == RV_OK;
+}
+
+/* Asks host, type and fingerprint one by one; a host or fingerprint that
+ * does not read keeps its box open with the reason, and the type is
+ * chosen from core's list. core/trust reads them again, pins and saves. */
+static int add(struct app *a)
+{
+	const char *types[16];
+	char hp[300] = "", fp[200] = "";
+	struct trust_pinned pin;
+	struct err e = { 0 };
+	int ntypes = 0, t = 0;
+
+	while (ntypes < 16 && (types[ntypes] = fingerprint_type_at((size_t)ntypes)) != NULL)
+		ntypes++;
+	if (!dialog_input_checked("Add a server key", "Host, or host:port (port 22 when left out; IPv6 as [::1]:2222):",
+				  hp, sizeof(hp), false, check_hostport, NULL))
 		return SCR_REDRAW;
-	if (url_parse_hostport(hp, NULL, &port, URL_DEFAULT_PORT, &e) != RV_OK)
-		goto refused;
-	if (!dialog_input("Add a server key", "Key type (ssh-ed25519, ecdsa-sha2-nistp256, ...):", type, sizeof(type),
-			  false))
+	if (!dialog_choose("Add a server key", "Type of the server's host key (`ssh-keygen -l` shows it in brackets):",
+			   types, ntypes, &t))
 		return SCR_REDRAW;
-	if (fingerprint_type(type, &e) == NULL)
-		goto refused;
-	if (!dialog_input("Add a server key",
-			  "Fingerprint as `ssh-keygen -l -f KEY.pub` or `dropbearkey -y -f KEY` prints it "
-			  "(SHA256:... or MD5 aa:bb:...):",
-			  fp, sizeof(fp), false))
+	if (!dialog_input_checked("Add a server key",
+				  "Fingerprint as `ssh-keygen -l -f KEY.pub` or `dropbearkey -y -f KEY` prints it "
+				  "(SHA256:... or MD5 aa:bb:...):",
+				  fp, sizeof(fp), false, check_fingerprint, NULL))
 		return SCR_REDRAW;
-	switch (trust_pin(&a->settings, a->settings_path, hp, type, fp, &pin, &e)) {
+	switch (trust_pin(&a->settings, a->settings_path, hp, types[t], fp, &pin, &e)) {
 	case RV_OK:
 		break;
-	case RV_USAGE: /* the fingerprint */
-		goto refused;
+	case RV_USAGE:
+		app_message("Add a server key", e.msg, ROLE_ERROR);
+		return SCR_REDRAW;
 	default:
 		app_status(a, ROLE_ERROR, "Not saved: %s", e.msg);
 		return SCR_REDRAW;
@@ -108,9 +135,6 @@ static int add(struct app *a)
 	app_status(a, pin.note != NULL ? ROLE_WARNING : ROLE_OK, "Pinned %s %s", pin.type, pin.where);
 	if (pin.note != NULL)
 		dialog_message("Pinned, with a warning", pin.note, ROLE_WARNING);
-	return SCR_REDRAW;
-refused:
-	app_message("Add a server key", e.msg, ROLE_ERROR);
 	return SCR_REDRAW;
 }
 

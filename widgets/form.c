@@ -209,15 +209,9 @@ static FIELD *make_field(struct form_impl *im, struct form_field *fl, int i, int
 /* Focus arrived at the current field: a text field's value is selected. */
 static void arrive(struct form *f)
 {
-	struct form_impl *im = f->impl;
 	struct form_field *fl = &f->fields[f->focus];
 
-	im->fresh = is_text(fl) && fl->len > 0;
-	for (int i = 0; i < f->n; i++)
-		if (is_text(&f->fields[i]))
-			field_opts_off(im->lf[i], O_BLANK);
-	if (im->fresh)
-		field_opts_on(fl->lf, O_BLANK);
+	f->impl->fresh = is_text(fl) && fl->len > 0;
 	fl->edited = false;
 }
 
@@ -371,20 +365,23 @@ static int choice_key(FORM *form, int act)
 	}
 }
 
-/* A text field's key to libform. While the value is selected, a cursor
- * key keeps it (no longer selected), Backspace, Delete and Ctrl-U clear
- * it, and a character replaces it (O_BLANK). */
-static int text_key(struct form_impl *im, struct form_field *fl, int act, int ch)
+/* A text field's key to libform. While the value is selected, a
+ * character replaces it and Backspace, Delete or Ctrl-U clear it, as
+ * libform's O_BLANK does for the first character; a cursor key keeps it
+ * for editing. O_BLANK itself is not used: libform refuses option changes
+ * on the current field, and its validation (which mirrors the buffer after
+ * every key) would arm it again at the first position. */
+static int text_key(struct form_impl *im, int act, int ch)
 {
 	static const int req[] = {
 		[F_LEFT] = REQ_PREV_CHAR, [F_RIGHT] = REQ_NEXT_CHAR, [F_HOME] = REQ_BEG_FIELD,
 		[F_END] = REQ_END_FIELD, [F_BS] = REQ_DEL_PREV, [F_DEL] = REQ_DEL_CHAR, [F_KILL] = REQ_CLR_FIELD,
 	};
-	bool fresh = im->fresh;
+	bool fresh = im->fresh, typed = act == F_SPACE || (act == 0 && ch >= ' ' && ch < 256 && ch != 127);
 
+	if (act == 0 && !typed)
+		return FORM_IGNORED;
 	im->fresh = false;
-	if (fresh && act != F_SPACE && !(act == 0 && ch >= ' ' && ch < 256 && ch != 127))
-		field_opts_off(fl->lf, O_BLANK);
 	switch (act) {
 	case F_BS:
 	case F_DEL:
@@ -397,18 +394,13 @@ static int text_key(struct form_impl *im, struct form_field *fl, int act, int ch
 	case F_KILL:
 		form_driver(im->form, req[act]);
 		return FORM_HANDLED;
-	case F_SPACE:
-		form_driver(im->form, ' ');
-		return FORM_HANDLED;
 	default:
 		break;
 	}
-	if (ch >= ' ' && ch < 256 && ch != 127) {
-		form_driver(im->form, ch);
-		return FORM_HANDLED;
-	}
-	im->fresh = fresh;
-	return FORM_IGNORED;
+	if (fresh)
+		form_driver(im->form, REQ_CLR_FIELD);
+	form_driver(im->form, act == F_SPACE ? ' ' : ch);
+	return FORM_HANDLED;
 }
 
 static int move_focus(struct form *f, int req, int *left)
@@ -462,7 +454,7 @@ int form_key(struct form *f, int ch, int *left)
 		return r;
 	case FIELD_TEXT:
 	default:
-		r = text_key(im, fl, act, ch);
+		r = text_key(im, act, ch);
 		/* REQ_VALIDATION copies libform's window into its buffer. */
 		form_driver(im->form, REQ_VALIDATION);
 		pull(fl);
@@ -536,6 +528,9 @@ int form_draw(WINDOW *w, const struct form *cf, int y, int x, int labelw, int fi
 			set_field_back(im->lf[i], a);
 			set_field_fore(im->lf[i], a);
 		}
+		/* The current field shows a new look at its next refresh. */
+		if (i == f->focus && f->fields[i].kind != FIELD_SECRET)
+			form_driver(im->form, REQ_VALIDATION);
 		for (int r = er; r < (i + 1 < f->n ? im->rows[i + 1] : im->height); r++)
 			frame_text(im->pad, r, 0, labelw + fieldw, "", ROLE_NORMAL, 1);
 		if (fl->error[0] != '\0')

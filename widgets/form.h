@@ -4,7 +4,7 @@
  * longer than the field scrolls inside it), and a choice field is a
  * TYPE_ENUM field cycled with REQ_NEXT_CHOICE/REQ_PREV_CHOICE. Focus
  * arriving at a text field selects its whole value: drawn as selected, the
- * first character typed replaces it (libform's O_BLANK), Backspace or
+ * first character typed replaces it (as libform's O_BLANK), Backspace or
  * Delete clears it, and a cursor key keeps it for editing.
  *
  * A secret field is our own masked entry: what is typed stays in the
