@@ -113,3 +113,40 @@ $(diff <(printf '%s\n' "$want") <(printf '%s\n' "$got"))"
 
 # Box drawing as the mode shows it: ASCII under LANG=C.
 tui_corner() { if [ "$TUI_MODE" = vt220 ]; then echo '\+'; else echo '┌'; fi; }
+
+# tui_look NAME: the screen with its attributes (capture-pane -e: colours,
+# bold, reverse, the line-drawing set) equals the golden file
+# tests/golden/tui/NAME.color.ans under TUI_MODE color, NAME.mono.ans under
+# vt220, after tui_look_mask has put fixed words in place of what differs
+# from run to run. With REVAULT_GOLDEN_UPDATE=1 the file is written from
+# the screen instead (docs/TUI.md, "Golden screens").
+tui_look_mask() {
+	local t=${T_TMP:-/nonexistent}
+	# The bar first: its line-drawing 'a's would read as a key id.
+	sed -E -e "s#$(printf '%s' "$t" | sed 's/[][\.*^$#]/\\&/g')#/TMP#g" \
+		-e 's/\[(\x1b\[[0-9;]*m|\x0e|\x0f|[#. a])*\]/[BAR]/g' | tui_mask | sed -E \
+		-e 's/SHA256:[A-Za-z0-9+\/]{43}/SHA256:FINGERPRINT/g' \
+		-e 's/([0-9a-f]{2}:){15}[0-9a-f]{2}/MD5FINGERPRINT/g' \
+		-e 's/(port |127\.0\.0\.1:)[0-9]+/\1PORT/g' \
+		-e 's/ours [0-9a-f]{8}/ours KEYID/g' \
+		-e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?Z?/DATE/g' \
+		-e 's/[0-9]+(\.[0-9]+)? ?(B|KiB|MiB|GiB|kB|MB|GB)(\/s)?\b/SIZE/g' \
+		-e 's/ETA [-0-9:]+/ETA TIME/g' -e 's/\b[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?\b/TIME/g' \
+		-e 's/[0-9]+ of [0-9]+/N of N/g' -e 's/[0-9]+ files?/N files/g' -e 's/ *\b[0-9]{1,3}%/ N%/g' \
+		-e 's/(SIZE|TIME) +/\1 /g' \
+		-e 's/(Last backup[^A-Za-z]*)[^\x1b]*[A-Za-z0-9)]/\1LAST/'
+}
+tui_look() {
+	local file got
+	file="$REVAULT_SOURCE_DIR/tests/golden/tui/$1.$([ "$TUI_MODE" = color ] && echo color || echo mono).ans"
+	got=$(TM capture-pane -e -p -t rv | tui_look_mask)
+	if [ "${REVAULT_GOLDEN_UPDATE:-}" = 1 ]; then
+		printf '%s\n' "$got" >"$file"
+		pass
+	elif [ "$got" = "$(cat "$file")" ]; then
+		pass
+	else
+		fail "[$TUI_MODE] golden $1 ($file) differs (cat -v):
+$(diff <(cat -v "$file") <(printf '%s\n' "$got" | cat -v))"
+	fi
+}
