@@ -254,8 +254,8 @@ static struct form_impl *impl_for(struct form *f, int labelw, int fieldw)
 	if (same) {
 		int *rows = xalloc((size_t)f->n, sizeof(int));
 
-		layout(f, fieldw, rows);
-		same = memcmp(rows, im->rows, (size_t)f->n * sizeof(int)) == 0;
+		same = layout(f, fieldw, rows) == im->height &&
+		       memcmp(rows, im->rows, (size_t)f->n * sizeof(int)) == 0;
 		free(rows);
 	}
 	if (same)
@@ -267,7 +267,12 @@ static struct form_impl *impl_for(struct form *f, int labelw, int fieldw)
 			pull(&f->fields[i]);
 		impl_free(f);
 		im = impl_make(f, labelw, fieldw);
-		im->fresh = fresh;
+		/* Posting put the cursor at the start: a value being edited
+		 * (one refused, say) goes on from its end. */
+		if (!fresh && im->fresh) {
+			im->fresh = false;
+			form_driver(im->form, REQ_END_FIELD);
+		}
 		return im;
 	}
 	return impl_make(f, labelw, fieldw);

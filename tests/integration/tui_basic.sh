@@ -96,14 +96,11 @@ for mode in $TUI_MODES; do
 	tui_wait 'Host, or host:port' "add asks the host"
 	tui_type "example.net:2222"
 	tui_keys Enter
-	tui_wait 'Key type' "add asks the type"
-	tui_keys C-u
-	tui_type "ssh-dsa"
-	tui_keys Enter
+	tui_key_type ssh-dss
 	tui_wait 'Fingerprint as' "add asks the fingerprint"
 	tui_type "4d:5c:be:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d"
 	tui_keys Enter
-	tui_wait 'Pinned ssh-dss example.net:2222' "pinned, ssh-dsa read as ssh-dss"
+	tui_wait 'Pinned ssh-dss example.net:2222' "pinned, ssh-dss from the list"
 	tui_wait 'MD5:4d:5c:be' "list shows the fingerprint"
 	grep -q '4d:5c:be' "$REVAULT_CONFIG" && pass || fail "[$mode] pin not saved"
 	tui_keys d
@@ -123,19 +120,22 @@ for mode in $TUI_MODES; do
 	tui_keys Enter
 	tui_wait 'Source added' "source added"
 	# The same folder in another spelling, and a folder inside it: refused
-	# with the reason, nothing saved.
+	# with the reason in the box, nothing saved.
 	tui_keys a
 	tui_wait 'Absolute path' "add source asks again"
 	tui_type "//etc/"
 	tui_keys Enter
 	tui_wait '/etc is already a source' "another spelling of a source is refused"
-	tui_keys Enter
+	tui_wait '> //etc/' "the box stays open with the input"
+	tui_keys Escape
+	tui_gone 'Absolute path' "Esc closes the box"
 	tui_keys a
 	tui_wait 'Absolute path' "add source asks a third time"
 	tui_type "/etc//ssh/"
 	tui_keys Enter
 	tui_wait 'cannot add /etc/ssh' "a source inside a source is refused"
-	tui_keys Enter
+	tui_keys Escape
+	tui_gone 'Absolute path' "Esc closes the box"
 	[ "$(grep -c '"/etc' "$REVAULT_CONFIG")" = 1 ] && pass || fail "[$mode] a refused source was saved"
 	tui_keys x
 	tui_type "*.tmp"

@@ -4,7 +4,7 @@
 # by the same rules as `revault knownhost add` (core/url.h). A bare IPv6
 # address is all address and takes port 22 (::1 was once pinned as host
 # ":" port 1); a bracketed address takes a port; junk after ']' is refused
-# with the reason and nothing is saved. An ssh-rsa pin is taken with a
+# with the reason in the box, which stays open, and nothing is saved. An ssh-rsa pin is taken with a
 # warning that fits the screen; an ed25519 pin gets none.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/tui.bash"
@@ -12,17 +12,14 @@ set -e
 
 ed=SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8
 
-# add_key HOST [TYPE]: Known hosts → a, the host, the type (ssh-ed25519),
-# the fingerprint.
+# add_key HOST [TYPE]: Known hosts → a, the host, the type chosen from
+# the list (ssh-ed25519), the fingerprint.
 add_key() {
 	tui_keys a
 	tui_wait 'Host, or host:port' "add asks the host ($1)"
 	tui_type "$1"
 	tui_keys Enter
-	tui_wait 'Key type' "add asks the type ($1)"
-	tui_keys C-u
-	tui_type "${2:-ssh-ed25519}"
-	tui_keys Enter
+	tui_key_type "${2:-ssh-ed25519}"
 	tui_wait 'Fingerprint as' "add asks the fingerprint ($1)"
 	tui_type "$ed"
 	tui_keys Enter
@@ -73,8 +70,10 @@ for mode in $TUI_MODES; do
 	tui_type '[::1]x'
 	tui_keys Enter
 	tui_wait '"\[::1\]x" is not a host' "junk after ] refused with the reason"
-	tui_absent 'Key type' "no further questions after a bad host"
-	tui_keys Enter
+	tui_wait 'Host, or host:port' "the host box stays open"
+	tui_absent 'Type of the server' "no further questions after a bad host"
+	tui_keys Escape
+	tui_gone 'Host, or host:port' "the box closed with Esc"
 	[ "$(sha256sum "$REVAULT_CONFIG")" = "$before" ] && pass || fail "[$mode] a refused host changed the settings"
 
 	tui_keys Escape

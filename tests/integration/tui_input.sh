@@ -23,15 +23,19 @@ show_value() { "$REVAULT" show 2>/dev/null | awk -v k="$1" '$1 == k {print $2}';
 # the SGR codes right before it (and the blanks that lead its row) hold 46
 # or 7.
 selected() {
-	local want=46 sgr
+	local want=46 sgr deadline=$((SECONDS + TUI_TIMEOUT))
 	[ "$TUI_MODE" = color ] || want=7
-	sgr=$(TM capture-pane -e -p -t rv | grep -oaE $'(\e\\[[0-9;]*m)+ *'"$1" | tr -d $'\e' | tr '[m' ';;' || true)
-	if grep -qE "(^|;)$want;" <<<"$sgr"; then
-		pass
-	else
-		fail "[$TUI_MODE] $2: /$1/ is not drawn with SGR $want: $(printf '%s' "$sgr" | cat -v)
+	while :; do
+		sgr=$(TM capture-pane -e -p -t rv | grep -oaE $'(\e\\[[0-9;]*m)+ *'"$1" | tr -d $'\e' | tr '[m' ';;' || true)
+		if grep -qE "(^|;)$want;" <<<"$sgr"; then
+			pass
+			return 0
+		fi
+		((SECONDS < deadline)) || break
+		sleep 0.1
+	done
+	fail "[$TUI_MODE] $2: /$1/ is not drawn with SGR $want: $(printf '%s' "$sgr" | cat -v)
 $(tui_screen)"
-	fi
 }
 
 ssh-keygen -q -t rsa -b 2048 -N '' -C '' -f "$T_TMP/hostkey" </dev/null

@@ -80,6 +80,21 @@ $(tui_screen)"
 	return 1
 }
 
+# tui_gone REGEX DESCRIPTION [SECONDS]: until the screen no longer matches.
+tui_gone() {
+	local deadline=$((SECONDS + ${3:-$TUI_TIMEOUT}))
+	while ((SECONDS < deadline)); do
+		if ! tui_screen | grep -qE -- "$1"; then
+			pass
+			return 0
+		fi
+		sleep 0.1
+	done
+	fail "[$TUI_MODE] $2: screen still shows /$1/ after ${3:-$TUI_TIMEOUT}s:
+$(tui_screen)"
+	return 1
+}
+
 # tui_absent REGEX DESCRIPTION: the screen does not show it now.
 tui_absent() {
 	if tui_screen | grep -qE -- "$1"; then
@@ -149,4 +164,17 @@ tui_look() {
 		fail "[$TUI_MODE] golden $1 ($file) differs (cat -v):
 $(diff <(cat -v "$file") <(printf '%s\n' "$got" | cat -v))"
 	fi
+}
+
+# tui_key_type TYPE: in Known hosts -> Add, picks TYPE from the key type
+# list (core/fingerprint.c's order) with Down, then Enter.
+tui_key_type() {
+	local i=0 t
+	tui_wait "Type of the server.s host key" "the key type list"
+	for t in ssh-ed25519 ecdsa-sha2-nistp256 ecdsa-sha2-nistp384 ecdsa-sha2-nistp521 ssh-rsa ssh-dss; do
+		[ "$t" = "$1" ] && break
+		i=$((i + 1))
+	done
+	while ((i-- > 0)); do tui_keys Down; done
+	tui_keys Enter
 }

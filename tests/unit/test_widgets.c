@@ -257,6 +257,7 @@ static void test_menu_hotkeys(void **state)
 	assert_int_equal(menu_key(&m, '\r', &used), 0);
 	assert_int_equal(menu_key(&m, 'z', &used), -1);
 	assert_int_equal(used, 0);
+	menu_free(&m);
 }
 
 /* The bar draws what it is given (core/meter and core/units compute and

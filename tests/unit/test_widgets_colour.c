@@ -174,6 +174,7 @@ static void test_menu_hotkey_colour(void **state)
 	assert_int_not_equal(PAIR_NUMBER(c), 0);
 	assert_int_equal(PAIR_NUMBER(c), PAIR_NUMBER(theme_attr(ROLE_KEY)));
 	assert_true((c & A_BOLD) != 0);
+	menu_free(&m);
 }
 
 int main(void)
