@@ -114,7 +114,7 @@ static int add(struct app *a)
 	if (!dialog_input_checked("Add a server key", "Host, or host:port (port 22 when left out; IPv6 as [::1]:2222):",
 				  hp, sizeof(hp), false, check_hostport, NULL))
 		return SCR_REDRAW;
-	if (!dialog_choose("Add a server key", "Type of the server's host key (`ssh-keygen -l` shows it in brackets):",
+	if (!dialog_choose("Add a server key", "Type of the server's host key (ssh-keygen -l shows it in brackets):",
 			   types, ntypes, &t))
 		return SCR_REDRAW;
 	if (!dialog_input_checked("Add a server key",

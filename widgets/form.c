@@ -494,6 +494,12 @@ static int draw_extras(struct form_impl *im, const struct form_field *fl, bool f
 		frame_text(im->pad, row, col, width, fl->placeholder, ROLE_DIM, 1);
 		return -1;
 	}
+	/* A value wider than its field, out of focus, is its start and an
+	 * ellipsis, so that it is not taken for the whole. */
+	if (fl->kind == FIELD_TEXT && !focus) {
+		frame_text(im->pad, row, col, width, fl->buf, role, 1);
+		return -1;
+	}
 	if (fl->kind != FIELD_SECRET)
 		return -1;
 	if (fl->cur >= (size_t)width)

@@ -180,6 +180,74 @@ static void test_secret_masked_and_wiped(void **state)
 	(void)left;
 }
 
+/* A pre-filled text field is selected on entry: a character replaces it,
+ * Backspace clears it, a cursor key keeps it for editing. */
+static void test_form_selection_on_entry(void **state)
+{
+	int left;
+
+	(void)state;
+	form_reset();
+	form_set(&fields[0], "10");
+	type("3");
+	assert_string_equal(fields[0].buf, "3");
+	assert_true(fields[0].edited);
+	form_key(&form, '\t', &left);
+	form_key(&form, KEY_BTAB, &left);
+	form_key(&form, KEY_END, &left);
+	type("4");
+	assert_string_equal(fields[0].buf, "34");
+	form_key(&form, '\t', &left);
+	form_key(&form, KEY_BTAB, &left);
+	form_key(&form, KEY_BACKSPACE, &left);
+	assert_string_equal(fields[0].buf, "");
+	form_wipe(&form);
+}
+
+/* A value the check refuses keeps the box open, with the error under the
+ * field and the text as typed; the next Enter asks again. */
+static bool check_range(void *arg, const char *v, char *err, size_t cap)
+{
+	int *calls = arg;
+
+	(*calls)++;
+	if (atoi(v) >= 1 && atoi(v) <= 1000)
+		return true;
+	snprintf(err, cap, "from 1 to 1000, not \"%s\"", v);
+	return false;
+}
+
+static void test_input_checked_keeps_refused(void **state)
+{
+	int keys[] = { '5', '0', '0', '0', '\n', KEY_BACKSPACE, '\n' };
+	char buf[32] = "10";
+	int calls = 0;
+
+	(void)state;
+	keys_timeout(stdscr, -1);
+	feed(keys, 7);
+	assert_true(dialog_input_checked("Revisions", "Revisions kept:", buf, sizeof(buf), false, check_range,
+					 &calls));
+	assert_int_equal(calls, 2);
+	assert_string_equal(buf, "500");
+}
+
+static void test_choose_from_list(void **state)
+{
+	static const char *const types[] = { "ssh-ed25519", "ecdsa-sha2-nistp256", "ssh-rsa" };
+	int keys[] = { KEY_DOWN, KEY_DOWN, '\n' }, i = 0;
+
+	(void)state;
+	keys_timeout(stdscr, -1);
+	feed(keys, 3);
+	assert_true(dialog_choose("Key type", "Type:", types, 3, &i));
+	assert_int_equal(i, 2);
+	feed_str("", KEY_ESC);
+	i = 1;
+	assert_false(dialog_choose("Key type", "Type:", types, 3, &i));
+	assert_int_equal(i, 1);
+}
+
 static void test_confirm_defaults_to_no(void **state)
 {
 	int tab_enter[] = { '\t', '\n' };
@@ -325,6 +393,9 @@ int main(void)
 		cmocka_unit_test(test_esc_digit_is_fkey),
 		cmocka_unit_test(test_form_focus_and_edit),
 		cmocka_unit_test(test_secret_masked_and_wiped),
+		cmocka_unit_test(test_form_selection_on_entry),
+		cmocka_unit_test(test_input_checked_keeps_refused),
+		cmocka_unit_test(test_choose_from_list),
 		cmocka_unit_test(test_confirm_defaults_to_no),
 		cmocka_unit_test(test_input_masked),
 		cmocka_unit_test(test_list_columns_and_scroll),
