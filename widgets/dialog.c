@@ -111,10 +111,11 @@ static WINDOW *place(struct dialog *d, int h, int width, int y, int x)
 		d->win = NULL;
 	}
 	if (d->win == NULL) {
+		/* NULL on a terminal too small for any box: the screen under
+		 * it says so (frame_too_small) until it is larger. */
 		d->win = newwin(h, width, y, x);
-		if (d->win == NULL)
-			abort();
-		d->panel = new_panel(d->win);
+		if (d->win != NULL)
+			d->panel = new_panel(d->win);
 	}
 	return d->win;
 }
@@ -137,6 +138,8 @@ static void draw(struct dialog *d)
 		h = LINES - 2;
 	if (h < 3)
 		h = 3;
+	if (h > LINES)
+		h = LINES;
 	y = (LINES - h) / 2;
 	/* A live dialog sits low, above the status line, so that what goes on
 	 * changing above it (a job's progress) stays in view. */
@@ -144,6 +147,11 @@ static void draw(struct dialog *d)
 		y = LINES - h - 3;
 	x = (COLS - width) / 2;
 	w = place(d, h, width, y > 0 ? y : 0, x > 0 ? x : 0);
+	if (w == NULL) {
+		update_panels();
+		doupdate();
+		return;
+	}
 	werase(w);
 	for (int i = 0; i < h; i++)
 		frame_text(w, i, 0, width, "", ROLE_NORMAL, 1);
