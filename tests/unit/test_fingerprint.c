@@ -87,6 +87,26 @@ static void expect(const struct hostkey *k, const struct answer *a, size_t n, co
 				 a[i].trusts ? "does not trust" : "trusts");
 }
 
+/* The list the text interface offers: canonical names only, ed25519
+ * first, each one fingerprint_type takes back as itself. */
+static void test_type_list(void **state)
+{
+	struct err e = { 0 };
+	size_t n = 0;
+	const char *t;
+
+	(void)state;
+	assert_string_equal(fingerprint_type_at(0), "ssh-ed25519");
+	while ((t = fingerprint_type_at(n)) != NULL) {
+		assert_string_equal(fingerprint_type(t, &e), t);
+		assert_string_not_equal(t, "ssh-dsa");
+		n++;
+	}
+	assert_int_equal(n, 6);
+	assert_string_equal(fingerprint_type_at(4), "ssh-rsa");
+	assert_string_equal(fingerprint_type_at(5), "ssh-dss");
+}
+
 static void test_both_fingerprints(void **state)
 {
 	struct hostkey k;
@@ -210,6 +230,7 @@ static void test_server_hint(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_type_list),
 		cmocka_unit_test(test_both_fingerprints),
 		cmocka_unit_test(test_no_md5),
 		cmocka_unit_test(test_no_fingerprints),
