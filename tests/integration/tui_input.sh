@@ -150,6 +150,16 @@ for mode in $TUI_MODES; do
 	tui_wait 'Saved to' "saved"
 	[ "$(show_value server.url)" = "$long_url" ] && pass || fail "[$mode] saved URL: $(show_value server.url)"
 	tui_wait 'Server URL +sftp://backup-operator@' "after saving the field shows the saved URL from its start"
+	# Back into the field (Up: vt220 has no back-tab key): the saved URL is
+	# selected and typing replaces it.
+	tui_keys Tab
+	tui_keys Up
+	selected 'sftp://backup-operator@' "the URL is selected when the field is entered again"
+	tui_type 'sftp://other.example.net/x'
+	tui_wait 'Server URL +sftp://other\.example\.net/x *$' "typing replaced the whole URL"
+	tui_keys F2
+	tui_wait 'Saved to' "saved again"
+	[ "$(show_value server.url)" = sftp://other.example.net/x ] && pass || fail "[$mode] saved URL: $(show_value server.url)"
 	tui_keys Escape
 	tui_wait 'Main menu' "back to the main menu"
 	tui_keys q
