@@ -149,7 +149,7 @@ tui_look_mask() {
 		-e 's/ETA [-0-9:]+/ETA TIME/g' -e 's/\b[0-9]{1,2}:[0-9]{2}(:[0-9]{2})?\b/TIME/g' \
 		-e 's/[0-9]+ of [0-9]+/N of N/g' -e 's/[0-9]+ files?/N files/g' -e 's/ *\b[0-9]{1,3}%/ N%/g' \
 		-e 's/(SIZE|TIME) +/\1 /g' \
-		-e 's/(Last backup[^A-Za-z]*)[^\x1b]*[A-Za-z0-9)]/\1LAST/'
+		-e 's/(Last backup(\x1b\[[0-9;]*m| )*)[^\x1b]*[^ \x1b]/\1LAST/'
 }
 tui_look() {
 	local file got
