@@ -146,8 +146,11 @@ static void add(struct app *a, bool source)
 					 : "Pattern to leave out (e.g. *.tmp, /var/cache/*):",
 				  v, sizeof(v), false, take, &en) || v[0] == '\0')
 		return;
+	/* The entry as the settings hold it (a path is normalised). */
 	if (app_save(a) == RV_OK)
-		app_status(a, ROLE_OK, "%s %s (saved)", source ? "Source added:" : "Exclude added:", v);
+		app_status(a, ROLE_OK, "%s %s (saved)", source ? "Source added:" : "Exclude added:",
+			   source ? a->settings.backup.sources[a->settings.backup.nsources - 1]
+				  : a->settings.backup.exclude[a->settings.backup.nexclude - 1]);
 	if (source) {
 		char note[1024];
 

@@ -2,13 +2,14 @@
 # Entry boxes and fields of the text interface, in three terminals (colour
 # UTF-8, vt220 with LANG=C, NO_COLOR), read back from the settings file
 # they write: a pre-filled value is selected on entry (drawn as selected)
-# and typing replaces it (10 then 3 saves 3, not 103); the status line says
-# the value that was saved; a value the settings refuse keeps the box open
-# with the reason and the input as typed, and nothing changes; the key type
-# of Known hosts -> Add is chosen from a list (ssh-rsa from the list, not
-# typed over ssh-ed25519), and a host or fingerprint that does not read
-# keeps its box open; a URL longer than its field scrolls inside it and is
-# saved whole.
+# and typing replaces it (10 then 3 saves 3, not 103); the status line
+# says the value that was saved (a source as normalised); a value the
+# settings refuse keeps the box open with the reason and the input as
+# typed, and nothing changes; the key type of Known hosts -> Add is chosen
+# from a list (ssh-rsa from the list, not typed over ssh-ed25519), and a
+# host or fingerprint that does not read keeps its box open; a URL longer
+# than its 60-column field scrolls inside it and is saved whole, and the
+# saved URL is selected and replaced when its field is entered again.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/tui.bash"
@@ -106,6 +107,12 @@ for mode in $TUI_MODES; do
 	tui_keys Escape
 	tui_wait 'Revisions kept +500 *$' "Esc leaves the saved value"
 	[ "$(show_value backup.revisions)" = 500 ] && pass || fail "[$mode] revisions after Esc: $(show_value backup.revisions)"
+	# A source says the path as saved, not as typed.
+	tui_keys a
+	tui_wait 'Absolute path' "the source box"
+	tui_type '//etc//'
+	tui_keys Enter
+	tui_wait 'Source added: /etc \(saved\)' "the status says the source as saved"
 	tui_keys Escape
 	tui_wait 'Main menu' "back to the main menu"
 
