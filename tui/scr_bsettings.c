@@ -160,24 +160,38 @@ static void add(struct app *a, bool source)
 }
 
 /* The schedule is installed as well as kept (core/schedule.h): what was
- * installed is said on the status line. */
-static void edit_schedule(struct app *a)
+ * installed is said on the status line. A schedule refused (impossible
+ * words, or an install that failed) keeps its box open with the reason. */
+struct sched_entry {
+	struct app *a;
+	char said[SCHEDULE_SAID_MAX];
+};
+
+static bool take_schedule(void *arg, const char *v, char *msg, size_t cap)
 {
-	char v[64], said[SCHEDULE_SAID_MAX];
+	struct sched_entry *se = arg;
 	struct schedule sc;
 	struct err e = { 0 };
 
-	snprintf(v, sizeof(v), "%s", a->settings.backup.schedule ? a->settings.backup.schedule : "off");
-	if (!dialog_input("Schedule", "daily HH:MM [random MIN], weekly DAY HH:MM, hourly or off:", v, sizeof(v),
-			  false))
-		return;
 	if (schedule_parse(v, &sc, &e) != RV_OK ||
-	    schedule_set(&a->settings, &sc, a->settings_path, said, sizeof(said), &e) != RV_OK) {
-		app_message("Schedule", e.msg, ROLE_ERROR);
-		return;
+	    schedule_set(&se->a->settings, &sc, se->a->settings_path, se->said, sizeof(se->said), &e) != RV_OK) {
+		snprintf(msg, cap, "%s", e.msg);
+		return false;
 	}
+	return true;
+}
+
+static void edit_schedule(struct app *a)
+{
+	struct sched_entry se = { .a = a };
+	char v[64];
+
+	snprintf(v, sizeof(v), "%s", a->settings.backup.schedule ? a->settings.backup.schedule : "off");
+	if (!dialog_input_checked("Schedule", "daily HH:MM [random MIN], weekly DAY HH:MM, hourly or off:", v,
+				  sizeof(v), false, take_schedule, &se))
+		return;
 	if (app_save(a) == RV_OK)
-		app_status(a, ROLE_OK, "%s", said);
+		app_status(a, ROLE_OK, "%s", se.said);
 }
 
 static void edit(struct app *a, struct bsettings *b)

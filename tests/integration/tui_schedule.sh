@@ -31,10 +31,9 @@ for mode in $TUI_MODES; do
 	tui_type "daily 25:61"
 	tui_keys Enter
 	tui_wait '"25:61" is not a time of day' "an impossible time is refused"
-	tui_keys Enter
 	[ ! -e "$root/etc/cron.d/revault" ] && pass || fail "[$mode] a refused schedule was installed"
-	tui_keys Enter
-	tui_wait 'daily HH:MM \[random MIN\]' "asked again"
+	tui_wait 'daily HH:MM \[random MIN\]' "the box stays open with the refusal"
+	tui_wait 'daily 25:61' "the refused words are kept to correct"
 	tui_keys C-u
 	tui_type "weekly sat 04:20"
 	tui_keys Enter
