@@ -315,7 +315,7 @@ static void restore_draw(struct app *a, void *st)
 		frame_wrap(stdscr, 11, 2, 76, 2, text, ROLE_DIM);
 		return;
 	}
-	frame_text(stdscr, 20, 2, 76, "Verify (v) checks a revision without writing anything; Browse (b) shows its files.",
+	frame_text(stdscr, 20, 2, 76, "Verify (v) checks without writing anything; Browse (b) shows the files.",
 		   ROLE_DIM, 0);
 }
 
