@@ -28,28 +28,26 @@ static int check_revisions(const char *v, struct err *e)
 	return RV_OK;
 }
 
-/* The same check `revault set server.url` makes. */
-static int check_url(const char *v, struct err *e)
+/* The check `revault set KEY` makes, on a value typed in the console. */
+static int check_setting(const char *key, const char *v, struct err *e)
 {
 	struct settings tmp;
 	int rc;
 
 	settings_init(&tmp);
-	rc = settings_set(&tmp, "server.url", v, e);
+	rc = settings_set(&tmp, key, v, e);
 	settings_free(&tmp);
 	return rc;
 }
 
-/* The same check `revault set backup.bandwidth` makes. */
+static int check_url(const char *v, struct err *e)
+{
+	return check_setting("server.url", v, e);
+}
+
 static int check_bandwidth(const char *v, struct err *e)
 {
-	struct settings tmp;
-	int rc;
-
-	settings_init(&tmp);
-	rc = settings_set(&tmp, "backup.bandwidth", v, e);
-	settings_free(&tmp);
-	return rc;
+	return check_setting("backup.bandwidth", v, e);
 }
 
 static int check_name(const char *v, struct err *e)
@@ -124,27 +122,14 @@ static int check_random(const char *v, struct err *e)
 	return check_sched("daily", "00:00", "random", (char *)v, e);
 }
 
-/* The same checks `revault set hooks.…` makes. */
 static int check_hook(const char *v, struct err *e)
 {
-	struct settings tmp;
-	int rc;
-
-	settings_init(&tmp);
-	rc = settings_set(&tmp, "hooks.before_backup", v, e);
-	settings_free(&tmp);
-	return rc;
+	return check_setting("hooks.before_backup", v, e);
 }
 
 static int check_hook_timeout(const char *v, struct err *e)
 {
-	struct settings tmp;
-	int rc;
-
-	settings_init(&tmp);
-	rc = settings_set(&tmp, "hooks.timeout", v, e);
-	settings_free(&tmp);
-	return rc;
+	return check_setting("hooks.timeout", v, e);
 }
 
 /* A path inside a revision: absolute, as `show backup revision` prints it. */
