@@ -1877,15 +1877,20 @@ int transport_rename(struct transport *t, const char *from, const char *to, stru
 
 /* ---- files ---------------------------------------------------------- */
 
-/* Bytes an upload keeps in flight: twice the window the server granted
- * the SFTP channel when it opened it (OpenSSH: 2 MiB; ProFTPD: 4 MiB),
- * within [WRITE_WINDOW_MIN, WRITE_WINDOW_MAX]. */
+/* Bytes an upload keeps in flight: twice the window the server grants the
+ * SFTP channel (OpenSSH: 2 MiB; ProFTPD: 4 MiB), within
+ * [WRITE_WINDOW_MIN, WRITE_WINDOW_MAX]. OpenSSH confirms a session channel
+ * with a window of 0 and opens it only once the subsystem runs, so the
+ * window is read as it is now, before the upload, with nothing in flight:
+ * not the one the channel was opened with. */
 static size_t write_window(struct transport *t)
 {
-	unsigned long initial = 0;
+	unsigned long initial = 0, now;
 	size_t w;
 
-	libssh2_channel_window_write_ex(libssh2_sftp_get_channel(t->sftp), &initial);
+	now = libssh2_channel_window_write_ex(libssh2_sftp_get_channel(t->sftp), &initial);
+	if (now > initial)
+		initial = now;
 	w = initial > WRITE_WINDOW_MAX / 2 ? WRITE_WINDOW_MAX : 2 * (size_t)initial;
 	return w < WRITE_WINDOW_MIN ? WRITE_WINDOW_MIN : w;
 }
