@@ -39,6 +39,13 @@
  * READ_CHUNK at once, or read straight into a caller's buffer of
  * DIRECT_READ or more. */
 #define WRITE_WINDOW_MIN (1024 * 1024)
+/* On a slow link, no more in flight than the server acknowledges in
+ * IN_FLIGHT_SECONDS (at least IN_FLIGHT_MIN bytes): what is in flight must
+ * drain before a cancel or the end of an upload is answered, and at
+ * 200 KB/s 4 MiB are 20 s. The rate is measured every RATE_INTERVAL. */
+#define IN_FLIGHT_SECONDS 2.0
+#define IN_FLIGHT_MIN (256 * 1024)
+#define RATE_INTERVAL 1.0
 #define WRITE_WINDOW_MAX (8 * 1024 * 1024)
 #define WRITE_BUF_WINDOWS 4
 #define READ_CHUNK (2 * 1024 * 1024)
@@ -164,6 +171,15 @@ struct remote_file {
 	uint8_t head[HEAD_CHECK]; /* writing: the first bytes, to recognise the file after its rename */
 	size_t head_len;
 	uint64_t paced;     /* writing: bytes the bandwidth cap has let go out */
+	/* writing: the rate the server acknowledges, bytes per second (0: not
+	 * yet known), measured over intervals of RATE_INTERVAL from rate_at
+	 * (monotonic seconds) and rate_from (f->offset then). */
+	double rate, rate_at;
+	uint64_t rate_from;
+	/* writing: f->offset plus the length last passed to libssh2_sftp_write:
+	 * the bytes libssh2 may have made into WRITE requests, some perhaps
+	 * sent only in part (remote_abort). */
+	uint64_t issued;
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -2003,11 +2019,48 @@ static size_t paced(struct remote_file *f, size_t len, struct call *c)
  * with never more than f->window in flight. (Passing everything pending
  * instead sends in bursts of up to the whole buffer and measured 15 % slower,
  * tests/bench/transport.) */
+/* Bytes the upload may have in flight now: the window (twice the
+ * server's), or on a link slower than that window allows, what the server
+ * acknowledges in IN_FLIGHT_SECONDS. Until the rate is known, the 1 MiB of
+ * WRITE_WINDOW_MIN. A window-bound link measures rate = window / RTT, so
+ * for any round trip under IN_FLIGHT_SECONDS the window stays the limit. */
+static size_t in_flight(struct remote_file *f)
+{
+	double now = mono_now(), w;
+
+	if (f->rate_at == 0) {
+		f->rate_at = now;
+		f->rate_from = f->offset;
+	} else if (now - f->rate_at >= RATE_INTERVAL) {
+		double r = (double)(f->offset - f->rate_from) / (now - f->rate_at);
+
+		f->rate = f->rate > 0 ? (f->rate + r) / 2 : r;
+		f->rate_at = now;
+		f->rate_from = f->offset;
+	}
+	w = f->rate > 0 ? f->rate * IN_FLIGHT_SECONDS : WRITE_WINDOW_MIN;
+	if (w < IN_FLIGHT_MIN)
+		w = IN_FLIGHT_MIN;
+	return w < (double)f->window ? (size_t)w : f->window;
+}
+
+static int push_len(struct remote_file *f, size_t len, struct err *e);
+
 static int push(struct remote_file *f, struct err *e)
 {
+	size_t win = in_flight(f);
+
+	return push_len(f, f->end - f->start < win ? f->end - f->start : win, e);
+}
+
+/* push with len bytes from the front of what is pending passed to libssh2. */
+static int push_len(struct remote_file *f, size_t len, struct err *e)
+{
 	struct call c = call_begin(f->t, f->t->timeout);
-	size_t len = f->end - f->start < f->window ? f->end - f->start : f->window;
 	ssize_t n;
+
+	if (f->offset + len > f->issued)
+		f->issued = f->offset + len;
 
 	if (atomic_load(&f->t->interrupted))
 		return interrupted_error(f->t, e);
@@ -2254,10 +2307,22 @@ int remote_commit(struct remote_file *f, const char *final_path, bool *renamed, 
 	return RV_OK;
 }
 
+/* An upload given up while the session still works (a cancel, a failure
+ * of the job's own): the WRITE requests libssh2 has begun are sent and
+ * answered first. With the channel window used up, one may have gone out
+ * only in part, and a CLOSE sent after it would be read by the server as
+ * the rest of its data: the channel would hang until server.timeout and
+ * the temporary could not be removed. What is in flight drains in about
+ * IN_FLIGHT_SECONDS (in_flight). */
 void remote_abort(struct remote_file *f)
 {
+	struct err e = { 0 };
+
 	if (f == NULL)
 		return;
+	if (f->writing && !f->t->dead && !atomic_load(&f->t->interrupted) && f->h != NULL)
+		while (f->offset < f->issued && push_len(f, (size_t)(f->issued - f->offset), &e) == RV_OK)
+			;
 	file_free(f);
 }
 
