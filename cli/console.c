@@ -320,6 +320,11 @@ static int run_hook_timeout(struct console *c, const struct console_cmd *pc, str
 	return set_key(c, "hooks.timeout", pc->slot[S_SECONDS], e);
 }
 
+static int run_retries(struct console *c, const struct console_cmd *pc, struct err *e)
+{
+	return set_key(c, "server.retries", pc->slot[S_NUMBER], e);
+}
+
 static int run_no_hook_before(struct console *c, const struct console_cmd *pc, struct err *e)
 {
 	(void)pc;
@@ -458,6 +463,7 @@ static const struct command_entry commands[C_COUNT] = {
 	[C_NO_HOOK_AFTER] = { run_no_hook_after, true },
 	[C_SHOW_REVISION] = { run_show_revision, false },
 	[C_BANDWIDTH] = { run_bandwidth, true },
+	[C_RETRIES] = { run_retries, true },
 };
 
 /* ---- lines ---- */

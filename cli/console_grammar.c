@@ -50,6 +50,18 @@ static int check_bandwidth(const char *v, struct err *e)
 	return check_setting("backup.bandwidth", v, e);
 }
 
+/* The same check `revault set server.retries` makes. */
+static int check_retries(const char *v, struct err *e)
+{
+	struct settings tmp;
+	int rc;
+
+	settings_init(&tmp);
+	rc = settings_set(&tmp, "server.retries", v, e);
+	settings_free(&tmp);
+	return rc;
+}
+
 static int check_name(const char *v, struct err *e)
 {
 	for (const char *p = v; *p != '\0'; p++)
@@ -182,6 +194,12 @@ static const struct console_node url_value[] = {
 	END_OF_LEVEL,
 };
 
+static const struct console_node retries_value[] = {
+	{ .word = "NUMBER", .kind = CN_ARG, .help = "connect again up to this often after a loss, 0-10 (0: never)",
+	  .slot = S_NUMBER, .check = check_retries, .cmd = C_RETRIES },
+	END_OF_LEVEL,
+};
+
 static const struct console_node backup_server[] = {
 	{ .word = "url", .kind = CN_KEYWORD, .help = "where backups go: sftp://[user@]host[:port]/dir",
 	  .next = url_value },
@@ -189,6 +207,8 @@ static const struct console_node backup_server[] = {
 	PASSWORD_NODE,
 	{ .word = "authenticate", .kind = CN_KEYWORD, .help = "connect, show the server's host key and trust it",
 	  .cmd = C_AUTHENTICATE },
+	{ .word = "retries", .kind = CN_KEYWORD, .help = "how often to connect again when a connection is lost",
+	  .next = retries_value },
 	END_OF_LEVEL,
 };
 

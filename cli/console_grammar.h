@@ -64,6 +64,7 @@ enum console_command {
 	C_NO_HOOK_AFTER,
 	C_SHOW_REVISION,
 	C_BANDWIDTH,
+	C_RETRIES,
 	C_COUNT
 };
 

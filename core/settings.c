@@ -46,6 +46,7 @@ void settings_init(struct settings *s)
 	memset(s, 0, sizeof(*s));
 	s->server.auth = AUTH_PASSWORD;
 	s->server.connect_timeout = 30;
+	s->server.retries = 3;
 	s->server.timeout = 30;
 	s->backup.revisions = 10;
 	s->backup.compression = 2; /* measured: docs/PERFORMANCE.md, "Compression level" */
@@ -196,6 +197,8 @@ static const struct keydef keydefs[] = {
 	  .unit = " s" },
 	{ "server", "timeout", K_UINT, OFF(server.timeout), 0, 1, 3600, true, "seconds per operation, 1-3600",
 	  .unit = " s" },
+	{ "server", "retries", K_UINT, OFF(server.retries), 0, 0, 10, true,
+	  "connect again after a loss, 0-10 (0: never)", .line = 17, .command = "backup server retries" },
 	{ "backup", "revisions", K_UINT, OFF(backup.revisions), 0, 1, 1000, true, "revisions kept, 1-1000",
 	  .line = 2, .command = "backup revisions" },
 	{ "backup", "compression", K_UINT, OFF(backup.compression), 0, 1, 19, true, "zstd level, 1-19",
@@ -1193,19 +1196,23 @@ void settings_print_console(const struct settings *s, FILE *out, const char *mas
 
 	for (size_t i = 0; i < ARRAY_LEN(keydefs); i++)
 		last = keydefs[i].line > last ? keydefs[i].line : last;
-	for (unsigned line = 1; line <= last; line++) {
-		const struct keydef *d = NULL;
+	/* The command lines first, then the comments, each in line order (a
+	 * command added later has a higher number than the comments). */
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned line = 1; line <= last; line++) {
+			const struct keydef *d = NULL;
 
-		for (size_t i = 0; i < ARRAY_LEN(keydefs) && d == NULL; i++)
-			if (keydefs[i].line == line)
-				d = &keydefs[i];
-		if (d == NULL)
-			continue;
-		if (d->command == NULL && !comments) {
-			fputs("!\n! set with revault set / source add / exclude add:\n", out);
-			comments = true;
+			for (size_t i = 0; i < ARRAY_LEN(keydefs) && d == NULL; i++)
+				if (keydefs[i].line == line)
+					d = &keydefs[i];
+			if (d == NULL || (d->command == NULL) != (pass == 1))
+				continue;
+			if (d->command == NULL && !comments) {
+				fputs("!\n! set with revault set / source add / exclude add:\n", out);
+				comments = true;
+			}
+			print_console_line(s, out, line, mask);
 		}
-		print_console_line(s, out, line, mask);
 	}
 }
 

@@ -37,6 +37,7 @@ struct settings {
 		char *identity_passphrase; /* sealed form */
 		unsigned connect_timeout; /* seconds */
 		unsigned timeout;         /* seconds, per call */
+		unsigned retries;         /* connecting again after a loss, 0-10; 0: never */
 	} server;
 	struct {
 		unsigned revisions;   /* 1..1000 */
