@@ -115,6 +115,15 @@ static int status_for(const struct job *j, enum job_state s)
 
 void job_set_state(struct job *j, enum job_state s)
 {
+	unsigned again = s == JOB_DONE && j->t != NULL ? transport_reconnects(j->t) : 0;
+
+	/* A transfer that went on over a new connection says so. */
+	if (again > 0 && j->summary[0] != '\0') {
+		size_t n = strlen(j->summary);
+
+		snprintf(j->summary + n, sizeof(j->summary) - n, " (after %u reconnect%s)", again,
+			 again == 1 ? "" : "s");
+	}
 	/* The last words of a run, its record (and a backup's after hook),
 	 * are said before a front end can see that it ended: one that frees
 	 * a finished job cancels whatever still runs. */
@@ -400,6 +409,7 @@ static void st_connect(struct job *j)
 		.nknown = s->nknown_hosts,
 		.warn = job_warn,
 		.warn_arg = j,
+		.retries = s->server.retries,
 	};
 	struct err e = { 0 };
 	struct bwlimit_table cap;

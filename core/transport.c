@@ -18,6 +18,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,8 @@
 #define READ_RESUMES 3
 /* A read this small (bytes) keeps one request in flight in libssh2 1.10. */
 #define READ_SERIAL 7500
+/* Waits before connecting again (seconds): 1, 2, 4, ... at most this. */
+#define BACKOFF_MAX 30
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
 #define RSA_METHODS "rsa-sha2-512,rsa-sha2-256,ssh-rsa"
@@ -142,6 +145,17 @@ struct transport {
 	bool have_hostkey;
 	struct hostkey hk;
 
+	/* Connecting again (server.retries): the key the job verified, which
+	 * every later connection must offer; whether the last failed connect
+	 * may go better on a later try; attempts made since the transfer last
+	 * moved on, and reconnects that succeeded. */
+	unsigned retries;
+	bool trusted;
+	struct hostkey trusted_hk;
+	bool transient;
+	unsigned retry_used;
+	unsigned reconnects;
+
 	/* The call in progress (see "calls" below). */
 	enum gave_up gave_up; /* why the last call stopped waiting, if it did */
 	unsigned call_seconds; /* its bound, for messages */
@@ -180,6 +194,7 @@ struct remote_file {
 	 * the bytes libssh2 may have made into WRITE requests, some perhaps
 	 * sent only in part (remote_abort). */
 	uint64_t issued;
+	uint64_t resumed_at; /* offset of the last reconnect: a loss past it is progress */
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -291,6 +306,7 @@ struct transport *transport_new(const struct transport_config *c)
 	t->warn = c->warn;
 	t->warn_arg = c->warn_arg;
 	t->bwlimit = c->bwlimit;
+	t->retries = c->retries;
 	atomic_init(&t->fd, -1);
 	atomic_init(&t->interrupted, false);
 	return t;
@@ -873,25 +889,40 @@ static int tcp_connect(struct transport *t, struct err *e)
 	}
 	if (last == ECANCELED || atomic_load(&t->interrupted))
 		return interrupted_error(t, e);
+	/* What may go better a moment later (server.retries): a server
+	 * starting or restarting, a network that is back. */
+	t->transient = last == ETIMEDOUT || last == ECONNREFUSED || last == ENETUNREACH ||
+		       last == EHOSTUNREACH || last == ECONNRESET;
 	if (last == ETIMEDOUT)
 		return err_set(e, RV_FAIL, "timed out connecting to %s after %u s: check the address, "
 			       "the port and any firewall (server.connect_timeout)", t->where,
 			       t->connect_timeout);
 	if (last == ECONNREFUSED)
-		return err_set(e, RV_FAIL, "connection refused by %s: check that the SSH server runs "
-			       "and listens on that port", t->where);
+		return err_set(e, RV_FAIL, "cannot connect to %s: connection refused: nothing listens on "
+			       "port %u there; check the port in server.url and that the SSH server runs",
+			       t->where, t->port);
 	return err_set(e, RV_FAIL, "cannot connect to %s: %s", t->where, strerror(last));
 }
 
 static int handshake_error(struct transport *t, struct err *e)
 {
 	int rc = libssh2_session_last_errno(t->session);
+	const char *banner = libssh2_session_banner_get(t->session);
 
 	if (atomic_load(&t->interrupted))
 		return interrupted_error(t, e);
+	t->transient = true;
 	if (rc == LIBSSH2_ERROR_TIMEOUT)
 		return err_set(e, RV_FAIL, "timed out connecting to %s: no SSH answer within %u s "
 			       "(server.timeout); is it an SSH server?", t->where, t->timeout);
+	/* OpenSSH past MaxStartups (sshd_config(5)) accepts and closes at
+	 * once, before its version line (RFC 4253 section 4.2). */
+	if ((rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_SOCKET_RECV) &&
+	    (banner == NULL || banner[0] == '\0'))
+		return err_set(e, RV_FAIL, "cannot connect to %s: it closed the connection before its "
+			       "banner: busy (MaxStartups?); try again later, or raise MaxStartups in its "
+			       "sshd_config", t->where);
+	t->transient = false;
 	if (rc == LIBSSH2_ERROR_KEX_FAILURE || rc == LIBSSH2_ERROR_METHOD_NOT_SUPPORTED ||
 	    rc == LIBSSH2_ERROR_KEY_EXCHANGE_FAILURE) {
 		if (t->pinned_types != NULL && strstr(t->pinned_types, "ssh-rsa") != NULL)
@@ -981,15 +1012,21 @@ static bool prefer(LIBSSH2_SESSION *s, int method, const char *want)
 	return ok;
 }
 
-int transport_connect(struct transport *t, struct err *e)
+static int connect_once(struct transport *t, struct err *e)
 {
 	int rc;
 
+	t->transient = false;
 	if (init_rc != 0)
 		return err_set(e, RV_FAIL, "libssh2 could not initialise its crypto library");
 	if (atomic_load(&t->interrupted))
 		return interrupted_error(t, e);
 	close_session(t);
+	/* A new session: nothing of the last one's end is left. */
+	t->dead = false;
+	t->gave_up = GAVE_UP_NONE;
+	t->idle_pending = false;
+	t->closed_idle = false;
 	t->have_hostkey = false;
 	rc = tcp_connect(t, e);
 	if (rc != RV_OK)
@@ -1026,6 +1063,72 @@ int transport_connect(struct transport *t, struct err *e)
 	 * keeps the SFTP channel itself busy. */
 	read_hostkey(t);
 	return RV_OK;
+}
+
+/* Waits `seconds` before connecting again; false on a cancel. */
+static bool backoff(struct transport *t, unsigned seconds)
+{
+	double until = mono_now() + seconds;
+
+	while (mono_now() < until) {
+		if (atomic_load(&t->interrupted))
+			return false;
+		poll(NULL, 0, 100);
+	}
+	return !atomic_load(&t->interrupted);
+}
+
+/* The wait before attempt n (from 1): 1, 2, 4, ... BACKOFF_MAX seconds. */
+static unsigned backoff_seconds(unsigned n)
+{
+	unsigned s = 1;
+
+	while (n-- > 1 && s < BACKOFF_MAX)
+		s *= 2;
+	return s < BACKOFF_MAX ? s : BACKOFF_MAX;
+}
+
+static void warnf(struct transport *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void warnf(struct transport *t, const char *fmt, ...)
+{
+	char msg[ERR_MSG_MAX];
+	va_list ap;
+
+	if (t->warn == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	t->warn(t->warn_arg, msg);
+}
+
+/* The last try's error, saying how many were made. */
+static int gave_up_after(struct err *e, unsigned tries)
+{
+	char msg[ERR_MSG_MAX];
+
+	snprintf(msg, sizeof(msg), "%s", e->msg);
+	return err_reset(e, e->code, "%s (%u tries, server.retries)", msg, tries);
+}
+
+int transport_connect(struct transport *t, struct err *e)
+{
+	for (unsigned n = 1;; n++) {
+		unsigned wait = backoff_seconds(n);
+
+		if (connect_once(t, e) == RV_OK)
+			return RV_OK;
+		if (!t->transient || atomic_load(&t->interrupted))
+			return e->code;
+		if (n > t->retries)
+			return n > 1 ? gave_up_after(e, n) : e->code;
+		warnf(t, "%s; trying again in %u s (%u of %u, server.retries)", e->msg, wait, n,
+		      t->retries);
+		err_clear(e);
+		if (!backoff(t, wait))
+			return interrupted_error(t, e);
+	}
 }
 
 const struct hostkey *transport_hostkey(const struct transport *t)
@@ -1300,6 +1403,11 @@ int transport_auth(struct transport *t, struct err *e)
 		return e->code;
 	if (!t->have_hostkey)
 		return err_set(e, RV_HOSTKEY, "internal error: authentication before the host key check");
+	/* The caller checked this key: every later connection must offer it. */
+	if (!t->trusted) {
+		t->trusted = true;
+		t->trusted_hk = t->hk;
+	}
 	/* This sends the user name: only now that the host key was checked. */
 	list = libssh2_userauth_list(t->session, t->user, (unsigned)strlen(t->user));
 	if (list == NULL) {
@@ -1988,6 +2096,127 @@ static void file_free(struct remote_file *f)
 	free(f);
 }
 
+/* ---- connecting again ---------------------------------------------- */
+
+unsigned transport_reconnects(const struct transport *t)
+{
+	return t->reconnects;
+}
+
+/* After a failed transfer call: true when the session was lost in a way a
+ * new connection may mend (cut, reset, silent past server.timeout, the
+ * SFTP channel closed), not by a cancel or an answer of the server's. */
+static bool may_reconnect(const struct transport *t)
+{
+	return t->dead && t->trusted && t->retries > 0 && !atomic_load(&t->interrupted) &&
+	       t->gave_up != GAVE_UP_CANCEL && (t->bwlimit == NULL || !bwlimit_stopped(t->bwlimit));
+}
+
+/* The server of a new connection offers the very key the first one did,
+ * or the usual changed-key error (RV_HOSTKEY): never retried. */
+static int same_key(struct transport *t, struct err *e)
+{
+	struct known_host k = { .host = t->host, .port = t->port, .type = t->trusted_hk.type,
+				.sha256 = t->trusted_hk.sha256 };
+
+	/* One record for this very host:port: never HOSTKEY_UNKNOWN. */
+	return transport_check_hostkey(t, &k, 1, e) == HOSTKEY_MATCH ? RV_OK : RV_HOSTKEY;
+}
+
+/* A new session after the one a transfer ran on was lost (e holds why),
+ * within server.retries attempts since the transfer last moved on, each
+ * after a wait of 1, 2, 4, ... s (cancellable): the same host key, the
+ * same login, SFTP. `what` names the transfer and where it stood for the
+ * warnings. A changed host key, a refused login or a cancel end it at
+ * once; RV_OK with the session up again, else e holds the last error. */
+static int session_again(struct transport *t, const char *what, struct err *e)
+{
+	while (t->retry_used < t->retries) {
+		unsigned n = ++t->retry_used, wait = backoff_seconds(n);
+
+		warnf(t, "%s: %s; connecting again in %u s (%u of %u, server.retries)", what, e->msg,
+		      wait, n, t->retries);
+		err_clear(e);
+		if (!backoff(t, wait))
+			return interrupted_error(t, e);
+		if (connect_once(t, e) == RV_OK && same_key(t, e) == RV_OK && transport_auth(t, e) == RV_OK &&
+		    transport_sftp(t, e) == RV_OK) {
+			t->reconnects++;
+			return RV_OK;
+		}
+		if (e->code == RV_HOSTKEY || e->code == RV_AUTH || e->code == RV_USAGE ||
+		    atomic_load(&t->interrupted)) {
+			mark_dead(t);
+			return e->code;
+		}
+		mark_dead(t);
+	}
+	return gave_up_after(e, t->retries + 1);
+}
+
+/* Opens the file of f again on a new session and puts it where the
+ * transfer stood: a temporary being written is opened for writing only
+ * (never created or truncated), must be at least as long as the bytes the
+ * server acknowledged (shorter: it was changed, and nothing is resumed),
+ * and takes the unacknowledged bytes still held in f->buf again from
+ * f->offset; a file being read goes on at the first byte not handed out. */
+static int reopen(struct remote_file *f, struct err *e)
+{
+	struct transport *t = f->t;
+	unsigned long flags = f->writing ? LIBSSH2_FXF_WRITE : LIBSSH2_FXF_READ;
+	LIBSSH2_SFTP_ATTRIBUTES a;
+	struct call c = call_begin(t, t->timeout);
+	int rc;
+
+	while ((f->h = libssh2_sftp_open_ex(t->sftp, f->path, (unsigned)strlen(f->path), flags, 0,
+					    LIBSSH2_SFTP_OPENFILE)) == NULL &&
+	       would_block(t) && call_wait(&c))
+		;
+	if (f->h == NULL)
+		return sftp_error(t, e, "open again", f->path);
+	if (f->writing) {
+		c = call_begin(t, t->timeout);
+		while ((rc = libssh2_sftp_fstat_ex(f->h, &a, 0)) == LIBSSH2_ERROR_EAGAIN && call_wait(&c))
+			;
+		if (rc != 0)
+			return sftp_error(t, e, "look at", f->path);
+		if (!(a.flags & LIBSSH2_SFTP_ATTR_SIZE) || a.filesize < f->offset)
+			return err_set(e, RV_FAIL, "cannot continue the upload of %s on %s: it holds %llu "
+				       "bytes, fewer than the %llu the server had confirmed (changed on the "
+				       "server?); run the backup again", f->path, t->host,
+				       (unsigned long long)a.filesize, (unsigned long long)f->offset);
+	}
+	libssh2_sftp_seek64(f->h, f->offset);
+	f->eof = false;
+	return RV_OK;
+}
+
+/* After a transfer call on f failed with e: when the connection was lost
+ * and server.retries allows, connects again and reopens f where it stood
+ * (RV_OK: call again); otherwise e is left as it was, or says why the
+ * new connection failed. */
+static int file_again(struct remote_file *f, struct err *e)
+{
+	struct transport *t = f->t;
+	char what[ERR_MSG_MAX / 2];
+
+	if (!may_reconnect(t))
+		return e->code;
+	if (f->offset > f->resumed_at)
+		t->retry_used = 0; /* it moved on since the last loss */
+	close_handle(t, f->h); /* on the lost session: only frees it */
+	f->h = NULL;
+	snprintf(what, sizeof(what), "%s %.300s at byte %llu", f->writing ? "upload of" : "download of",
+		 f->path, (unsigned long long)f->offset);
+	if (session_again(t, what, e) != RV_OK || reopen(f, e) != RV_OK)
+		return e->code;
+	f->resumed_at = f->offset;
+	f->issued = f->offset; /* nothing begun on the new handle */
+	warnf(t, "connected to %s again: the %s of %.300s continues at byte %llu", t->where,
+	      f->writing ? "upload" : "download", f->path, (unsigned long long)f->offset);
+	return RV_OK;
+}
+
 /* How much of the len bytes at the front of what is pending libssh2 may
  * have: those already sent, and as many more as the bandwidth cap lets go
  * now. When it holds some back, c->wake is when it lets more go; when
@@ -2011,14 +2240,6 @@ static size_t paced(struct remote_file *f, size_t len, struct call *c)
 	return (size_t)(f->paced - f->offset);
 }
 
-/* One libssh2_sftp_write over the window at the front of what is pending.
- * libssh2 has already sent part of it and skips that part, so what we pass
- * must start with the same bytes each time: only acknowledged bytes are
- * ever dropped. It sends what the window newly covers and returns when the
- * oldest request is acknowledged: one packet out for each one confirmed,
- * with never more than f->window in flight. (Passing everything pending
- * instead sends in bursts of up to the whole buffer and measured 15 % slower,
- * tests/bench/transport.) */
 /* Bytes the upload may have in flight now: the window (twice the
  * server's), or on a link slower than that window allows, what the server
  * acknowledges in IN_FLIGHT_SECONDS. Until the rate is known, the 1 MiB of
@@ -2046,14 +2267,21 @@ static size_t in_flight(struct remote_file *f)
 
 static int push_len(struct remote_file *f, size_t len, struct err *e);
 
-static int push(struct remote_file *f, struct err *e)
+static int push_once(struct remote_file *f, struct err *e)
 {
 	size_t win = in_flight(f);
 
 	return push_len(f, f->end - f->start < win ? f->end - f->start : win, e);
 }
 
-/* push with len bytes from the front of what is pending passed to libssh2. */
+/* One libssh2_sftp_write over len bytes at the front of what is pending
+ * (push_once: the in_flight window). libssh2 has already sent part of it
+ * and skips that part, so what we pass must start with the same bytes each
+ * time: only acknowledged bytes are ever dropped. It sends what the window
+ * newly covers and returns when the oldest request is acknowledged: one
+ * packet out for each one confirmed. (Passing everything pending instead
+ * sends in bursts of up to the whole buffer and measured 15 % slower,
+ * tests/bench/transport.) */
 static int push_len(struct remote_file *f, size_t len, struct err *e)
 {
 	struct call c = call_begin(f->t, f->t->timeout);
@@ -2079,6 +2307,15 @@ static int push_len(struct remote_file *f, size_t len, struct err *e)
 	f->unflushed += (uint64_t)n;
 	if (f->start == f->end)
 		f->start = f->end = 0;
+	return RV_OK;
+}
+
+/* push_once, on a new connection when the one it ran on is lost. */
+static int push(struct remote_file *f, struct err *e)
+{
+	while (push_once(f, e) != RV_OK)
+		if (file_again(f, e) != RV_OK)
+			return e->code;
 	return RV_OK;
 }
 
@@ -2277,8 +2514,12 @@ int remote_commit(struct remote_file *f, const char *final_path, bool *renamed, 
 	 * file complete under its temporary name. */
 	while (f->end > f->start && rc == RV_OK)
 		rc = push(f, e);
-	if (rc == RV_OK)
-		rc = finish_upload(f, final_path, e);
+	/* A loss before the rename is sent is taken up on a new connection
+	 * (fsync, close and the look again); one during the rename is not:
+	 * whether it happened is unknown, and the next backup clears a
+	 * temporary left behind. */
+	while (rc == RV_OK && finish_upload(f, final_path, e) != RV_OK)
+		rc = file_again(f, e);
 	if (rc == RV_OK)
 		rc = transport_rename(t, f->path, final_path, e);
 	/* The read-back's open waits for the rename's answer: sent together,
@@ -2397,8 +2638,13 @@ static ssize_t read_some(struct remote_file *f, char *buf, size_t len, struct er
 		lerr = libssh2_session_last_errno(t->session);
 		if (f->size == REMOTE_SIZE_UNKNOWN || f->offset >= f->size ||
 		    (n < 0 && (t->gave_up != GAVE_UP_NONE || lerr != LIBSSH2_ERROR_SFTP_PROTOCOL))) {
-			if (n < 0)
-				return sftp_error(t, e, "read", f->path), -1;
+			if (n < 0) {
+				sftp_error(t, e, "read", f->path);
+				if (file_again(f, e) != RV_OK)
+					return -1;
+				stuck = -1; /* a new connection, not a server stopping short */
+				continue;
+			}
 			return 0;
 		}
 		/* libssh2 drops the short answer it got when a later one in the

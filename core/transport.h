@@ -44,6 +44,17 @@ struct transport_config {
 	/* The bandwidth cap (core/bwlimit.h) every write and read asks before
 	 * its bytes go on the wire; owned by the caller, NULL: none. */
 	struct bwlimit *bwlimit;
+	/* server.retries: how often a connection is tried again (0: never).
+	 * A connect that fails in a way that may pass (refused, timed out, or
+	 * closed before the server's banner: OpenSSH's MaxStartups) is tried
+	 * again after 1, 2, 4, ... s (at most 30 s); so is a connection lost
+	 * during an upload (remote_write, remote_commit before its rename) or
+	 * a download (remote_read), which then continues where it stood on a
+	 * new connection that must offer the very host key the first one did
+	 * (else RV_HOSTKEY, the usual changed-key error, at once). The count
+	 * starts again once the transfer has moved on. Each try is told to
+	 * warn. */
+	unsigned retries;
 };
 
 struct transport;
@@ -53,8 +64,15 @@ void transport_free(struct transport *t);
 /* From any thread: makes a blocked call fail promptly (cancel). */
 void transport_interrupt(struct transport *t);
 
-/* TCP connect and SSH handshake; the host key is then available. */
+/* TCP connect and SSH handshake; the host key is then available. Tried
+ * again within server.retries (see struct transport_config). RV_FAIL says
+ * which failure it was: "connection refused: nothing listens on port N",
+ * "closed the connection before its banner: busy (MaxStartups?)", "timed
+ * out", with the number of tries when there were several. */
 int transport_connect(struct transport *t, struct err *e);
+/* How many times a lost connection was made again and its transfer went
+ * on (server.retries). */
+unsigned transport_reconnects(const struct transport *t);
 const struct hostkey *transport_hostkey(const struct transport *t);
 /* Compares the server's key with the pinned ones, in constant time. On
  * CHANGED, e holds an OpenSSH-style warning with expected and offered
