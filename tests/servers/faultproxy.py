@@ -6,7 +6,11 @@ connection, can cut it (close both sides) after N bytes client->server
 (--cut-up) or server->client (--cut-down), stall one direction for S seconds
 after N bytes (--stall-after N --stall S [--stall-dir up|down]), or throttle
 both directions to a byte rate (--rate). With --fault-conn K only the K-th
-connection (from 1) is damaged; the others pass through untouched. The chosen
+connection (from 1) is damaged; the others pass through untouched. With
+--drop-first K the first K connections are closed as soon as they are
+accepted, before any byte (as OpenSSH does past MaxStartups); with
+--later-target HOST:PORT every connection after the first goes there (a
+server replaced between two connections). The chosen
 port is written to --port-file; the proxy exits on its own after
 --max-seconds. Events go to stderr (or --log), one line each.
 """
@@ -75,8 +79,12 @@ class Conn:
                 pass
 
     def start(self):
+        if self.num <= self.args.drop_first:
+            self.close("dropped before any byte")
+            return
+        target = self.args.later_target if self.args.later_target and self.num > 1 else self.args.target
         try:
-            self.server = socket.create_connection(self.args.target, timeout=10)
+            self.server = socket.create_connection(target, timeout=10)
             self.server.settimeout(None)
         except OSError as e:
             self.log(f"conn {self.num}: cannot reach target: {e}")
@@ -146,6 +154,10 @@ def main():
     p.add_argument("--rate", type=float, metavar="BYTES_PER_S", help="throttle both directions")
     p.add_argument("--fault-conn", type=int, metavar="K", help="damage only the K-th connection")
     p.add_argument("--reset", action="store_true", help="cut with a TCP reset instead of a close")
+    p.add_argument("--drop-first", type=int, default=0, metavar="K",
+                   help="close the first K connections at once, before any byte")
+    p.add_argument("--later-target", type=parse_addr, metavar="HOST:PORT",
+                   help="forward every connection after the first here")
     p.add_argument("--port-file", required=True)
     p.add_argument("--max-seconds", type=float, default=300.0)
     p.add_argument("--log")

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Connecting again (server.retries): a fault proxy in front of a real sshd
+# cuts the first connection of a backup mid-upload and of a restore
+# mid-download; both go on over a new connection from where they stood, and
+# what they stored and brought back is byte-identical. With server.retries
+# 0 the same cuts fail as before. A server that offers another host key on
+# the new connection is refused at once (exit 3), never tried again. A
+# server closing before its banner (OpenSSH past MaxStartups) and a port
+# nobody listens on are tried again and then told apart; a cancel during
+# the wait between two tries ends the run at once.
+. "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
+. "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
+set -e
+need_cmd python3 python3
+
+# A second server with host keys of its own, for the changed key.
+srv_start sshd "$T_TMP/sshd2"
+other_port=$SSHD_PORT
+other_sha=$SSHD_HOSTKEY_ED25519_SHA256
+other_log=$SSHD_LOG
+srv_start sshd "$T_TMP/sshd"
+[ "$other_sha" != "$SSHD_HOSTKEY_ED25519_SHA256" ] && pass || fail "the two servers share a host key"
+
+src=$T_TMP/src
+mkdir -p "$src/data/sub"
+for i in 1 2 3; do random_file "$src/data/r$i.bin" 4000000; done
+printf 'small\n' >"$src/data/sub/small.txt"
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+# The proxy always listens on the same port, so one pinned key serves it.
+PP=$(free_port)
+direct="sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT"
+proxied="sftp://127.0.0.1:$PP$SSHD_ROOT"
+rv_setup "$T_TMP/cfg" "$direct" "$SSHD_USER" "$SSHD_KEY" redev "$src"
+rv_new_key
+rv_ok "pin direct" knownhost add "127.0.0.1:$SSHD_PORT" ssh-ed25519 "$SSHD_HOSTKEY_ED25519_SHA256"
+rv_ok "pin proxy" knownhost add "127.0.0.1:$PP" ssh-ed25519 "$SSHD_HOSTKEY_ED25519_SHA256"
+rv_ok "revisions" set backup.revisions 20
+rv show
+expect_out '^server\.retries +3$' "server.retries is 3 unless set"
+devdir=$SSHD_ROOT/redev
+src_sum=$(tree_sum "$src")
+
+# conns NAME: how many connections the proxy accepted.
+conns() { grep -c 'accepted' "$T_TMP/$1.log" || true; }
+# through NAME ARGS...: server.url through a fault proxy started with ARGS.
+through() {
+	local name=$1
+	shift
+	rv_ok "url via proxy" set server.url "$proxied"
+	proxy_start "$name" "$SSHD_PORT" --listen "127.0.0.1:$PP" "$@"
+}
+# done_with_proxy: the proxy stopped, server.url direct again.
+done_with_proxy() {
+	local rc=$RC out=$OUT err=$ERR
+	proxy_stop
+	rv_ok "url direct" set server.url "$direct"
+	RC=$rc OUT=$out ERR=$err
+}
+
+# --- a backup cut mid-upload goes on --------------------------------------------------
+through cut-up --fault-conn 1 --cut-up 5000000
+rv backup
+done_with_proxy
+expect_rc 0 "backup cut at 5 MB up, retries 3"
+grep -q 'cut up' "$T_TMP/cut-up.log" && pass || fail "the proxy never cut the upload"
+[ "$(conns cut-up)" = 2 ] && pass || fail "expected 2 connections, the proxy saw $(conns cut-up)"
+expect_err 'upload of .* at byte [0-9]+: .*connecting again in 1 s \(1 of 3, server\.retries\)' \
+	"the warning says what was lost and where"
+expect_err 'continues at byte [1-9][0-9]*' "the warning says where the upload continues"
+expect_out 'after 1 reconnect\)' "the outcome says it was resumed"
+rev=$(rv_revisions | head -1)
+[ "$(rv_revisions | wc -l)" = 1 ] && pass || fail "expected one revision, got: $(rv_revisions)"
+stale=$(ls -A "$devdir" | grep -vE '^[0-9]{8}T[0-9]{6}Z(-[0-9]+)?\.(revault|tar\.zst)$' || true)
+[ -z "$stale" ] && pass || fail "left on the server after a resumed upload: $stale"
+rv verify "$rev"
+expect_rc 0 "the resumed revision verifies"
+rv restore "$rev" --to "$T_TMP/out1"
+expect_rc 0 "the resumed revision restores"
+[ "$(tree_sum "$T_TMP/out1$src")" = "$src_sum" ] && pass || fail "the resumed revision restored other bytes"
+
+# --- a restore cut mid-download goes on -----------------------------------------------
+through cut-down --fault-conn 1 --cut-down 6000000
+rv restore "$rev" --to "$T_TMP/out2"
+done_with_proxy
+expect_rc 0 "restore cut at 6 MB down, retries 3"
+grep -q 'cut down' "$T_TMP/cut-down.log" && pass || fail "the proxy never cut the download"
+[ "$(conns cut-down)" = 2 ] && pass || fail "expected 2 connections, the proxy saw $(conns cut-down)"
+expect_err 'download of .* at byte [0-9]+: .*connecting again' "the warning says what was lost"
+expect_out 'after 1 reconnect\)' "the restore's outcome says it was resumed"
+[ "$(tree_sum "$T_TMP/out2$src")" = "$src_sum" ] && pass || fail "the resumed restore brought back other bytes"
+
+# A verify (a download too) cut twice: each loss is taken up.
+through cut-verify --fault-conn 1 --cut-down 3000000
+rv verify "$rev"
+done_with_proxy
+expect_rc 0 "verify cut at 3 MB down"
+expect_out 'after 1 reconnect\)' "the verify's outcome says it was resumed"
+
+# --- retries 0: the cut fails as before -----------------------------------------------
+rv_ok "retries 0" set server.retries 0
+printf 'changed\n' >"$src/data/sub/small.txt"
+through no-retry-up --fault-conn 1 --cut-up 5000000
+rv backup
+done_with_proxy
+expect_rc 1 "backup cut with retries 0"
+expect_one_line "backup cut with retries 0"
+[ "$(conns no-retry-up)" = 1 ] && pass || fail "retries 0 connected again"
+[ "$(rv_revisions | wc -l)" = 1 ] && pass || fail "a failed backup added a revision: $(rv_revisions)"
+through no-retry-down --fault-conn 1 --cut-down 6000000
+rv restore "$rev" --to "$T_TMP/out3"
+done_with_proxy
+expect_rc 1 "restore cut with retries 0"
+expect_one_line "restore cut with retries 0"
+[ ! -e "$T_TMP/out3" ] && pass || fail "a failed restore left $T_TMP/out3"
+rv_ok "retries 3" set server.retries 3
+
+# --- another host key on the new connection: refused at once ---------------------------
+through other-key --fault-conn 1 --cut-up 5000000 \
+	--later-target "127.0.0.1:$other_port"
+rv backup
+done_with_proxy
+expect_rc 3 "another host key after the cut"
+expect_err "WARNING: the host key of 127\.0\.0\.1:$PP has changed" "the usual changed-key message"
+expect_err "$(re "$other_sha")" "the message names the key offered"
+[ "$(conns other-key)" = 2 ] && pass || fail "a changed key was tried again: $(conns other-key) connections"
+grep -q "Accepted publickey" "$other_log" 2>/dev/null &&
+	fail "logged in on the server with the other key" || pass
+[ "$(rv_revisions | wc -l)" = 1 ] && pass || fail "the refused backup added a revision"
+
+# --- closed before the banner (MaxStartups) and nothing listening ----------------------
+rv_ok "retries 1" set server.retries 1
+through busy --drop-first 100
+rv list
+done_with_proxy
+expect_rc 1 "a server that closes before its banner"
+expect_err 'closed the connection before its banner: busy \(MaxStartups\?\).*\(2 tries, server\.retries\)' \
+	"busy: the final line says so"
+[ "$(conns busy)" = 2 ] && pass || fail "busy: expected 2 connections, the proxy saw $(conns busy)"
+through busy-once --drop-first 1
+rv list
+done_with_proxy
+expect_rc 0 "a server busy once: the second try gets in"
+expect_err 'busy \(MaxStartups\?\).*; trying again in 1 s' "busy once: the try is warned about"
+port=$(free_port)
+rv_ok "url to a closed port" set server.url "sftp://127.0.0.1:$port$SSHD_ROOT"
+rv list
+expect_rc 1 "nothing listens"
+expect_err "refused: nothing listens on port $port.*\(2 tries, server\.retries\)" "refused: the final line says so"
+! grep -q 'busy' <<<"$ERR" && pass || fail "a closed port was taken for a busy server: $ERR"
+
+# --- a cancel during the wait between tries ---------------------------------------------
+rv_ok "retries 10" set server.retries 10
+start=$(date +%s)
+timeout -k 5 60 "$REVAULT" list >"$T_TMP/cancel.out" 2>"$T_TMP/cancel.err" &
+pid=$!
+for _ in $(seq 1 100); do
+	grep -q 'trying again in 4 s' "$T_TMP/cancel.err" && break
+	sleep 0.1
+done
+grep -q 'trying again in 4 s' "$T_TMP/cancel.err" && pass || fail "no third try: $(cat "$T_TMP/cancel.err")"
+waited_from=$(date +%s)
+kill -INT "$pid"
+set +e
+wait "$pid"
+rc=$?
+set -e
+took=$(($(date +%s) - waited_from))
+[ "$rc" != 0 ] && pass || fail "a cancelled run exited 0"
+# The wait it was in lasts 4 s: it ended well before.
+[ "$took" -le 2 ] && pass || fail "the cancel took $took s during a wait of 4 s"
+grep -q 'cancel' "$T_TMP/cancel.err" && pass || fail "the cancel is not said: $(cat "$T_TMP/cancel.err")"
+echo "note: the cancelled run took $(($(date +%s) - start)) s in all" >&2
+
+t_done
