@@ -66,6 +66,9 @@ free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1
 # --- nothing listening ------------------------------------------------------------
 export REVAULT_CONFIG=$T_TMP/nosftp/revault.yaml
 port=$(free_port)
+# Each failure below, as it is on the first try (tests/integration/reconnect.sh
+# tries again).
+rv_ok "no retries" set server.retries 0
 rv_ok "refused: set server.url" set server.url "sftp://127.0.0.1:$port/srv"
 rv list
 expect_rc 1 "connection refused"

@@ -26,6 +26,9 @@ rv_new_key
 rv_ok "pin direct" knownhost add "127.0.0.1:$SSHD_PORT" ssh-ed25519 "$SSHD_HOSTKEY_ED25519_SHA256"
 rv_ok "pin proxy" knownhost add "127.0.0.1:$PP" ssh-ed25519 "$SSHD_HOSTKEY_ED25519_SHA256"
 rv_ok "revisions" set backup.revisions 20
+# Every cut here is to fail as it does on the first connection
+# (tests/integration/reconnect.sh has them taken up on a new one).
+rv_ok "retries 0" set server.retries 0
 via_proxy() { rv_ok "url via proxy" set server.url "$proxied"; }
 via_direct() { rv_ok "url direct" set server.url "$direct"; }
 devdir=$SSHD_ROOT/cutdev
