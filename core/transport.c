@@ -920,7 +920,7 @@ static int handshake_error(struct transport *t, struct err *e)
 	if ((rc == LIBSSH2_ERROR_SOCKET_DISCONNECT || rc == LIBSSH2_ERROR_SOCKET_RECV) &&
 	    (banner == NULL || banner[0] == '\0'))
 		return err_set(e, RV_FAIL, "cannot connect to %s: it closed the connection before its "
-			       "banner: busy (MaxStartups?); try again later, or raise MaxStartups in its "
+			       "banner: busy (MaxStartups?); if it stays busy, raise MaxStartups in its "
 			       "sshd_config", t->where);
 	t->transient = false;
 	if (rc == LIBSSH2_ERROR_KEX_FAILURE || rc == LIBSSH2_ERROR_METHOD_NOT_SUPPORTED ||
@@ -1101,6 +1101,18 @@ static void warnf(struct transport *t, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	t->warn(t->warn_arg, msg);
+}
+
+/* e's message for a warning that goes on to say what happens next:
+ * without its own advice to try again. */
+static const char *lost_text(struct err *e)
+{
+	static const char tail[] = "; try again";
+	size_t n = strlen(e->msg), k = sizeof(tail) - 1;
+
+	if (n > k && strcmp(e->msg + n - k, tail) == 0)
+		e->msg[n - k] = '\0';
+	return e->msg;
 }
 
 /* The last try's error, saying how many were made. */
@@ -2126,16 +2138,16 @@ static int same_key(struct transport *t, struct err *e)
 /* A new session after the one a transfer ran on was lost (e holds why),
  * within server.retries attempts since the transfer last moved on, each
  * after a wait of 1, 2, 4, ... s (cancellable): the same host key, the
- * same login, SFTP. `what` names the transfer and where it stood for the
+ * same login, SFTP. `at` (bytes) is where the transfer goes on, for the
  * warnings. A changed host key, a refused login or a cancel end it at
  * once; RV_OK with the session up again, else e holds the last error. */
-static int session_again(struct transport *t, const char *what, struct err *e)
+static int session_again(struct transport *t, uint64_t at, struct err *e)
 {
 	while (t->retry_used < t->retries) {
 		unsigned n = ++t->retry_used, wait = backoff_seconds(n);
 
-		warnf(t, "%s: %s; connecting again in %u s (%u of %u, server.retries)", what, e->msg,
-		      wait, n, t->retries);
+		warnf(t, "%s; connecting again in %u s (%u of %u, server.retries) to go on from byte %llu",
+		      lost_text(e), wait, n, t->retries, (unsigned long long)at);
 		err_clear(e);
 		if (!backoff(t, wait))
 			return interrupted_error(t, e);
@@ -2198,17 +2210,13 @@ static int reopen(struct remote_file *f, struct err *e)
 static int file_again(struct remote_file *f, struct err *e)
 {
 	struct transport *t = f->t;
-	char what[ERR_MSG_MAX / 2];
-
 	if (!may_reconnect(t))
 		return e->code;
 	if (f->offset > f->resumed_at)
 		t->retry_used = 0; /* it moved on since the last loss */
 	close_handle(t, f->h); /* on the lost session: only frees it */
 	f->h = NULL;
-	snprintf(what, sizeof(what), "%s %.300s at byte %llu", f->writing ? "upload of" : "download of",
-		 f->path, (unsigned long long)f->offset);
-	if (session_again(t, what, e) != RV_OK || reopen(f, e) != RV_OK)
+	if (session_again(t, f->offset, e) != RV_OK || reopen(f, e) != RV_OK)
 		return e->code;
 	f->resumed_at = f->offset;
 	f->issued = f->offset; /* nothing begun on the new handle */

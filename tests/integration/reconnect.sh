@@ -65,9 +65,9 @@ done_with_proxy
 expect_rc 0 "backup cut at 5 MB up, retries 3"
 grep -q 'cut up' "$T_TMP/cut-up.log" && pass || fail "the proxy never cut the upload"
 [ "$(conns cut-up)" = 2 ] && pass || fail "expected 2 connections, the proxy saw $(conns cut-up)"
-expect_err 'upload of .* at byte [0-9]+: .*connecting again in 1 s \(1 of 3, server\.retries\)' \
+expect_err 'cannot write .*: lost the connection .*; connecting again in 1 s \(1 of 3, server\.retries\) to go on from byte [1-9][0-9]*$' \
 	"the warning says what was lost and where"
-expect_err 'continues at byte [1-9][0-9]*' "the warning says where the upload continues"
+expect_err 'again: the upload of .* continues at byte [1-9][0-9]*' "the warning says where the upload continues"
 expect_out 'after 1 reconnect\)' "the outcome says it was resumed"
 rev=$(rv_revisions | head -1)
 [ "$(rv_revisions | wc -l)" = 1 ] && pass || fail "expected one revision, got: $(rv_revisions)"
@@ -86,7 +86,8 @@ done_with_proxy
 expect_rc 0 "restore cut at 6 MB down, retries 3"
 grep -q 'cut down' "$T_TMP/cut-down.log" && pass || fail "the proxy never cut the download"
 [ "$(conns cut-down)" = 2 ] && pass || fail "expected 2 connections, the proxy saw $(conns cut-down)"
-expect_err 'download of .* at byte [0-9]+: .*connecting again' "the warning says what was lost"
+expect_err 'cannot read .*; connecting again in 1 s .* to go on from byte [1-9][0-9]*$' "the warning says what was lost"
+expect_err 'again: the download of .* continues at byte [1-9][0-9]*' "the warning says where the download continues"
 expect_out 'after 1 reconnect\)' "the restore's outcome says it was resumed"
 [ "$(tree_sum "$T_TMP/out2$src")" = "$src_sum" ] && pass || fail "the resumed restore brought back other bytes"
 
