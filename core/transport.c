@@ -2139,15 +2139,18 @@ static int same_key(struct transport *t, struct err *e)
  * within server.retries attempts since the transfer last moved on, each
  * after a wait of 1, 2, 4, ... s (cancellable): the same host key, the
  * same login, SFTP. `at` (bytes) is where the transfer goes on, for the
- * warnings. A changed host key, a refused login or a cancel end it at
+ * warnings (UINT64_MAX: not a transfer). A changed host key, a refused login or a cancel end it at
  * once; RV_OK with the session up again, else e holds the last error. */
 static int session_again(struct transport *t, uint64_t at, struct err *e)
 {
 	while (t->retry_used < t->retries) {
 		unsigned n = ++t->retry_used, wait = backoff_seconds(n);
+		char from[48] = "";
 
-		warnf(t, "%s; connecting again in %u s (%u of %u, server.retries) to go on from byte %llu",
-		      lost_text(e), wait, n, t->retries, (unsigned long long)at);
+		if (at != UINT64_MAX)
+			snprintf(from, sizeof(from), " to go on from byte %llu", (unsigned long long)at);
+		warnf(t, "%s; connecting again in %u s (%u of %u, server.retries)%s", lost_text(e), wait, n,
+		      t->retries, from);
 		err_clear(e);
 		if (!backoff(t, wait))
 			return interrupted_error(t, e);
@@ -2156,12 +2159,10 @@ static int session_again(struct transport *t, uint64_t at, struct err *e)
 			t->reconnects++;
 			return RV_OK;
 		}
-		if (e->code == RV_HOSTKEY || e->code == RV_AUTH || e->code == RV_USAGE ||
-		    atomic_load(&t->interrupted)) {
-			mark_dead(t);
-			return e->code;
-		}
 		mark_dead(t);
+		if (e->code == RV_HOSTKEY || e->code == RV_AUTH || e->code == RV_USAGE ||
+		    atomic_load(&t->interrupted))
+			return e->code;
 	}
 	return gave_up_after(e, t->retries + 1);
 }
@@ -2535,6 +2536,13 @@ int remote_commit(struct remote_file *f, const char *final_path, bool *renamed, 
 	 * another upload's rename that lands a moment later. */
 	if (rc == RV_OK)
 		back = transport_open(t, final_path, REMOTE_SIZE_UNKNOWN, e);
+	/* The rename was answered: only the look at its result is lost, and
+	 * it may be made over a new connection. */
+	while (rc == RV_OK && back == NULL && may_reconnect(t)) {
+		if (session_again(t, UINT64_MAX, e) != RV_OK)
+			break;
+		back = transport_open(t, final_path, REMOTE_SIZE_UNKNOWN, e);
+	}
 	file_free(f);
 	if (rc != RV_OK) {
 		if (back != NULL)

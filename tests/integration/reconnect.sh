@@ -79,6 +79,34 @@ rv restore "$rev" --to "$T_TMP/out1"
 expect_rc 0 "the resumed revision restores"
 [ "$(tree_sum "$T_TMP/out1$src")" = "$src_sum" ] && pass || fail "the resumed revision restored other bytes"
 
+# --- cuts in the end of an upload (fsync, close, the look at the final name,
+# the rename, the read-back): never an incomplete revision under its name
+through count
+printf 'count\n' >"$src/data/sub/small.txt"
+rv backup
+done_with_proxy
+expect_rc 0 "backup through a counting proxy"
+up_total=$(proxy_total count 1 up)
+[ -n "$up_total" ] && [ "$up_total" -gt 12000000 ] && pass || fail "the backup moved only ${up_total:-?} bytes up"
+up_total=${up_total:-12000000}
+for back in 40 120 250 400 700 1200 2500 6000; do
+	n=$((up_total - back))
+	printf 'tail %s\n' "$back" >"$src/data/sub/small.txt"
+	through "tail-$back" --fault-conn 1 --cut-up "$n"
+	rv backup
+	done_with_proxy
+	[ "$RC" = 0 ] || [ "$RC" = 1 ] && pass || fail "cut $back bytes before the end: exit $RC: $ERR"
+	echo "note: cut $back bytes before the end: exit $RC$(grep -q 'connecting again' <<<"$ERR" && echo ', connected again')${ERR:+: $(tail -1 <<<"$ERR")}" >&2
+	newest=$(rv_revisions | head -1)
+	rv verify "$newest"
+	expect_rc 0 "cut $back bytes before the end: the newest revision $newest verifies"
+	if [ -n "$(ls -A "$devdir" | grep -vE '^\.|\.(revault|tar\.zst)$' || true)" ]; then
+		fail "cut $back bytes before the end: a non-revision file is listed: $(ls "$devdir")"
+	else
+		pass
+	fi
+done
+
 # --- a restore cut mid-download goes on -----------------------------------------------
 through cut-down --fault-conn 1 --cut-down 6000000
 rv restore "$rev" --to "$T_TMP/out2"
@@ -101,13 +129,14 @@ expect_out 'after 1 reconnect\)' "the verify's outcome says it was resumed"
 # --- retries 0: the cut fails as before -----------------------------------------------
 rv_ok "retries 0" set server.retries 0
 printf 'changed\n' >"$src/data/sub/small.txt"
+before=$(rv_revisions)
 through no-retry-up --fault-conn 1 --cut-up 5000000
 rv backup
 done_with_proxy
 expect_rc 1 "backup cut with retries 0"
 expect_one_line "backup cut with retries 0"
 [ "$(conns no-retry-up)" = 1 ] && pass || fail "retries 0 connected again"
-[ "$(rv_revisions | wc -l)" = 1 ] && pass || fail "a failed backup added a revision: $(rv_revisions)"
+[ "$(rv_revisions)" = "$before" ] && pass || fail "a failed backup added a revision: $(rv_revisions)"
 through no-retry-down --fault-conn 1 --cut-down 6000000
 rv restore "$rev" --to "$T_TMP/out3"
 done_with_proxy
@@ -127,7 +156,7 @@ expect_err "$(re "$other_sha")" "the message names the key offered"
 [ "$(conns other-key)" = 2 ] && pass || fail "a changed key was tried again: $(conns other-key) connections"
 grep -q "Accepted publickey" "$other_log" 2>/dev/null &&
 	fail "logged in on the server with the other key" || pass
-[ "$(rv_revisions | wc -l)" = 1 ] && pass || fail "the refused backup added a revision"
+[ "$(rv_revisions)" = "$before" ] && pass || fail "the refused backup added a revision: $(rv_revisions)"
 
 # --- closed before the banner (MaxStartups) and nothing listening ----------------------
 rv_ok "retries 1" set server.retries 1
