@@ -387,7 +387,8 @@ below=$(joined | grep -A1 -xF "revault(config)# $long bogus" | tail -n 1)
 [ "$below" = "$(printf '%58s^' '')" ] && pass || fail "the row below the wrapped line is \"$below\""
 # Home and End as tmux sends them (ESC [ 1 ~, ESC [ 4 ~).
 type 'how running-'; key Home; type 's'; key End; type 'config'; key Enter
-expect_screen '^! revault running configuration' "Home and End"
+# (Its last line: the whole configuration no longer fits 24 rows.)
+expect_screen '^end$' "Home and End"
 type 'end'; key Enter
 expect_last '^revault# ?$' "long line: end"
 key C-d
@@ -485,5 +486,19 @@ restore latest"
 expect_rc 2 "restore latest with no revisions"
 expect_out '^% nothing to restore: no revisions of dev-new yet' "restore says there is nothing to restore"
 expect_err 'console: 1 command failed, the first on line 2' "only the restore failed (no revisions)"
+
+# server.retries: a configuration command, shown with the others.
+cfg=$T_TMP/conf-retries/revault.yaml
+console "config t
+backup server retries 5
+backup server retries 11
+end
+show running-config"
+expect_out 'server\.retries must be a whole number from 0 to 10, not "11"' "retries 11 refused at its word"
+expect_out '^backup server retries 5$' "running-config shows the retries"
+awk '/^backup server retries/ {r = NR} /^! set with/ {c = NR} END {exit !(r && c && r < c)}' <<<"$OUT" &&
+	pass || fail "the retries line is not among the commands: $OUT"
+run "$REVAULT" -c "$cfg" show
+expect_out '^server\.retries +5$' "revault show has the console's retries"
 
 t_done
