@@ -38,6 +38,14 @@ rv_ok "pin proxy" knownhost add "127.0.0.1:$PP" ssh-ed25519 "$SSHD_HOSTKEY_ED255
 rv_ok "revisions" set backup.revisions 20
 rv show
 expect_out '^server\.retries +3$' "server.retries is 3 unless set"
+for bad in 11 -1 x ''; do
+	before=$(cat "$REVAULT_CONFIG")
+	rv set server.retries "$bad"
+	expect_rc 2 "server.retries \"$bad\" refused"
+	expect_one_line "server.retries \"$bad\" refused"
+	expect_err '0 to 10|0-10' "server.retries \"$bad\": the line says what is allowed"
+	[ "$(cat "$REVAULT_CONFIG")" = "$before" ] && pass || fail "a refused server.retries changed the file"
+done
 devdir=$SSHD_ROOT/redev
 src_sum=$(tree_sum "$src")
 
