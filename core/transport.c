@@ -2139,8 +2139,9 @@ static int same_key(struct transport *t, struct err *e)
  * within server.retries attempts since the transfer last moved on, each
  * after a wait of 1, 2, 4, ... s (cancellable): the same host key, the
  * same login, SFTP. `at` (bytes) is where the transfer goes on, for the
- * warnings (UINT64_MAX: not a transfer). A changed host key, a refused login or a cancel end it at
- * once; RV_OK with the session up again, else e holds the last error. */
+ * warnings (UINT64_MAX: not a transfer). A changed host key, a refused
+ * login or a cancel end it at once; RV_OK with the session up again, else
+ * e holds the last error. */
 static int session_again(struct transport *t, uint64_t at, struct err *e)
 {
 	while (t->retry_used < t->retries) {
@@ -2211,6 +2212,7 @@ static int reopen(struct remote_file *f, struct err *e)
 static int file_again(struct remote_file *f, struct err *e)
 {
 	struct transport *t = f->t;
+
 	if (!may_reconnect(t))
 		return e->code;
 	if (f->offset > f->resumed_at)

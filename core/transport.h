@@ -132,7 +132,11 @@ int transport_rename(struct transport *t, const char *from, const char *to, stru
 struct remote_file;
 
 /* Streaming upload: create (exclusive, mode 0600), write, then commit.
- * remote_abort closes without committing; the caller unlinks. */
+ * remote_abort closes without committing; the caller unlinks. A lost
+ * connection is made again (server.retries): the same file is opened for
+ * writing again (no create, no truncate), must hold at least the bytes the
+ * server acknowledged, and gets the unacknowledged rest, which is all the
+ * upload keeps in memory. */
 struct remote_file *transport_create(struct transport *t, const char *path, struct err *e);
 int remote_write(struct remote_file *f, const void *buf, size_t len, struct err *e);
 /* Bytes acknowledged since the last flush (0 when the server has no
@@ -152,7 +156,11 @@ int remote_flush(struct remote_file *f, struct err *e);
  * server whose rename overwrites can have let another upload of the same
  * name replace it). RV_OK only when all of them succeeded; f is freed
  * either way. *renamed tells whether the temporary is gone (renamed);
- * when it is not, the caller unlinks it. */
+ * when it is not, the caller unlinks it. A connection lost before the
+ * rename is sent is made again (server.retries) and the end goes on; one
+ * lost during the rename is not (whether it happened is unknown): RV_FAIL,
+ * and never an incomplete file under final_path. The read-back after an
+ * answered rename may use a new connection. */
 int remote_commit(struct remote_file *f, const char *final_path, bool *renamed, struct err *e);
 void remote_abort(struct remote_file *f);
 
@@ -162,8 +170,9 @@ void remote_abort(struct remote_file *f);
  * short of it (short READ answers, which libssh2 1.10 takes for the end)
  * is asked again from the first byte not yet read, and a file that still
  * ends early fails with RV_FAIL (a transport failure, never "damaged").
- * remote_read returns the number of bytes read, 0 at end of file, -1 on
- * error (e set). */
+ * A lost connection is made again (server.retries) and the read goes on
+ * at the first byte not yet handed out. remote_read returns the number of
+ * bytes read, 0 at end of file, -1 on error (e set). */
 struct remote_file *transport_open(struct transport *t, const char *path, uint64_t size,
 				   struct err *e);
 long remote_read(struct remote_file *f, void *buf, size_t len, struct err *e);

@@ -210,4 +210,26 @@ took=$(($(date +%s) - waited_from))
 grep -q 'cancel' "$T_TMP/cancel.err" && pass || fail "the cancel is not said: $(cat "$T_TMP/cancel.err")"
 echo "note: the cancelled run took $(($(date +%s) - start)) s in all" >&2
 
+# --- ProFTPD's mod_sftp (its own windows and handles): the same resume -----------------
+if srv_try proftpd "$T_TMP/proftpd"; then
+	PP2=$(free_port)
+	rv_setup "$T_TMP/cfg-pro" "sftp://127.0.0.1:$PP2$PROFTPD_ROOT" "$PROFTPD_USER" "$PROFTPD_KEY" prodev "$src"
+	rv_new_key
+	rv_ok "pin the ProFTPD proxy" knownhost add "127.0.0.1:$PP2" ssh-ed25519 "$PROFTPD_HOSTKEY_ED25519_SHA256"
+	pro_sum=$(tree_sum "$src")
+	proxy_start pro-up "$PROFTPD_PORT" --listen "127.0.0.1:$PP2" --fault-conn 1 --cut-up 5000000
+	rv backup
+	proxy_stop
+	expect_rc 0 "ProFTPD: backup cut at 5 MB up"
+	grep -q 'cut up' "$T_TMP/pro-up.log" && pass || fail "ProFTPD: the proxy never cut the upload"
+	expect_out 'after 1 reconnect\)' "ProFTPD: the backup was resumed"
+	proxy_start pro-down "$PROFTPD_PORT" --listen "127.0.0.1:$PP2" --fault-conn 1 --cut-down 6000000
+	rv restore latest --to "$T_TMP/pro-out"
+	proxy_stop
+	expect_rc 0 "ProFTPD: restore cut at 6 MB down"
+	grep -q 'cut down' "$T_TMP/pro-down.log" && pass || fail "ProFTPD: the proxy never cut the download"
+	expect_out 'after 1 reconnect\)' "ProFTPD: the restore was resumed"
+	[ "$(tree_sum "$T_TMP/pro-out$src")" = "$pro_sum" ] && pass || fail "ProFTPD: the resumed restore brought back other bytes"
+fi
+
 t_done

@@ -739,7 +739,8 @@ static void test_refused_and_unresolvable(void **state)
 	conn_init(&c, "127.0.0.1", port, "/");
 	c.t = transport_new(&c.cfg);
 	assert_int_equal(transport_connect(c.t, &c.e), RV_FAIL);
-	snprintf(want, sizeof(want), "connection refused by 127.0.0.1:%u", port);
+	snprintf(want, sizeof(want), "cannot connect to 127.0.0.1:%u: connection refused: nothing listens on port %u",
+		 port, port);
 	assert_non_null(strstr(shown(c.e.msg), want));
 	conn_free(&c);
 
@@ -754,7 +755,8 @@ static void test_refused_and_unresolvable(void **state)
 			conn_init(&c, "::1", srv.port, "/");
 			c.t = transport_new(&c.cfg);
 			assert_int_equal(transport_connect(c.t, &c.e), RV_FAIL);
-			snprintf(want, sizeof(want), "connection refused by [::1]:%u", srv.port);
+			snprintf(want, sizeof(want), "cannot connect to [::1]:%u: connection refused: nothing "
+				 "listens on port %u", srv.port, srv.port);
 			assert_non_null(strstr(shown(c.e.msg), want));
 			conn_free(&c);
 		}

@@ -87,6 +87,8 @@ srv_stop sshd "$T_TMP/idle"
 # closed channel, with its exit status.
 srv_start sshd "$T_TMP/ends" --subsystem "timeout 2 /usr/lib/openssh/sftp-server"
 setup ends "sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT" "$SSHD_USER" "$SSHD_KEY"
+# The end as it is reported (a new connection would go on: server.retries).
+rv_ok "ends: no retries" set server.retries 0
 rv_ok "ends: source" source add "$many"
 timed backup
 expect_rc 1 "the SFTP server ended"
