@@ -180,6 +180,16 @@ rv list
 done_with_proxy
 expect_rc 0 "a server busy once: the second try gets in"
 expect_err 'busy \(MaxStartups\?\).*; trying again in 1 s' "busy once: the try is warned about"
+# A server that accepts and says nothing: timed out, tried again.
+rv_ok "timeout 2" set server.timeout 2
+through silent --stall-after 0 --stall 60 --stall-dir down
+rv list
+done_with_proxy
+expect_rc 1 "a silent server"
+expect_err 'timed out connecting to .*; trying again in 1 s \(1 of 1, server\.retries\)' "silent: the try is warned about"
+expect_err 'timed out connecting to .*\(2 tries, server\.retries\)$' "silent: the final line says so"
+[ "$(conns silent)" = 2 ] && pass || fail "silent: expected 2 connections, the proxy saw $(conns silent)"
+rv_ok "timeout 30" set server.timeout 30
 port=$(free_port)
 rv_ok "url to a closed port" set server.url "sftp://127.0.0.1:$port$SSHD_ROOT"
 rv list
