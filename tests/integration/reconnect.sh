@@ -134,6 +134,29 @@ done_with_proxy
 expect_rc 0 "verify cut at 3 MB down"
 expect_out 'after 1 reconnect\)' "the verify's outcome says it was resumed"
 
+# --- a temporary cut short on the server in the meantime: not resumed --------------------
+printf 'shortened\n' >"$src/data/sub/small.txt"
+before=$(rv_revisions)
+through shortened --fault-conn 1 --cut-up 5000000
+timeout -k 5 120 "$REVAULT" backup >"$T_TMP/short.out" 2>"$T_TMP/short.err" &
+pid=$!
+for _ in $(seq 1 400); do
+	grep -q 'cut up' "$T_TMP/shortened.log" && break
+	sleep 0.05
+done
+# The first retry waits 1 s: the file is cut short before it.
+for f in "$devdir"/.*.tmp-*; do [ -f "$f" ] && truncate -s 1000 "$f"; done
+set +e
+wait "$pid"
+RC=$?
+set -e
+ERR=$(cat "$T_TMP/short.err")
+done_with_proxy
+expect_rc 1 "a temporary cut short on the server"
+expect_err 'cannot continue the upload of .*: it holds 1000 bytes, fewer than the [0-9]+ the server had confirmed' \
+	"shortened: the line says why"
+[ "$(rv_revisions)" = "$before" ] && pass || fail "a shortened upload added a revision: $(rv_revisions)"
+
 # --- retries 0: the cut fails as before -----------------------------------------------
 rv_ok "retries 0" set server.retries 0
 printf 'changed\n' >"$src/data/sub/small.txt"
