@@ -2217,9 +2217,13 @@ static int file_again(struct remote_file *f, struct err *e)
 		return e->code;
 	if (f->offset > f->resumed_at)
 		t->retry_used = 0; /* it moved on since the last loss */
-	close_handle(t, f->h); /* on the lost session: only frees it */
-	f->h = NULL;
-	if (session_again(t, f->offset, e) != RV_OK || reopen(f, e) != RV_OK)
+	do {
+		close_handle(t, f->h); /* on the lost session: only frees it */
+		f->h = NULL;
+		if (session_again(t, f->offset, e) != RV_OK)
+			return e->code;
+	} while (reopen(f, e) != RV_OK && may_reconnect(t));
+	if (e->code != RV_OK)
 		return e->code;
 	f->resumed_at = f->offset;
 	f->issued = f->offset; /* nothing begun on the new handle */

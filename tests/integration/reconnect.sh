@@ -79,7 +79,7 @@ expect_err 'again: the upload of .* continues at byte [1-9][0-9]*' "the warning 
 expect_out 'after 1 reconnect\)' "the outcome says it was resumed"
 rev=$(rv_revisions | head -1)
 [ "$(rv_revisions | wc -l)" = 1 ] && pass || fail "expected one revision, got: $(rv_revisions)"
-stale=$(ls -A "$devdir" | grep -vE '^[0-9]{8}T[0-9]{6}Z(-[0-9]+)?\.(revault|tar\.zst)$' || true)
+stale=$(server_files "$devdir" | grep -vE '^[0-9]{8}T[0-9]{6}Z(-[0-9]+)?\.(revault|tar\.zst)$' || true)
 [ -z "$stale" ] && pass || fail "left on the server after a resumed upload: $stale"
 rv verify "$rev"
 expect_rc 0 "the resumed revision verifies"
@@ -108,7 +108,7 @@ for back in 40 120 250 400 700 1200 2500 6000; do
 	newest=$(rv_revisions | head -1)
 	rv verify "$newest"
 	expect_rc 0 "cut $back bytes before the end: the newest revision $newest verifies"
-	if [ -n "$(ls -A "$devdir" | grep -vE '^\.|\.(revault|tar\.zst)$' || true)" ]; then
+	if [ -n "$(server_files "$devdir" | grep -vE '^\.|\.(revault|tar\.zst)$' || true)" ]; then
 		fail "cut $back bytes before the end: a non-revision file is listed: $(ls "$devdir")"
 	else
 		pass
