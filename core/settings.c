@@ -729,6 +729,12 @@ static void emit_scalar(struct emitter *m, const char *v, bool quoted)
 {
 	yaml_event_t ev;
 
+	/* libyaml's emitter never returns on text that is not UTF-8; what
+	 * is stored was checked (text_ok), this is the backstop. */
+	if (!util_utf8_valid(v)) {
+		m->ok = false;
+		return;
+	}
 	yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)v, (int)strlen(v), !quoted, quoted,
 				     quoted ? YAML_DOUBLE_QUOTED_SCALAR_STYLE : YAML_PLAIN_SCALAR_STYLE);
 	emit(m, &ev);
@@ -982,6 +988,20 @@ static bool clearable(const struct keydef *d)
 	return d->kind == K_STR || d->kind == K_URL || d->kind == K_PATH || d->kind == K_DEVICE || d->kind == K_CMD;
 }
 
+/* The settings file is YAML, UTF-8 text (YAML 1.2, 5.2): a value that is
+ * not (a file name in Latin-1) is refused before it is stored. */
+static int text_ok(const char *what, const char *v, const char *fix, struct err *e)
+{
+	char *shown;
+
+	if (util_utf8_valid(v))
+		return RV_OK;
+	shown = util_escape_name(v);
+	err_set(e, RV_USAGE, "%s \"%s\" is not UTF-8 text, which the settings file holds: %s", what, shown, fix);
+	free(shown);
+	return RV_USAGE;
+}
+
 int settings_set(struct settings *s, const char *key, const char *value, struct err *e)
 {
 	const struct keydef *d = settable_keydef(key, e);
@@ -991,6 +1011,8 @@ int settings_set(struct settings *s, const char *key, const char *value, struct 
 		return e->code;
 	/* An empty value is a mistake (an unset shell variable, a stray ""),
 	 * not a wish for the default: clearing is asked for by name. */
+	if (text_ok(key, value, "write it in UTF-8", e) != RV_OK)
+		return e->code;
 	if (*value == '\0')
 		return clearable(d) ? err_set(e, RV_USAGE, "%s needs a value (%s); `revault unset %s` clears it",
 					      key, d->help, key)
@@ -1244,9 +1266,12 @@ static int list_remove(char **v, size_t *n, const char *item)
 int settings_source_add(struct settings *s, const char *path, struct err *e)
 {
 	struct err se = { 0 };
-	char *clean = sources_normalise(path, e), *state;
+	char *clean, *state;
 	int rc;
 
+	if (text_ok("the source", path, "rename it, or add a folder above it", e) != RV_OK)
+		return e->code;
+	clean = sources_normalise(path, e);
 	if (clean == NULL)
 		return e->code;
 	/* Without a home there is no state folder to protect, and the job,
@@ -1275,6 +1300,8 @@ int settings_source_remove(struct settings *s, const char *path, struct err *e)
 
 int settings_exclude_add(struct settings *s, const char *pattern, struct err *e)
 {
+	if (text_ok("the pattern", pattern, "match the name with * or ? in place of those bytes", e) != RV_OK)
+		return e->code;
 	if (exclude_check(pattern, s->backup.sources, s->backup.nsources, e) != RV_OK)
 		return e->code;
 	if (list_add(&s->backup.exclude, &s->backup.nexclude, pattern) != 0)

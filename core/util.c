@@ -210,3 +210,37 @@ char *util_escape_name(const char *name)
 	out[o] = '\0';
 	return out;
 }
+
+void util_utf8_copy(char *out, size_t cap, const char *in)
+{
+	static const char replacement[] = "\xEF\xBF\xBD";
+	const unsigned char *p = (const unsigned char *)in;
+	size_t len = 0;
+
+	while (*p != '\0') {
+		size_t n = *p < 0x80 ? 1 : utf8_printable(p);
+		const char *from = n > 0 ? (const char *)p : replacement;
+		size_t take = n > 0 ? n : 3;
+
+		if (len + take >= cap)
+			break;
+		memcpy(out + len, from, take);
+		len += take;
+		p += n > 0 ? n : 1;
+	}
+	out[len] = '\0';
+}
+
+bool util_utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p != '\0') {
+		size_t n = *p < 0x80 ? 1 : utf8_printable(p);
+
+		if (n == 0)
+			return false;
+		p += n;
+	}
+	return true;
+}

@@ -47,6 +47,17 @@ void util_utf8_end(locale_t old);
  * Allocated. */
 char *util_escape_name(const char *name);
 
+/* Copies the text in into out (cap bytes, at least 4), as valid UTF-8
+ * (RFC 3629): every byte that does not start a valid sequence (or starts a C1
+ * control, U+0080-U+009F) becomes U+FFFD, the replacement character, and the copy is cut, when it must
+ * be, only between characters. Always terminated. For text from outside
+ * (a hook's output, a hand-edited record) bound for JSON or a screen. */
+void util_utf8_copy(char *out, size_t cap, const char *in);
+
+/* True when s is valid UTF-8 (RFC 3629) with no C1 control (U+0080-
+ * U+009F): text the settings file (YAML, UTF-8) can hold. */
+bool util_utf8_valid(const char *s);
+
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 #endif
