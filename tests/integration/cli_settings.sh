@@ -61,6 +61,21 @@ grep -q hunter2 <<<"$OUT" && fail "show leaked the password" || pass
 rc=0; printf '' | "$REVAULT" -c "$cfg" password set >/dev/null 2>&1 || rc=$?
 if [ "$rc" = 2 ]; then pass; else fail "empty password accepted (exit $rc)"; fi
 
+# Text that is not UTF-8 (the settings file is YAML, UTF-8): refused in one
+# line, the file as it was, no temporary left; libyaml's emitter would spin.
+before=$(sha256sum "$cfg")
+not_utf8() {
+	run timeout -k 5 20 "$REVAULT" -c "$cfg" "$@"
+	expect_rc 2 "not UTF-8: $1 $2"
+	expect_err 'is not UTF-8 text, which the settings file holds: ' "not UTF-8 says what is wrong: $1 $2"
+	expect_one_line "not UTF-8: $1 $2"
+}
+not_utf8 source add "/tmp/x"$'\xff'
+not_utf8 exclude add "*."$'\xe9'
+not_utf8 set hooks.before_backup "echo "$'\xe9'
+[ "$(sha256sum "$cfg")" = "$before" ] && pass || fail "text that is not UTF-8 changed the settings"
+ls "$(dirname "$cfg")" | grep -q 'tmp' && fail "a temporary was left: $(ls "$(dirname "$cfg")")" || pass
+
 # A hand-broken file: FILE:LINE:COLUMN, exit 2, file unchanged, not overwritten by set.
 printf 'backup:\n  revisions: 7\n  revisions: 8\n' > "$cfg"
 before=$(sha256sum "$cfg")
