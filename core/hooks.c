@@ -85,28 +85,59 @@ struct stream {
 	bool is_err;
 	char buf[LINE_MAX_LOG + 1];
 	size_t len;
+	bool continued; /* buf holds the rest of a line cut at LINE_MAX_LOG */
 };
 
 struct runner {
 	const struct hook_run *h;
-	char last_err[LINE_MAX_LOG + 1]; /* the last line on stderr */
+	char last_err[LINE_MAX_LOG * 3 + 1]; /* the start of the last line on stderr, as UTF-8 */
 };
 
-static void emit_line(struct runner *r, struct stream *s)
+/* Logs buf[0..len) as one line, valid UTF-8 (a hook may print Latin-1);
+ * the rest of buf (a character cut at the limit) starts the next. A
+ * line's start is what says what went wrong (pg_dump: error: ...), so a
+ * long one's continuation does not replace it as the last stderr line. */
+static void emit(struct runner *r, struct stream *s, size_t len, bool whole)
 {
-	char msg[LINE_MAX_LOG + 64];
+	char line[LINE_MAX_LOG * 3 + 1], msg[LINE_MAX_LOG * 3 + 64];
+	char rest[LINE_MAX_LOG + 1];
+	size_t nrest = s->len - len;
 
-	s->buf[s->len] = '\0';
+	memcpy(rest, s->buf + len, nrest);
+	s->buf[len] = '\0';
 	for (char *c = s->buf; *c != '\0'; c++)
 		if ((unsigned char)*c < 0x20 && *c != '\t')
 			*c = ' ';
-	if (s->len > 0 && s->is_err)
-		snprintf(r->last_err, sizeof(r->last_err), "%s", s->buf);
-	if (s->len > 0 && r->h->log != NULL) {
-		snprintf(msg, sizeof(msg), "%s: %s", r->h->name, s->buf);
+	util_utf8_copy(line, sizeof(line), s->buf);
+	if (len > 0 && s->is_err && !s->continued)
+		snprintf(r->last_err, sizeof(r->last_err), "%s", line);
+	if (len > 0 && r->h->log != NULL) {
+		snprintf(msg, sizeof(msg), "%s: %s", r->h->name, line);
 		r->h->log(r->h->log_arg, LOG_INFO, msg);
 	}
-	s->len = 0;
+	memcpy(s->buf, rest, nrest);
+	s->len = nrest;
+	s->continued = !whole;
+}
+
+static void emit_line(struct runner *r, struct stream *s)
+{
+	emit(r, s, s->len, true);
+}
+
+/* buf is full: log it up to the last whole UTF-8 character. */
+static void emit_part(struct runner *r, struct stream *s)
+{
+	size_t cut = s->len, back = 0, need;
+	unsigned char lead;
+
+	while (back < 3 && back < cut && ((unsigned char)s->buf[cut - 1 - back] & 0xC0) == 0x80)
+		back++;
+	lead = back < cut ? (unsigned char)s->buf[cut - 1 - back] : 0;
+	need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+	if (lead >= 0xC0 && back + 1 < need)
+		cut -= back + 1;
+	emit(r, s, cut, false);
 }
 
 /* Reads what is there; false at the end of the stream (or an error). */
@@ -123,7 +154,7 @@ static bool drain(struct runner *r, struct stream *s)
 			}
 			s->buf[s->len++] = chunk[i];
 			if (s->len == LINE_MAX_LOG)
-				emit_line(r, s);
+				emit_part(r, s);
 		}
 	}
 	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
