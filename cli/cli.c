@@ -5,7 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <time.h>
 
+#include "core/lastrun.h"
 #include "core/paths.h"
 #include "core/util.h"
 #include "tui/tui.h"
@@ -273,6 +275,19 @@ static int parse_args(struct cli_ctx *ctx, const struct cli_cmd *cmd, int *argc,
 	return RV_OK;
 }
 
+/* A backup that stopped before its job (broken settings, a usage error)
+ * is an attempt too: `revault status` must not go on saying OK. */
+static void record_refused_backup(int status, const struct err *why)
+{
+	struct lastrun r = { .kind = "backup", .status = status };
+	struct err e = { 0 };
+
+	r.started = r.ended = (int64_t)time(NULL);
+	util_utf8_copy(r.message, sizeof(r.message), why->msg);
+	if (lastrun_write(LASTRUN_ATTEMPT, &r, &e) != RV_OK)
+		fprintf(stderr, "revault: warning: %s\n", e.msg);
+}
+
 /* The command argv names (help included), with the settings loaded when
  * it needs them; a failure is said on stderr in one line. */
 static int run_command(struct cli_ctx *ctx, int argc, char **argv)
@@ -310,6 +325,8 @@ static int run_command(struct cli_ctx *ctx, int argc, char **argv)
 		rc = parse_args(ctx, cmd, &argc, argv, &e);
 	if (rc == RV_OK)
 		rc = cmd->exec(ctx, argc, argv, &e);
+	else if (cmd->records_backup)
+		record_refused_backup(rc, &e);
 	fflush(stdout);
 	/* Done but incomplete (exit 6) is no failure: its warnings and the
 	 * summary said everything. */

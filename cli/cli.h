@@ -51,6 +51,9 @@ struct cli_cmd {
 			     * error ends at the name */
 	const char *help;   /* one line */
 	bool needs_settings;
+	/* A backup: when it fails before its job starts (the settings do not
+	 * load, a usage error), the last-run record says so (core/lastrun.h). */
+	bool records_backup;
 	struct cli_argspec args;
 	/* argc/argv are the positional words after the name, options taken
 	 * out (cli_flag, cli_opt_value). Returns an exit status; on failure e

@@ -436,6 +436,7 @@ const struct cli_cmd cli_job_cmds[] = {
 	  .help = "connect, show the server's host key and trust it", .needs_settings = true,
 	  .args = { .min = 0, .max = 0, .opts = { { "--yes", false } } }, .exec = exec_authenticate },
 	{ .name = "backup", .usage = "", .help = "back up the sources now", .needs_settings = true,
+	  .records_backup = true,
 	  .args = { .min = 0, .max = 0 }, .exec = exec_backup },
 	{ .name = "list", .usage = "[--device NAME]", .help = "revisions on the server, newest first",
 	  .needs_settings = true, .args = { .min = 0, .max = 0, .opts = { { "--device", true } } }, .exec = exec_list },

@@ -107,20 +107,24 @@ static void health_line(char *buf, size_t cap, enum lastrun_health h, const stru
 	case LASTRUN_UNREADABLE:
 		snprintf(buf, cap, "UNKNOWN: %s", why);
 		break;
+	case LASTRUN_FUTURE:
+		snprintf(buf, cap, "UNKNOWN: the last backup's record says it ended %s, in the future: is the clock "
+			 "right? (the next backup writes a new record)", ended);
+		break;
 	}
 }
 
 int cli_status_print(FILE *out, int64_t max_age, bool json, struct err *e)
 {
 	struct lastrun attempt, success;
-	bool have_attempt = false, have_success = false;
+	bool have_attempt = false, have_success = false, running = false;
 	struct err re = { 0 };
 	int64_t now = (int64_t)time(NULL);
 	char line[2048], *state_dir = paths_state_dir(NULL);
 	enum lastrun_health h;
 	int rc;
 
-	if (lastrun_read(LASTRUN_ATTEMPT, &attempt, &have_attempt, &re) != RV_OK ||
+	if (lastrun_read_last(&attempt, &have_attempt, &running, &re) != RV_OK ||
 	    lastrun_read(LASTRUN_SUCCESS, &success, &have_success, &re) != RV_OK)
 		h = LASTRUN_UNREADABLE;
 	else
@@ -135,6 +139,7 @@ int cli_status_print(FILE *out, int64_t max_age, bool json, struct err *e)
 		json_object_object_add(o, "exit_status", json_object_new_int(rc));
 		json_object_object_add(o, "summary", json_object_new_string(line));
 		json_object_object_add(o, "max_age_seconds", max_age > 0 ? json_object_new_int64(max_age) : NULL);
+		json_object_object_add(o, "backup_running", json_object_new_boolean(running));
 		json_object_object_add(o, "last_attempt", record_json(&attempt, have_attempt, now));
 		json_object_object_add(o, "last_success", record_json(&success, have_success, now));
 		fprintf(out, "%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED |
@@ -146,6 +151,8 @@ int cli_status_print(FILE *out, int64_t max_age, bool json, struct err *e)
 			print_record(out, "last attempt:", &attempt, have_attempt);
 			print_record(out, "last success:", &success, have_success);
 		}
+		if (running)
+			fprintf(out, "%-14s a backup is under way\n", "now:");
 	}
 	/* The one line on stderr every failure has (cron and systemd keep it). */
 	if (h == LASTRUN_UNREADABLE)

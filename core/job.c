@@ -26,6 +26,7 @@
 #include "core/bwlimit.h"
 #include "core/container.h"
 #include "core/keystore.h"
+#include "core/lastrun.h"
 #include "core/paths.h"
 #include "core/queue.h"
 #include "core/secret.h"
@@ -220,7 +221,7 @@ static int take_lock(struct job *j)
 	j->lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (j->lockfd < 0)
 		rc = job_fail(j, RV_FAIL, "cannot open the lock file %s: %s", path, strerror(errno));
-	else if (flock(j->lockfd, LOCK_EX | LOCK_NB) != 0)
+	else if (flock(j->lockfd, LOCK_EX | LOCK_NB) != 0 && (j->lock_busy = true))
 		rc = job_fail(j, RV_FAIL, "another revault backup or restore is running (lock %s held): try again when it is done",
 			  path);
 	free(path);
@@ -611,6 +612,7 @@ struct job *job_new(enum job_kind kind, const struct job_params *p)
 	j->ops = kind_ops[kind];
 	j->p = *p;
 	j->lockfd = -1;
+	j->runfd = -1;
 	j->phase = phase_for(j, JOB_NEW);
 	pthread_mutex_init(&j->lock, NULL);
 	pthread_cond_init(&j->cond, NULL);
@@ -631,6 +633,7 @@ void job_free(struct job *j)
 		pthread_join(j->worker, NULL);
 	}
 	release_lock(j);
+	lastrun_done(j->runfd, false);
 	bwlimit_free(j->bwlimit);
 	wipe_free_str(j->password);
 	wipe_free_str(j->passphrase);

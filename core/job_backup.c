@@ -98,6 +98,12 @@ static void backup_start(struct job *j)
 	struct err e = { 0 };
 	char *state;
 
+	/* Under the state folder's lock: this run is now the last attempt,
+	 * even if it is killed before its record. */
+	j->runfd = lastrun_begin(j->started_at, &e);
+	if (j->runfd < 0)
+		job_log(j, LOG_WARNING, "%s", e.msg);
+	e = (struct err){ 0 };
 	if (s->backup.nsources == 0) {
 		job_fail(j, RV_USAGE, "nothing to back up: add a source with `revault source add PATH`");
 		return;
@@ -441,7 +447,14 @@ static void backup_record(struct job *j)
 {
 	struct lastrun r = { .kind = "backup", .started = j->started_at, .ended = (int64_t)time(NULL) };
 	struct err e = { 0 };
+	bool recorded;
 
+	/* Refused because another one runs: that one's outcome is the last
+	 * attempt's, and no alarm is raised (docs/OPERATOR.md, "Monitoring"). */
+	if (j->lock_busy) {
+		job_log(j, LOG_NOTICE, "not recorded as an attempt: another backup or restore was running");
+		return;
+	}
 	r.status = j->final_status;
 	r.warnings = atomic_load(&j->tp.skipped) + atomic_load(&j->tp.changed) + j->prune_failed;
 	r.bytes = atomic_load(&j->tp.bytes);
@@ -449,10 +462,12 @@ static void backup_record(struct job *j)
 	r.files = atomic_load(&j->tp.files);
 	if (j->rev_name != NULL && lastrun_succeeded(r.status))
 		snprintf(r.revision, sizeof(r.revision), "%s", j->rev_name);
-	snprintf(r.message, sizeof(r.message), "%s", lastrun_succeeded(r.status) ? j->summary : j->err.msg);
-	if (lastrun_write(LASTRUN_ATTEMPT, &r, &e) != RV_OK ||
-	    (lastrun_succeeded(r.status) && lastrun_write(LASTRUN_SUCCESS, &r, &e) != RV_OK))
-		job_log(j, LOG_WARNING, "%s", e.msg);
+	util_utf8_copy(r.message, sizeof(r.message), lastrun_succeeded(r.status) ? j->summary : j->err.msg);
+	recorded = lastrun_write(LASTRUN_ATTEMPT, &r, &e) == RV_OK;
+	if (!recorded || (lastrun_succeeded(r.status) && lastrun_write(LASTRUN_SUCCESS, &r, &e) != RV_OK))
+		job_log(j, LOG_WARNING, "%s; `revault status` reports this run as failed", e.msg);
+	lastrun_done(j->runfd, recorded);
+	j->runfd = -1;
 	run_after_hook(j, &r);
 }
 

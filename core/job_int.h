@@ -106,6 +106,7 @@ struct job {
 	struct master_key key;
 	bool have_key;
 	int lockfd;                      /* worker: held from st_new until the worker ends, -1 after */
+	bool lock_busy;                  /* worker: refused, another backup or restore held the lock */
 
 	/* progress */
 	struct tarball_progress tp;      /* side (atomic counters) */
@@ -131,6 +132,7 @@ struct job {
 	unsigned pruned, kept;           /* worker */
 	unsigned prune_failed;           /* worker: revisions that could not be removed */
 	bool hooks_refused;              /* worker: the settings file failed hooks_check_file */
+	int runfd;                       /* worker: the LASTRUN_RUNNING mark held, -1 when none */
 
 	/* restore */
 	struct opener *opener;           /* worker */

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,9 +41,18 @@ static bool parse_stamp(const char *v, int64_t *out)
 	struct tm tm = { 0 };
 	const char *end = strptime(v, "%Y-%m-%dT%H:%M:%SZ", &tm);
 
+	struct tm back, asked;
+	time_t t;
+
 	if (end == NULL || *end != '\0')
 		return false;
-	*out = (int64_t)timegm(&tm);
+	asked = tm;
+	t = timegm(&tm);
+	/* A day that does not exist (2026-02-30) would be moved to another. */
+	if (gmtime_r(&t, &back) == NULL || back.tm_mday != asked.tm_mday || back.tm_mon != asked.tm_mon ||
+	    back.tm_hour != asked.tm_hour || back.tm_min != asked.tm_min)
+		return false;
+	*out = (int64_t)t;
 	return true;
 }
 
@@ -82,7 +92,7 @@ static int open_state_dir(bool create, char **dir, struct err *e)
 
 int lastrun_write(const char *name, const struct lastrun *r, struct err *e)
 {
-	char *dir = NULL, *tmp = xasprintf(".%s.tmp", name), started[32], ended[32];
+	char *dir = NULL, *tmp = xasprintf(".%s.tmp", name), started[32], ended[32], message[sizeof(r->message)];
 	int dfd = open_state_dir(true, &dir, e), fd = -1, rc = RV_FAIL;
 	FILE *f = NULL;
 	bool ok;
@@ -102,8 +112,9 @@ int lastrun_write(const char *name, const struct lastrun *r, struct err *e)
 	fprintf(f, "kind=%s\nstarted=%s\nended=%s\nstatus=%d\nrevision=%s\nbytes=%" PRIu64 "\nwire_bytes=%" PRIu64
 		   "\nfiles=%" PRIu64 "\nwarnings=%" PRIu64 "\nmessage=",
 		r->kind, started, ended, r->status, r->revision, r->bytes, r->wire_bytes, r->files, r->warnings);
-	/* One line, whatever the message holds. */
-	for (const char *c = r->message; *c != '\0'; c++)
+	/* One line of valid UTF-8, whatever the message holds. */
+	util_utf8_copy(message, sizeof(message), r->message);
+	for (const char *c = message; *c != '\0'; c++)
 		fputc(*c == '\n' || *c == '\r' ? ' ' : *c, f);
 	fputc('\n', f);
 	ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
@@ -123,13 +134,37 @@ out:
 	return rc;
 }
 
+/* The record is a regular file revault wrote: owned by the one reading it
+ * or by root (in a state folder others can write to, another user's file
+ * is not trusted). */
+static bool record_file_ok(int fd, const char *dir, const char *name, struct err *e)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) != 0) {
+		err_set(e, RV_FAIL, "cannot read the record %s/%s: %s", dir, name, strerror(errno));
+		return false;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_set(e, RV_FAIL, "the record %s/%s is not a regular file; remove it, the next backup writes a new one",
+			dir, name);
+		return false;
+	}
+	if (st.st_uid != geteuid() && st.st_uid != 0) {
+		err_set(e, RV_FAIL, "the record %s/%s belongs to user %u, not to you or root: remove it, the next "
+			"backup writes a new one", dir, name, (unsigned)st.st_uid);
+		return false;
+	}
+	return true;
+}
+
 /* One key=value line into r; false when the value does not read. */
 static bool take_field(struct lastrun *r, const char *key, const char *v, unsigned *seen)
 {
 	uint64_t n;
 
 	if (strcmp(key, "kind") == 0) {
-		snprintf(r->kind, sizeof(r->kind), "%s", v);
+		util_utf8_copy(r->kind, sizeof(r->kind), v);
 	} else if (strcmp(key, "started") == 0) {
 		return parse_stamp(v, &r->started);
 	} else if (strcmp(key, "ended") == 0) {
@@ -141,7 +176,7 @@ static bool take_field(struct lastrun *r, const char *key, const char *v, unsign
 			return false;
 		r->status = (int)n;
 	} else if (strcmp(key, "revision") == 0) {
-		snprintf(r->revision, sizeof(r->revision), "%s", v);
+		util_utf8_copy(r->revision, sizeof(r->revision), v);
 	} else if (strcmp(key, "bytes") == 0) {
 		return parse_u64(v, &r->bytes);
 	} else if (strcmp(key, "wire_bytes") == 0) {
@@ -151,7 +186,7 @@ static bool take_field(struct lastrun *r, const char *key, const char *v, unsign
 	} else if (strcmp(key, "warnings") == 0) {
 		return parse_u64(v, &r->warnings);
 	} else if (strcmp(key, "message") == 0) {
-		snprintf(r->message, sizeof(r->message), "%s", v);
+		util_utf8_copy(r->message, sizeof(r->message), v);
 	}
 	return true;
 }
@@ -171,7 +206,8 @@ int lastrun_read(const char *name, struct lastrun *r, bool *found, struct err *e
 		rc = dir != NULL && e->code == RV_OK ? RV_OK : e->code; /* no state folder: no record yet */
 		goto out;
 	}
-	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO put in its place must not hang the reader. */
+	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		if (errno == ENOENT)
 			rc = RV_OK;
@@ -180,6 +216,8 @@ int lastrun_read(const char *name, struct lastrun *r, bool *found, struct err *e
 				dir, name, strerror(errno));
 		goto out;
 	}
+	if (!record_file_ok(fd, dir, name, e))
+		goto out;
 	while (len < sizeof(buf) - 1 && (n = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
 		len += (size_t)n;
 	buf[len] = '\0';
@@ -213,6 +251,13 @@ int lastrun_read(const char *name, struct lastrun *r, bool *found, struct err *e
 	}
 	if (r->kind[0] == '\0')
 		snprintf(r->kind, sizeof(r->kind), "backup");
+	/* A record of a success names the revision it stored. */
+	if (strcmp(r->kind, "backup") != 0 || (lastrun_succeeded(r->status) && r->revision[0] == '\0')) {
+		err_set(e, RV_FAIL, "the record %s/%s is not a backup's record (%s); remove it, the next backup writes a "
+			"new one", dir, name, strcmp(r->kind, "backup") != 0 ? "kind= is not backup" :
+			"a success without its revision=");
+		goto out;
+	}
 	if (r->started == 0)
 		r->started = r->ended;
 	*found = true;
@@ -226,6 +271,127 @@ out:
 		close(dfd);
 	free(dir);
 	return rc;
+}
+
+int lastrun_begin(int64_t started, struct err *e)
+{
+	char *dir = NULL, stamp[32], text[96];
+	int dfd = open_state_dir(true, &dir, e), fd = -1;
+	size_t len;
+
+	if (dfd < 0)
+		goto out;
+	fd = openat(dfd, LASTRUN_RUNNING, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+	if (fd < 0 || !record_file_ok(fd, dir, LASTRUN_RUNNING, e) || flock(fd, LOCK_EX) != 0)
+		goto fail;
+	lastrun_stamp(started, stamp, sizeof(stamp));
+	len = (size_t)snprintf(text, sizeof(text), "started=%s\npid=%ld\n", stamp, (long)getpid());
+	if (pwrite(fd, text, len, 0) != (ssize_t)len || ftruncate(fd, (off_t)len) != 0 || fsync(fd) != 0)
+		goto fail;
+	goto out;
+fail:
+	if (e->code == RV_OK)
+		err_set(e, RV_FAIL, "cannot mark this backup as running in %s/%s: %s; if it is killed, `revault status` "
+			"will not know", dir, LASTRUN_RUNNING, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+out:
+	if (dfd >= 0)
+		close(dfd);
+	free(dir);
+	return fd;
+}
+
+void lastrun_done(int fd, bool recorded)
+{
+	if (fd < 0)
+		return;
+	if (recorded && ftruncate(fd, 0) == 0)
+		fsync(fd);
+	close(fd);
+}
+
+/* The mark: *started of a backup that began and wrote no record yet,
+ * *running when it still holds the mark. *found false when none. */
+static int read_mark(int64_t *started, bool *running, bool *found, struct err *e)
+{
+	char *dir = NULL, buf[128], *p;
+	int dfd, fd = -1, rc = RV_OK;
+	ssize_t n;
+
+	*found = *running = false;
+	dfd = open_state_dir(false, &dir, e);
+	if (dfd < 0) {
+		rc = e->code;
+		goto out;
+	}
+	fd = openat(dfd, LASTRUN_RUNNING, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno != ENOENT)
+			rc = err_set(e, RV_FAIL, "cannot read %s/%s: %s; remove it", dir, LASTRUN_RUNNING, strerror(errno));
+		goto out;
+	}
+	if (!record_file_ok(fd, dir, LASTRUN_RUNNING, e)) {
+		rc = e->code;
+		goto out;
+	}
+	if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+		/* Its backup holds it: under way. */
+		*running = errno == EWOULDBLOCK;
+		goto out;
+	}
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	flock(fd, LOCK_UN);
+	if (n <= 0)
+		goto out; /* cleared: its record is written */
+	buf[n] = '\0';
+	*found = true;
+	*started = 0;
+	/* A mark cut short (the machine stopped as it was written) still says
+	 * a backup began. */
+	if (strncmp(buf, "started=", 8) == 0 && (p = strchr(buf, '\n')) != NULL) {
+		*p = '\0';
+		parse_stamp(buf + 8, started);
+	}
+out:
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	free(dir);
+	return rc;
+}
+
+int lastrun_read_last(struct lastrun *r, bool *found, bool *running, struct err *e)
+{
+	int64_t started = 0;
+	bool marked;
+	char stamp[32];
+
+	*running = false;
+	if (lastrun_read(LASTRUN_ATTEMPT, r, found, e) != RV_OK)
+		return e->code;
+	if (read_mark(&started, running, &marked, e) != RV_OK)
+		return e->code;
+	/* A run that wrote its record cleared its mark: one left is that of a
+	 * run that never ended (the record is an earlier run's). */
+	if (marked && (!*found || started == 0 || started >= r->started)) {
+		memset(r, 0, sizeof(*r));
+		snprintf(r->kind, sizeof(r->kind), "backup");
+		r->started = r->ended = started;
+		r->status = RV_FAIL;
+		if (started != 0) {
+			lastrun_stamp(started, stamp, sizeof(stamp));
+			snprintf(r->message, sizeof(r->message), "the backup started at %s did not finish and left no record "
+				 "(killed, the machine stopped, or the state folder full?): see the log", stamp);
+		} else {
+			snprintf(r->message, sizeof(r->message), "a backup did not finish and left no record (killed, the "
+				 "machine stopped, or the state folder full?): see the log");
+		}
+		*found = true;
+	}
+	return RV_OK;
 }
 
 int lastrun_parse_age(const char *text, int64_t *seconds, struct err *e)
@@ -261,6 +427,9 @@ enum lastrun_health lastrun_health(const struct lastrun *attempt, bool have_atte
 		return LASTRUN_NONE;
 	if (!lastrun_succeeded(attempt->status))
 		return LASTRUN_FAILED;
+	/* A minute of slack for a clock stepped by NTP. */
+	if (attempt->ended > now + 60)
+		return LASTRUN_FUTURE;
 	if (max_age > 0 && now - attempt->ended > max_age)
 		return LASTRUN_STALE;
 	return attempt->status == RV_OK ? LASTRUN_OK : LASTRUN_WARNINGS;
@@ -276,6 +445,7 @@ const char *lastrun_health_name(enum lastrun_health h)
 	static const char *const names[] = {
 		[LASTRUN_OK] = "ok", [LASTRUN_WARNINGS] = "warnings", [LASTRUN_NONE] = "none",
 		[LASTRUN_FAILED] = "failed", [LASTRUN_STALE] = "stale", [LASTRUN_UNREADABLE] = "unreadable",
+		[LASTRUN_FUTURE] = "future",
 	};
 
 	return (size_t)h < ARRAY_LEN(names) ? names[h] : "?";

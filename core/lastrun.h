@@ -16,6 +16,10 @@
 
 #define LASTRUN_ATTEMPT "last-backup"
 #define LASTRUN_SUCCESS "last-backup-ok"
+/* The mark of a backup under way: its start time, cleared once its record
+ * is written, so a run killed part-way (or one whose record could not be
+ * written) is not hidden behind the record of the one before. */
+#define LASTRUN_RUNNING "last-backup-running"
 
 struct lastrun {
 	char kind[16];        /* the job kind: "backup" */
@@ -45,6 +49,27 @@ int lastrun_write(const char *name, const struct lastrun *r, struct err *e);
  * when it is unreadable or malformed (a symlink in its place is refused). */
 int lastrun_read(const char *name, struct lastrun *r, bool *found, struct err *e);
 
+/* The last attempt as `revault status`, the console and the screen judge
+ * it: the record LASTRUN_ATTEMPT, unless the mark LASTRUN_RUNNING says a
+ * later backup started and never wrote one (killed, the machine stopped,
+ * the state folder full), in which case r is that run, failed (status 1,
+ * started = ended = its start, the message saying so). *running is true
+ * while a backup holds the mark (it is under way); r is then the attempt
+ * before it. Errors as lastrun_read's. */
+int lastrun_read_last(struct lastrun *r, bool *found, bool *running, struct err *e);
+
+/* Marks a backup as started at `started` (seconds since the epoch) in
+ * LASTRUN_RUNNING, mode 0600, and holds the mark (flock(2), exclusive)
+ * until lastrun_done. Called by the backup that holds the state folder's
+ * lock. Returns the descriptor, or -1 with e set when the mark cannot be
+ * written (the backup goes on; it warns). */
+int lastrun_begin(int64_t started, struct err *e);
+
+/* Ends the mark fd from lastrun_begin (-1: none): cleared when recorded
+ * (the run's record is written), else left for lastrun_read_last to report
+ * the run as failed. Closes fd. */
+void lastrun_done(int fd, bool recorded);
+
 /* "2026-11-30T16:33:04Z" (ISO 8601, UTC) into buf (at least 21 bytes). */
 void lastrun_stamp(int64_t t, char *buf, size_t cap);
 
@@ -63,6 +88,7 @@ enum lastrun_health {
 	LASTRUN_FAILED,      /* the last backup failed */
 	LASTRUN_STALE,       /* it succeeded, but longer ago than max_age */
 	LASTRUN_UNREADABLE,  /* a record cannot be read */
+	LASTRUN_FUTURE,      /* the record ended later than now: the clock is wrong, or the record is */
 };
 
 /* Judges the last attempt (have_attempt false: none) at time now (seconds
@@ -72,7 +98,8 @@ enum lastrun_health lastrun_health(const struct lastrun *attempt, bool have_atte
 /* `revault status`'s exit status for a health: 0 for LASTRUN_OK and
  * LASTRUN_WARNINGS, else RV_FAIL (1) (docs/OPERATOR.md, "Monitoring"). */
 int lastrun_exit_status(enum lastrun_health h);
-/* A word for each: "ok", "warnings", "none", "failed", "stale", "unreadable". */
+/* A word for each: "ok", "warnings", "none", "failed", "stale", "unreadable",
+ * "future". */
 const char *lastrun_health_name(enum lastrun_health h);
 
 #endif

@@ -129,19 +129,21 @@ void app_refresh_last_backup(struct app *a)
 {
 	static const char *const word[] = {
 		[LASTRUN_OK] = "ok", [LASTRUN_WARNINGS] = "with warnings", [LASTRUN_FAILED] = "failed",
+		[LASTRUN_FUTURE] = "in the future: check the clock",
 	};
 	static const enum theme_role role[] = {
 		[LASTRUN_OK] = ROLE_NORMAL, [LASTRUN_WARNINGS] = ROLE_WARNING, [LASTRUN_FAILED] = ROLE_ERROR,
+		[LASTRUN_FUTURE] = ROLE_WARNING,
 	};
 	struct lastrun r;
 	struct err e = { 0 };
-	bool found;
+	bool found, running;
 	enum lastrun_health h;
 	time_t ended;
 	struct tm tm;
 	char when[32];
 
-	if (lastrun_read(LASTRUN_ATTEMPT, &r, &found, &e) != RV_OK) {
+	if (lastrun_read_last(&r, &found, &running, &e) != RV_OK) {
 		snprintf(a->last_backup, sizeof(a->last_backup), "unreadable record");
 		a->last_backup_role = ROLE_ERROR;
 		/* The path makes the full line too long for the status line. */

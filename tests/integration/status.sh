@@ -156,4 +156,134 @@ tui_wait 'Last backup +unreadable record' "the main menu shows a damaged record"
 tui_wait 'record is unreadable: `revault status` names it and what to do$' "the status line says where to look"
 cp "$T_TMP/rec.tui" "$rec"
 
+# ---- a backup that stops before its job: the settings do not load ---------------------
+sleep 1.1 # revision names are seconds
+rv_ok "backup" backup
+cp "$REVAULT_CONFIG" "$T_TMP/good.yaml"
+printf 'garbage: [\n' >>"$REVAULT_CONFIG"
+rv backup
+expect_rc 2 "backup with a broken settings file"
+rv status --max-age 26h
+expect_rc 1 "status after a backup refused by its settings"
+expect_out '^FAILED: .*failed with exit 2: .*revault.yaml:[0-9]+:[0-9]+:' "the first line names the settings error"
+cp "$T_TMP/good.yaml" "$REVAULT_CONFIG"
+sed -i 's/^\( *\)compression:.*//' "$REVAULT_CONFIG"
+printf 'backup:\n  compression: 99\n' >"$T_TMP/c99.yaml"
+REVAULT_CONFIG=$T_TMP/c99.yaml rv backup
+expect_rc 2 "backup with compression: 99"
+rv status
+expect_rc 1 "status after a backup refused for compression: 99"
+rv_ok "backup" backup
+rv_ok "status after a good backup again" status
+
+# ---- a run killed part-way: the mark of the run under way outlives it --------------------
+rv_ok "set a slow before hook" set hooks.before_backup "echo \$\$ >'$T_TMP/hook.pid'; exec sleep 300"
+rv_ok "set an after hook" set hooks.after_backup "echo \"\$REVAULT_STATUS\" >>'$T_TMP/after.log'"
+rm -f "$T_TMP/hook.pid" "$T_TMP/after.log"
+timeout -k 5 "$T_RUN_TIMEOUT" "$REVAULT" backup >"$T_TMP/slow.out" 2>&1 &
+slow=$!
+for _ in $(seq 100); do [ -s "$T_TMP/hook.pid" ] && break; sleep 0.1; done
+[ -s "$T_TMP/hook.pid" ] && pass || fail "the before hook did not start: $(cat "$T_TMP/slow.out")"
+rv status
+expect_rc 0 "status while a backup runs: the last one is still OK"
+expect_out 'a backup is under way' "status says a backup is under way"
+# Another backup meanwhile is refused by the lock: not an attempt, no alarm.
+cp "$rec" "$T_TMP/rec.before"
+rv backup
+expect_rc 1 "a second backup while one runs"
+expect_err 'another revault backup or restore is running' "the second is refused by the lock"
+cmp -s "$rec" "$T_TMP/rec.before" && pass || fail "the refused backup replaced the record: $(cat "$rec")"
+[ ! -e "$T_TMP/after.log" ] && pass || fail "the refused backup ran the after hook: $(cat "$T_TMP/after.log")"
+# revault's own process, then its hook (its own process group), killed as by a power cut.
+pid=$(pgrep -P "$slow" -x revault || true)
+[ -n "$pid" ] && kill -9 "$pid"
+kill -9 -- "-$(cat "$T_TMP/hook.pid")" 2>/dev/null || true
+wait "$slow" 2>/dev/null || true
+rv status --max-age 26h
+expect_rc 1 "status after a backup killed during its before hook"
+expect_out '^FAILED: .*the backup started at .* did not finish and left no record' "the first line says it did not finish"
+rv status --json
+printf '%s\n' "$OUT" >"$T_TMP/sk.json"
+[ "$(json_get "$T_TMP/sk.json" 'd["health"], d["backup_running"]')" = "('failed', False)" ] && pass ||
+	fail "status --json after a killed backup: $OUT"
+rv_ok "unset the before hook" unset hooks.before_backup
+rv_ok "unset the after hook" unset hooks.after_backup
+rv_ok "backup after the killed one" backup
+rv_ok "status after the next backup" status
+
+# ---- a record that cannot be written: status does not go on saying OK -----------------------
+mkdir "$REVAULT_STATE_DIR/.last-backup.tmp"
+sleep 1.1
+rv backup
+expect_err 'cannot keep the record of this run' "the backup warns that it cannot keep its record"
+rv status
+expect_rc 1 "status after a backup that could not write its record"
+expect_out '^FAILED: .*did not finish and left no record' "the first line says it left no record"
+rmdir "$REVAULT_STATE_DIR/.last-backup.tmp"
+rv_ok "backup" backup
+
+# ---- hand-made records: a time in the future, impossible dates, others' kinds ------------------
+cp "$rec" "$T_TMP/rec.good"
+sed -i 's/^ended=.*/ended=2099-06-01T00:00:00Z/' "$rec"
+rv status
+expect_rc 1 "status with a record dated in the future"
+expect_out '^UNKNOWN: .*2099-06-01T00:00:00Z, in the future: is the clock right' "the first line says the clock"
+cp "$T_TMP/rec.good" "$rec"
+sed -i 's/^ended=.*/ended=2026-02-30T10:00:00Z/' "$rec"
+rv status
+expect_rc 1 "status with a date that does not exist"
+expect_err 'damaged at line' "an impossible date is a damaged record"
+cp "$T_TMP/rec.good" "$rec"
+sed -i 's/^kind=.*/kind=restore/' "$rec"
+rv status
+expect_rc 1 "status with a record of another kind"
+expect_err 'not a backup.s record' "another kind is named"
+cp "$T_TMP/rec.good" "$rec"
+sed -i 's/^revision=.*/revision=/' "$rec"
+rv status
+expect_rc 1 "status with a success that names no revision"
+expect_one_line "a success without its revision"
+cp "$T_TMP/rec.good" "$rec"
+
+# ---- a FIFO in place of the record: named, not waited on -----------------------------------
+rm -f "$rec"
+mkfifo "$rec"
+run timeout -k 2 10 "$REVAULT" status
+expect_rc 1 "status with a FIFO in place of the record"
+expect_err 'last-backup is not a regular file' "the FIFO is named"
+rm -f "$rec"
+cp "$T_TMP/rec.good" "$rec"
+
+# ---- text that is not UTF-8: --json stays JSON, a hook's error keeps its start ----------------
+# The line is cut at 512 bytes: 17 bytes, then two-byte characters, so the
+# cut falls inside one.
+long=$(python3 -c 'print("pg_dump: error:  " + "\u00e9" * 400)')
+valid_json() {
+	python3 -c 'import json,sys; json.load(open(sys.argv[1], encoding="utf-8", errors="strict"))' "$1"
+}
+rv_ok "set a failing before hook" set hooks.before_backup "printf '%s\\n' '$long' >&2; exit 3"
+rv backup
+expect_rc 1 "backup with a failing hook"
+rv status --json
+printf '%s\n' "$OUT" >"$T_TMP/su.json"
+valid_json "$T_TMP/su.json" && pass || fail "status --json with a hook's long line cut is not valid JSON in UTF-8"
+json_get "$T_TMP/su.json" 'd["last_attempt"]["message"]' | grep -q 'exit status 3: pg_dump: error:  éé' && pass ||
+	fail "the message keeps the start of the hook's last error line: $(cat "$T_TMP/su.json")"
+rv_ok "set a hook that says Latin-1" set hooks.before_backup "printf 'caf\\351 down\\n' >&2; exit 3"
+rv backup
+expect_rc 1 "backup with a failing hook in Latin-1"
+rv status --json
+printf '%s\n' "$OUT" >"$T_TMP/sh.json"
+valid_json "$T_TMP/sh.json" && pass || fail "status --json with a hook's Latin-1 line is not valid JSON in UTF-8"
+json_get "$T_TMP/sh.json" 'd["last_attempt"]["message"]' | grep -q 'exit status 3: caf. down' && pass ||
+	fail "the Latin-1 line is kept, its byte replaced: $(cat "$T_TMP/sh.json")"
+printf 'caf\351\n' >"$T_TMP/latin1"
+sed -i "s/^message=.*/message=$(cat "$T_TMP/latin1")/" "$rec"
+rv status --json
+printf '%s\n' "$OUT" >"$T_TMP/sl.json"
+valid_json "$T_TMP/sl.json" && pass ||
+	fail "status --json with a hand-made Latin-1 message is not valid UTF-8"
+rv_ok "unset the before hook" unset hooks.before_backup
+cp "$T_TMP/rec.good" "$rec"
+
 t_done
