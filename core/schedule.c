@@ -12,6 +12,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -480,14 +481,54 @@ static int write_file(int dirfd, const char *shown, const char *name, const char
 	return RV_OK;
 }
 
+/* One line systemctl said: to syslog, and kept for an error, its own
+ * ("Failed to enable unit: ...") before any notice after it. */
+static void output_line(char *line, size_t *len, char *last, size_t cap)
+{
+	if (*len == 0)
+		return;
+	line[*len] = '\0';
+	syslog(LOG_INFO, "systemctl: %s", line);
+	if (!str_has_prefix(last, "Failed") || str_has_prefix(line, "Failed"))
+		util_utf8_copy(last, cap, line);
+	*len = 0;
+}
+
+/* Reads what systemctl says until it closes the pipe: each line to syslog
+ * (it must not draw over the text interface or clutter a script's
+ * output), the last one kept for an error. */
+static void read_output(int fd, char *last, size_t cap)
+{
+	char buf[1024], line[512];
+	size_t len = 0;
+	ssize_t n;
+
+	last[0] = '\0';
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == '\n')
+				output_line(line, &len, last, cap);
+			else if (len < sizeof(line) - 1)
+				line[len++] = buf[i] == '\t' || (unsigned char)buf[i] >= 0x20 ? buf[i] : ' ';
+		}
+	}
+	output_line(line, &len, last, cap);
+}
+
 /* Runs systemctl with args (no shell; nothing secret in them), waiting for
- * it. With a root other than /, `--root=ROOT` and no --now: the files are
- * linked, nothing is started. */
+ * it; its output goes to syslog, its last line into the error when it
+ * fails. With a root other than /, `--root=ROOT` and no --now: the files
+ * are linked, nothing is started. */
 static int systemctl(const char *root, const char *verb, bool now, const char *unit, struct err *e)
 {
 	char *rootarg = is_real_root(root) ? NULL : xasprintf("--root=%s", root);
-	char *argv[6];
-	int n = 0, status = 0, rc;
+	char *argv[6], last[256];
+	int n = 0, status = 0, rc, out[2];
+	posix_spawn_file_actions_t fa;
 	pid_t pid;
 
 	argv[n++] = "systemctl";
@@ -499,18 +540,30 @@ static int systemctl(const char *root, const char *verb, bool now, const char *u
 	if (unit != NULL)
 		argv[n++] = (char *)unit;
 	argv[n] = NULL;
-	rc = posix_spawnp(&pid, "systemctl", NULL, NULL, argv, environ);
-	if (rc != 0) {
+	if (pipe2(out, O_CLOEXEC) != 0) {
 		free(rootarg);
+		return err_set(e, RV_FAIL, "cannot run systemctl: %s", strerror(errno));
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, out[1], STDERR_FILENO);
+	rc = posix_spawnp(&pid, "systemctl", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(out[1]);
+	free(rootarg);
+	if (rc != 0) {
+		close(out[0]);
 		return err_set(e, RV_FAIL, "cannot run systemctl: %s (apt-get install systemd)", strerror(rc));
 	}
+	read_output(out[0], last, sizeof(last));
+	close(out[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	free(rootarg);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return err_set(e, RV_FAIL, "systemctl %s%s%s failed (exit %d): see its message above and journalctl -xe",
+		return err_set(e, RV_FAIL, "systemctl %s%s%s failed (exit %d)%s%s (journalctl -xe may say more)",
 			       verb, unit != NULL ? " " : "", unit != NULL ? unit : "",
-			       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+			       WIFEXITED(status) ? WEXITSTATUS(status) : -1, last[0] != '\0' ? ": " : "", last);
 	return RV_OK;
 }
 

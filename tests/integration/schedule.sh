@@ -93,6 +93,10 @@ rv schedule daily 02:30 random 45; expect_rc 0 "daily into systemd"
 expect_out 'systemd timer revault-backup.timer enabled: daily 02:30 random 45' "says systemd"
 expect_out 'cron entry /etc/cron.d/revault removed' "the cron entry it wrote is gone"
 [ ! -e "$root/etc/cron.d/revault" ] && pass || fail "cron entry left behind"
+# systemctl's own words ("Created symlink ...") go to syslog, not over the
+# terminal (or the text interface's screen).
+[ -z "$ERR" ] && pass || fail "systemctl's output reached the terminal: $ERR"
+[ "$(printf '%s\n' "$OUT" | grep -c '')" = 1 ] && pass || fail "more than revault's one line on stdout: $OUT"
 units=$root/etc/systemd/system
 [ -L "$units/timers.target.wants/revault-backup.timer" ] && pass || fail "timer not enabled: $(tree)"
 run systemd-analyze verify --man=no "$units/revault-backup.timer" "$units/revault-backup.service"
@@ -170,6 +174,13 @@ ln -s "$T_TMP/units-elsewhere" "$root/etc/systemd/system"
 rv schedule daily 01:00; expect_rc 1 "a symlinked unit folder"; expect_one_line "a symlinked unit folder"
 [ -z "$(ls -A "$T_TMP/units-elsewhere")" ] && pass || fail "units written through a symlinked folder"
 rm "$root/etc/systemd/system"
+# systemctl fails: its own reason is in revault's one line.
+mkdir -p "$root/etc/systemd/system"
+: >"$root/etc/systemd/system/timers.target.wants"
+rv schedule daily 01:00; expect_rc 1 "systemctl enable fails"; expect_one_line "systemctl enable fails"
+expect_err 'systemctl enable revault-backup.timer failed \(exit 1\): Failed to enable unit.*Not a directory' \
+	"the error has systemctl's reason"
+rm -r "$root/etc/systemd/system"
 rm -r "$root/run/systemd"
 rmdir "$root/etc/cron.d"
 rv schedule daily 01:00; expect_rc 1 "neither systemd nor cron"; expect_err 'get install cron' "says what to install"
