@@ -3,13 +3,14 @@
 #include "cli/cli.h"
 
 #include "core/schedule.h"
+#include "core/settings.h"
 
 static int exec_schedule(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
 	struct schedule s;
 	char said[SCHEDULE_SAID_MAX], text[SCHEDULE_TEXT_MAX];
 	const char *root;
-	int rc;
+	int rc, lock;
 
 	if (argc == 0) {
 		if ((root = schedule_root(e)) == NULL)
@@ -22,9 +23,15 @@ static int exec_schedule(struct cli_ctx *ctx, int argc, char **argv, struct err 
 	}
 	if ((rc = schedule_parse_words((size_t)argc, argv, &s, e)) != RV_OK)
 		return rc;
-	if ((rc = schedule_set(&ctx->settings, &s, ctx->settings_path, said, sizeof(said), e)) != RV_OK)
-		return rc;
-	if ((rc = cli_save(ctx, e)) != RV_OK)
+	if ((lock = schedule_lock(e)) < 0)
+		return e->code;
+	/* Under the lock, the settings as the run before this one left them. */
+	settings_free(&ctx->settings);
+	if ((rc = settings_load(&ctx->settings, ctx->settings_path, e)) == RV_OK &&
+	    (rc = schedule_set(&ctx->settings, &s, ctx->settings_path, said, sizeof(said), e)) == RV_OK)
+		rc = cli_save(ctx, e);
+	schedule_unlock(lock);
+	if (rc != RV_OK)
 		return rc;
 	fprintf(ctx->out, "%s\n", said);
 	return RV_OK;

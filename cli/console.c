@@ -224,7 +224,7 @@ static int run_schedule(struct console *c, const struct console_cmd *pc, struct 
 	size_t n = 0;
 	struct schedule s;
 	char said[SCHEDULE_SAID_MAX];
-	int rc;
+	int rc, lock;
 
 	words[n++] = (char *)(pc->slot[S_SCHED_KIND] != NULL ? pc->slot[S_SCHED_KIND] : "off");
 	if (pc->slot[S_SCHED_DAY] != NULL)
@@ -235,9 +235,12 @@ static int run_schedule(struct console *c, const struct console_cmd *pc, struct 
 		words[n++] = "random";
 		words[n++] = (char *)pc->slot[S_SCHED_RANDOM];
 	}
-	if ((rc = schedule_parse_words(n, words, &s, e)) != RV_OK ||
-	    (rc = schedule_set(&c->ctx->settings, &s, c->ctx->settings_path, said, sizeof(said), e)) != RV_OK ||
-	    (rc = save(c, e)) != RV_OK)
+	if ((rc = schedule_parse_words(n, words, &s, e)) != RV_OK || (lock = schedule_lock(e)) < 0)
+		return e->code;
+	if ((rc = schedule_set(&c->ctx->settings, &s, c->ctx->settings_path, said, sizeof(said), e)) == RV_OK)
+		rc = save(c, e);
+	schedule_unlock(lock);
+	if (rc != RV_OK)
 		return rc;
 	fprintf(c->ctx->out, "%s\n", said);
 	return RV_OK;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <syslog.h>
@@ -798,6 +799,45 @@ static char *absolute(const char *path, struct err *e)
 	return out;
 }
 
+/* Only root changes the machine's schedule. */
+static int may_change(const char *root, struct err *e)
+{
+	if (root == NULL)
+		return e->code;
+	if (is_real_root(root) && geteuid() != 0)
+		return err_set(e, RV_USAGE,
+			       "revault schedule installs a system timer and needs root: run it as root (a user's "
+			       "own backups can run from crontab -e)");
+	return RV_OK;
+}
+
+int schedule_lock(struct err *e)
+{
+	char *path;
+	int fd;
+
+	if (may_change(schedule_root(e), e) != RV_OK || (path = paths_state_file("schedule.lock", e)) == NULL)
+		return -1;
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		err_set(e, RV_FAIL, "cannot open the lock file %s: %s", path, strerror(errno));
+	while (fd >= 0 && flock(fd, LOCK_EX) != 0) {
+		if (errno == EINTR)
+			continue;
+		err_set(e, RV_FAIL, "cannot lock %s: %s", path, strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	free(path);
+	return fd;
+}
+
+void schedule_unlock(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
 int schedule_set(struct settings *st, const struct schedule *s, const char *settings_path, char *said,
 		 size_t cap, struct err *e)
 {
@@ -806,12 +846,8 @@ int schedule_set(struct settings *st, const struct schedule *s, const char *sett
 	ssize_t n;
 	int rc;
 
-	if (root == NULL)
+	if (may_change(root, e) != RV_OK)
 		return e->code;
-	if (is_real_root(root) && geteuid() != 0)
-		return err_set(e, RV_USAGE,
-			       "revault schedule installs a system timer and needs root: run it as root (a user's "
-			       "own backups can run from crontab -e)");
 	if (s->kind == SCHEDULE_OFF) {
 		rc = schedule_remove(root, said, cap, e);
 	} else {

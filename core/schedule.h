@@ -97,6 +97,17 @@ struct settings;
  * schedule_install; said as there. */
 int schedule_set(struct settings *st, const struct schedule *s, const char *settings_path, char *said,
 		 size_t cap, struct err *e);
+/* Serialises changes of the schedule: two at once (two `revault schedule`
+ * runs, the console and a cron job) would leave the units or cron entry of
+ * one and the setting of the other. Held, flock(2) exclusive, on
+ * "schedule.lock" in the state folder, from before schedule_set until the
+ * settings are saved; waits for the one that holds it. Returns the
+ * descriptor to give to schedule_unlock, or -1 with e set: RV_USAGE as
+ * schedule_set's refusals (not root), RV_FAIL when the lock file cannot be
+ * opened. */
+int schedule_lock(struct err *e);
+void schedule_unlock(int fd);
+
 /* The schedule kept in st (off when none). */
 void schedule_of(const struct settings *st, struct schedule *out);
 

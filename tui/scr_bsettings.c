@@ -165,6 +165,7 @@ static void add(struct app *a, bool source)
 struct sched_entry {
 	struct app *a;
 	char said[SCHEDULE_SAID_MAX];
+	int lock; /* schedule_lock, held until the settings are saved; -1 before */
 };
 
 static bool take_schedule(void *arg, const char *v, char *msg, size_t cap)
@@ -173,7 +174,7 @@ static bool take_schedule(void *arg, const char *v, char *msg, size_t cap)
 	struct schedule sc;
 	struct err e = { 0 };
 
-	if (schedule_parse(v, &sc, &e) != RV_OK ||
+	if (schedule_parse(v, &sc, &e) != RV_OK || (se->lock < 0 && (se->lock = schedule_lock(&e)) < 0) ||
 	    schedule_set(&se->a->settings, &sc, se->a->settings_path, se->said, sizeof(se->said), &e) != RV_OK) {
 		snprintf(msg, cap, "%s", e.msg);
 		return false;
@@ -183,15 +184,18 @@ static bool take_schedule(void *arg, const char *v, char *msg, size_t cap)
 
 static void edit_schedule(struct app *a)
 {
-	struct sched_entry se = { .a = a };
+	struct sched_entry se = { .a = a, .lock = -1 };
 	char v[64];
 
 	snprintf(v, sizeof(v), "%s", a->settings.backup.schedule ? a->settings.backup.schedule : "off");
 	if (!dialog_input_checked("Schedule", "daily HH:MM [random MIN], weekly DAY HH:MM, hourly or off:", v,
-				  sizeof(v), false, take_schedule, &se))
+				  sizeof(v), false, take_schedule, &se)) {
+		schedule_unlock(se.lock);
 		return;
+	}
 	if (app_save(a) == RV_OK)
 		app_status(a, ROLE_OK, "%s", se.said);
+	schedule_unlock(se.lock);
 }
 
 static void edit(struct app *a, struct bsettings *b)

@@ -185,6 +185,24 @@ rm -r "$root/run/systemd"
 rmdir "$root/etc/cron.d"
 rv schedule daily 01:00; expect_rc 1 "neither systemd nor cron"; expect_err 'get install cron' "says what to install"
 
+# ---- many at once: serialised, the setting and the timer end in step ----
+mkdir -p "$root/run/systemd/system" "$root/etc/cron.d"
+pids=()
+for i in 0 1 2 3 4 5 6 7 8 9; do
+	"$REVAULT" -c "$cfg" schedule daily "0$i:1$i" >"$T_TMP/par.$i.out" 2>"$T_TMP/par.$i.err" &
+	pids+=($!)
+done
+for i in 0 1 2 3 4 5 6 7 8 9; do
+	if wait "${pids[$i]}"; then pass; else fail "parallel schedule $i: $(cat "$T_TMP/par.$i.err")"; fi
+done
+rv show
+set_to=$(sed -n 's/^backup.schedule *daily \([0-9:]*\)$/\1/p' <<<"$OUT")
+grep -qx "OnCalendar=\*-\*-\* $set_to:00" "$root/etc/systemd/system/revault-backup.timer" && pass ||
+	fail "the setting (daily $set_to) and the timer differ: $(grep OnCalendar "$root/etc/systemd/system/revault-backup.timer")"
+rv schedule off; expect_rc 0 "off after the parallel runs"
+[ -z "$(find "$root/etc/systemd/system" -name '*.tmp*')" ] && pass || fail "temporaries left: $(tree)"
+rm -r "$root/run/systemd"
+
 # ---- the real root: only root may change it ----
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	ucfg=$T_TMP/user/revault.yaml
