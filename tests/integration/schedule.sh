@@ -102,6 +102,16 @@ units=$root/etc/systemd/system
 run systemd-analyze verify --man=no "$units/revault-backup.timer" "$units/revault-backup.service"
 expect_rc 0 "systemd-analyze verify"
 [ -z "$OUT$ERR" ] && pass || fail "systemd-analyze verify said: $OUT $ERR"
+# The drop-ins docs/OPERATOR.md gives for hooks under the timer are read
+# by systemd without complaint, and outlive the units revault rewrites.
+dropins=$units/revault-backup.service.d
+mkdir -p "$dropins"
+sed -n '/^### Hooks under the timer/,/^## /p' "$REVAULT_SOURCE_DIR/docs/OPERATOR.md" |
+	awk -v d="$dropins" '/^```/ { inblock = !inblock; if (!inblock) n++; next } inblock && /^\[Service\]/ { f = d "/doc" n ".conf" }
+		inblock && f != "" { print > f } !inblock { f = "" }'
+[ "$(ls "$dropins" | wc -l)" = 2 ] && pass || fail "the two drop-ins of docs/OPERATOR.md: $(ls "$dropins")"
+run systemd-analyze --root="$root" verify --man=no revault-backup.service
+grep -q 'service\.d' <<<"$OUT$ERR" && fail "systemd-analyze on the documented drop-ins: $OUT $ERR" || pass
 grep -qx 'Persistent=true' "$units/revault-backup.timer" && pass || fail "Persistent"
 grep -qx 'RandomizedDelaySec=45min' "$units/revault-backup.timer" && pass || fail "RandomizedDelaySec"
 grep -qx 'IOSchedulingClass=idle' "$units/revault-backup.service" && pass || fail "IOSchedulingClass"
@@ -139,6 +149,7 @@ rm -r "$root/run/systemd"
 rv schedule daily 05:00; expect_rc 0 "from systemd to cron"
 expect_out 'cron entry /etc/cron.d/revault written: 0 5 ' "cron now"
 expect_out 'systemd timer revault-backup.timer disabled and its units removed' "the old units said gone"
+[ "$(ls "$dropins" | wc -l)" = 2 ] && pass || fail "the admin's drop-ins were removed with the units: $(tree)"
 [ ! -e "$units/revault-backup.timer" ] && [ ! -e "$units/timers.target.wants/revault-backup.timer" ] && pass ||
 	fail "units left after the move to cron: $(tree)"
 mkdir -p "$root/run/systemd/system"
