@@ -53,7 +53,9 @@ if [ -n "$before" ] || dpkg-query -W -f='${Status}' revault 2>/dev/null | grep -
 	done
 	before=$(footprint)
 fi
-DPKG=(dpkg ${R:+--root="$R"})
+# Beneath a private root the maintainer scripts run outside it (it has no
+# shell), told the root in DPKG_ROOT.
+DPKG=(dpkg ${R:+--root="$R" --force-script-chrootless})
 
 run "${DPKG[@]}" -i "$deb"; expect_rc 0 "dpkg -i"
 t_on_exit "$(printf '%q ' "${DPKG[@]}") --purge revault >/dev/null 2>&1"
@@ -98,7 +100,21 @@ for u in service timer; do
 	[ "$want" = "$got" ] && pass || fail "the shipped $u is not what revault schedule writes: $(diff <(echo "$want") <(echo "$got"))"
 done
 
+# A schedule set with the installed program goes with the package (prerm):
+# no timer or cron entry is left to run a program that is gone.
+if [ -n "$R" ]; then
+	mkdir -p "$R/run/systemd/system"
+	run env REVAULT_SCHEDULE_ROOT="$R" "$bin" -c "$T_TMP/s2/revault.yaml" schedule daily 03:00
+	expect_out 'systemd timer revault-backup.timer enabled' "a timer set beneath the root"
+	[ -L "$R/etc/systemd/system/timers.target.wants/revault-backup.timer" ] && pass || fail "the timer is not enabled"
+else
+	run "$bin" -c "$T_TMP/s2/revault.yaml" schedule daily 03:00
+fi
+expect_rc 0 "a schedule set before dpkg -r"
+
 run "${DPKG[@]}" -r revault; expect_rc 0 "dpkg -r"
+left=$(find "$R/etc/systemd/system" "$R/etc/cron.d" -name '*revault*' 2>/dev/null || true)
+[ -z "$left" ] && pass || fail "dpkg -r left the schedule behind: $left"
 [ ! -e "$bin" ] && pass || fail "/usr/bin/revault left after dpkg -r"
 run "${DPKG[@]}" --purge revault; expect_rc 0 "dpkg --purge"
 after=$(footprint)
