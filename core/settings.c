@@ -391,6 +391,12 @@ static int keydef_store(struct settings *s, const struct keydef *d, const char *
 					 "script in a file and run that", d->section, d->name);
 				return -1;
 			}
+		/* Blanks alone run nothing and would look like a hook that is set. */
+		if (v[0] != '\0' && v[strspn(v, " ")] == '\0') {
+			snprintf(why, whylen, "%s.%s needs a command, not blanks; `revault unset %s.%s` clears it",
+				 d->section, d->name, d->section, d->name);
+			return -1;
+		}
 		break;
 	case K_LIST:
 	case K_PATHS:

@@ -149,6 +149,15 @@ for mode in 620 602; do
 done
 chmod 600 "$REVAULT_CONFIG"
 
+# ---- a hook of blanks alone runs nothing: refused, as an empty one is -------------------
+before=$(sha256sum "$REVAULT_CONFIG")
+rv set hooks.after_backup "   "
+expect_rc 2 "a hook of blanks"
+expect_err 'hooks.after_backup needs a command, not blanks; `revault unset hooks.after_backup` clears it' \
+	"the line says how to clear it"
+expect_one_line "a hook of blanks"
+[ "$(sha256sum "$REVAULT_CONFIG")" = "$before" ] && pass || fail "a refused hook changed the settings"
+
 # ---- the console sets them, and the running configuration shows them ---------------------
 run timeout -k 5 "$T_RUN_TIMEOUT" "$REVAULT" console <<EOF
 configure terminal
