@@ -2,8 +2,30 @@
  * with words, changes it (core/schedule.h installs the timer or cron entry). */
 #include "cli/cli.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "core/schedule.h"
 #include "core/settings.h"
+
+/* The setting and what is installed can part (a unit removed by hand, the
+ * package removed and put back, settings restored from a backup): said on
+ * stderr, with the command that brings them together. */
+static void say_mismatch(const char *root, const char *setting)
+{
+	char installed[SCHEDULE_TEXT_MAX + 32];
+	bool any = schedule_installed_as(root, installed, sizeof(installed));
+
+	if (!any && strcmp(setting, "off") != 0)
+		fprintf(stderr, "revault: warning: backup.schedule is %s, but nothing is installed to run it: run "
+			"`revault schedule %s`\n", setting, setting);
+	else if (any && strcmp(setting, "off") == 0)
+		fprintf(stderr, "revault: warning: backup.schedule is off, but a schedule (%s) is installed: run "
+			"`revault schedule off` to remove it\n", installed);
+	else if (any && strcmp(installed, setting) != 0)
+		fprintf(stderr, "revault: warning: backup.schedule is %s, but the installed one is %s: run "
+			"`revault schedule %s`\n", setting, installed, setting);
+}
 
 static int exec_schedule(struct cli_ctx *ctx, int argc, char **argv, struct err *e)
 {
@@ -19,6 +41,7 @@ static int exec_schedule(struct cli_ctx *ctx, int argc, char **argv, struct err 
 		schedule_format(&s, text, sizeof(text));
 		schedule_installed(root, said, sizeof(said));
 		fprintf(ctx->out, "%-28s %s\n%-28s %s\n", "backup.schedule", text, "installed", said);
+		say_mismatch(root, text);
 		return RV_OK;
 	}
 	if ((rc = schedule_parse_words((size_t)argc, argv, &s, e)) != RV_OK)

@@ -92,16 +92,16 @@ int schedule_parse_words(size_t n, char *const *w, struct schedule *out, struct 
 
 	if (n == 0)
 		return err_set(e, RV_USAGE, "no schedule given: write " GRAMMAR);
-	if (strcmp(w[0], "off") == 0 && n == 1) {
+	if (strcasecmp(w[0], "off") == 0 && n == 1) {
 		s.kind = SCHEDULE_OFF;
-	} else if (strcmp(w[0], "hourly") == 0 && n == 1) {
+	} else if (strcasecmp(w[0], "hourly") == 0 && n == 1) {
 		s.kind = SCHEDULE_HOURLY;
-	} else if (strcmp(w[0], "daily") == 0 && (n == 2 || (n == 4 && strcmp(w[2], "random") == 0))) {
+	} else if (strcasecmp(w[0], "daily") == 0 && (n == 2 || (n == 4 && strcasecmp(w[2], "random") == 0))) {
 		s.kind = SCHEDULE_DAILY;
 		rc = parse_time(w[1], &s, e);
 		if (rc == RV_OK && n == 4)
 			rc = parse_random(w[3], &s, e);
-	} else if (strcmp(w[0], "weekly") == 0 && n == 3) {
+	} else if (strcasecmp(w[0], "weekly") == 0 && n == 3) {
 		s.kind = SCHEDULE_WEEKLY;
 		rc = parse_day(w[1], &s, e);
 		if (rc == RV_OK)
@@ -767,6 +767,57 @@ void schedule_installed(const char *root, char *said, size_t cap)
 		close(dirfd);
 	}
 	close(rootfd);
+}
+
+/* The schedule named in revault's file name beneath dirfd, on its line
+ * that starts with prefix (the timer's Description=, the cron entry's
+ * comment). */
+static bool installed_text(int dirfd, const char *name, const char *prefix, char *text, size_t cap)
+{
+	char buf[FILE_MAX + 1], *at, *end;
+	int fd;
+	ssize_t n;
+
+	if (file_owner(dirfd, name) != OURS ||
+	    (fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)) < 0)
+		return false;
+	n = read(fd, buf, FILE_MAX);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	at = buf;
+	while (at != NULL && !str_has_prefix(at, prefix)) {
+		at = strchr(at, '\n');
+		if (at != NULL)
+			at++;
+	}
+	if (at == NULL)
+		return false;
+	at += strlen(prefix);
+	end = at + strcspn(at, "\n");
+	if (end > at && end[-1] == '.')
+		end--;
+	snprintf(text, cap, "%.*s", (int)(end - at), at);
+	return true;
+}
+
+bool schedule_installed_as(const char *root, char *text, size_t cap)
+{
+	struct err e = { 0 };
+	int rootfd = open_root(root, &e), dirfd;
+	bool found = false;
+
+	if (rootfd < 0)
+		return false;
+	if ((dirfd = open_dir(rootfd, UNIT_DIR, false, &e)) >= 0) {
+		found = installed_text(dirfd, TIMER_NAME, "Description=revault backup, ", text, cap);
+		close(dirfd);
+	}
+	if (!found && (dirfd = open_dir(rootfd, CRON_DIR, false, &e)) >= 0) {
+		found = installed_text(dirfd, CRON_NAME, "# revault backup, ", text, cap);
+		close(dirfd);
+	}
+	close(rootfd);
+	return found;
 }
 
 void schedule_of(const struct settings *st, struct schedule *out)

@@ -32,7 +32,8 @@ extern const char *const schedule_day_names[8];
 #define SCHEDULE_TEXT_MAX 32
 
 /* The words of `revault schedule` after the command name, in the grammar
- * "daily HH:MM [random MINUTES] | weekly DAY HH:MM | hourly | off". DAY is
+ * "daily HH:MM [random MINUTES] | weekly DAY HH:MM | hourly | off", the
+ * keywords in any case (as the day names). DAY is
  * an English day name, whole or its first three letters, in any case; HH:MM
  * is 00:00-23:59 (H:MM accepted). RV_USAGE with one line saying what is
  * wrong and how to write it (an impossible time or day: exit 2). */
@@ -85,6 +86,11 @@ int schedule_remove(const char *root, char *said, size_t cap, struct err *e);
  * schedule` ("systemd timer /etc/systemd/system/revault-backup.timer",
  * "nothing installed"). */
 void schedule_installed(const char *root, char *said, size_t cap);
+
+/* The schedule revault's installed timer or cron entry beneath root carries
+ * out, in the canonical text (as its Description= or comment says it), in
+ * text; false when revault installed none. */
+bool schedule_installed_as(const char *root, char *text, size_t cap);
 
 struct settings;
 

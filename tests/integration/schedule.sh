@@ -196,6 +196,26 @@ rm -r "$root/run/systemd"
 rmdir "$root/etc/cron.d"
 rv schedule daily 01:00; expect_rc 1 "neither systemd nor cron"; expect_err 'get install cron' "says what to install"
 
+# ---- the setting and what is installed part: `revault schedule` says so ----
+mkdir -p "$root/etc/cron.d"
+rv schedule DAILY 06:40 RANDOM 5; expect_rc 0 "keywords in capitals"
+expect_out 'cron entry /etc/cron.d/revault written' "installed from capitals"
+rv schedule; expect_rc 0 "schedule alone, in step"
+[ -z "$ERR" ] && pass || fail "a warning with the setting and the cron entry in step: $ERR"
+mv "$root/etc/cron.d/revault" "$T_TMP/cron.moved"
+rv schedule; expect_rc 0 "schedule alone, nothing installed"
+expect_err '^revault: warning: backup.schedule is daily 06:40 random 5, but nothing is installed to run it: run `revault schedule daily 06:40 random 5`$' \
+	"says the setting is not installed, and the command"
+sed 's/revault backup, daily 06:40 random 5\./revault backup, hourly./' "$T_TMP/cron.moved" >"$root/etc/cron.d/revault"
+rv schedule; expect_err 'backup.schedule is daily 06:40 random 5, but the installed one is hourly: run `revault schedule daily 06:40 random 5`' \
+	"says the installed one differs"
+rv schedule OFF; expect_rc 0 "OFF in capitals"
+cp "$T_TMP/cron.moved" "$root/etc/cron.d/revault"
+rv schedule; expect_err 'backup.schedule is off, but a schedule \(daily 06:40 random 5\) is installed: run `revault schedule off`' \
+	"says an installed schedule the setting does not have"
+rv schedule off; expect_rc 0 "off removes it"
+[ ! -e "$root/etc/cron.d/revault" ] && pass || fail "off left the cron entry"
+
 # ---- many at once: serialised, the setting and the timer end in step ----
 mkdir -p "$root/run/systemd/system" "$root/etc/cron.d"
 pids=()

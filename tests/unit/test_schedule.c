@@ -50,7 +50,11 @@ static const struct sched_case cases[] = {
 	{ "hourly 5", NULL, "not a schedule" },
 	{ "monthly 1 02:00", NULL, "not a schedule" },
 	{ "", NULL, "no schedule" },
-	{ "Daily 02:30", NULL, "not a schedule" },
+	{ "Daily 02:30", "daily 02:30", NULL },
+	{ "OFF", "off", NULL },
+	{ "Hourly", "hourly", NULL },
+	{ "DAILY 02:30 RANDOM 5", "daily 02:30 random 5", NULL },
+	{ "WEEKLY SUNDAY 03:00", "weekly sun 03:00", NULL },
 };
 
 static void test_table(void **state)
