@@ -1306,7 +1306,7 @@ int settings_source_remove(struct settings *s, const char *path, struct err *e)
 
 int settings_exclude_add(struct settings *s, const char *pattern, struct err *e)
 {
-	if (text_ok("the pattern", pattern, "match the name with * or ? in place of those bytes", e) != RV_OK)
+	if (text_ok("the pattern", pattern, "match the name with * in place of those bytes", e) != RV_OK)
 		return e->code;
 	if (exclude_check(pattern, s->backup.sources, s->backup.nsources, e) != RV_OK)
 		return e->code;
