@@ -126,6 +126,33 @@ static void test_health(void **state)
 	assert_int_equal(lastrun_exit_status(LASTRUN_STALE), 1);
 	assert_int_equal(lastrun_exit_status(LASTRUN_NONE), 1);
 	assert_int_equal(lastrun_exit_status(LASTRUN_UNREADABLE), 1);
+	/* Ended in the future, past a minute of slack: the clock, not OK. */
+	r.status = 0;
+	assert_int_equal(lastrun_health(&r, true, 1000000 - 60, 0), LASTRUN_OK);
+	assert_int_equal(lastrun_health(&r, true, 1000000 - 61, 26 * 3600), LASTRUN_FUTURE);
+	assert_int_equal(lastrun_exit_status(LASTRUN_FUTURE), 1);
+}
+
+/* Text from outside made valid UTF-8: a bad byte is U+FFFD, a cut falls
+ * between characters. */
+static void test_utf8_copy(void **state)
+{
+	char out[8];
+
+	(void)state;
+	util_utf8_copy(out, sizeof(out), "caf\xe9!");
+	assert_string_equal(out, "caf\xef\xbf\xbd!");
+	/* "ab" then three two-byte characters: 7 bytes fit, the third does not. */
+	util_utf8_copy(out, sizeof(out), "ab\xc3\xa9\xc3\xa9\xc3\xa9");
+	assert_string_equal(out, "ab\xc3\xa9\xc3\xa9");
+	/* A sequence cut short, an overlong form, a surrogate. */
+	util_utf8_copy(out, sizeof(out), "\xc3");
+	assert_string_equal(out, "\xef\xbf\xbd");
+	util_utf8_copy(out, sizeof(out), "\xc0\xaf");
+	assert_string_equal(out, "\xef\xbf\xbd\xef\xbf\xbd");
+	assert_false(util_utf8_valid("\xed\xa0\x80"));
+	assert_true(util_utf8_valid("/etc/caf\xc3\xa9"));
+	assert_false(util_utf8_valid("/tmp/x\xff"));
 }
 
 static void test_parse_age(void **state)
@@ -158,6 +185,7 @@ int main(void)
 		cmocka_unit_test(test_roundtrip),
 		cmocka_unit_test(test_missing_and_damaged),
 		cmocka_unit_test(test_health),
+		cmocka_unit_test(test_utf8_copy),
 		cmocka_unit_test(test_parse_age),
 	};
 
