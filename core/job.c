@@ -221,9 +221,11 @@ static int take_lock(struct job *j)
 	j->lockfd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (j->lockfd < 0)
 		rc = job_fail(j, RV_FAIL, "cannot open the lock file %s: %s", path, strerror(errno));
-	else if (flock(j->lockfd, LOCK_EX | LOCK_NB) != 0 && (j->lock_busy = true))
+	else if (flock(j->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		j->lock_busy = true;
 		rc = job_fail(j, RV_FAIL, "another revault backup or restore is running (lock %s held): try again when it is done",
 			  path);
+	}
 	free(path);
 	return rc;
 }

@@ -464,8 +464,10 @@ static void backup_record(struct job *j)
 		snprintf(r.revision, sizeof(r.revision), "%s", j->rev_name);
 	util_utf8_copy(r.message, sizeof(r.message), lastrun_succeeded(r.status) ? j->summary : j->err.msg);
 	recorded = lastrun_write(LASTRUN_ATTEMPT, &r, &e) == RV_OK;
-	if (!recorded || (lastrun_succeeded(r.status) && lastrun_write(LASTRUN_SUCCESS, &r, &e) != RV_OK))
-		job_log(j, LOG_WARNING, "%s; `revault status` reports this run as failed", e.msg);
+	if (!recorded)
+		job_log(j, LOG_WARNING, "%s; `revault status` reports this run as one that left no record", e.msg);
+	else if (lastrun_succeeded(r.status) && lastrun_write(LASTRUN_SUCCESS, &r, &e) != RV_OK)
+		job_log(j, LOG_WARNING, "%s", e.msg);
 	lastrun_done(j->runfd, recorded);
 	j->runfd = -1;
 	run_after_hook(j, &r);
