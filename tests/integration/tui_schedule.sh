@@ -53,5 +53,31 @@ for mode in $TUI_MODES; do
 	tui_wait '\[exit 0\]' "quit"
 done
 
+# With systemd beneath the root: systemctl's own words ("Created symlink
+# ...") go to syslog, not over the screen.
+mkdir -p "$root/run/systemd/system"
+export REVAULT_CONFIG=$T_TMP/systemd/revault.yaml
+tui_start color
+tui_wait 'Main menu' "main menu (systemd)"
+tui_keys o
+tui_wait 'Schedule +off' "the schedule row (systemd)"
+tui_keys Down Down Down Enter
+tui_wait 'daily HH:MM \[random MIN\]' "the schedule is asked for (systemd)"
+tui_keys C-u
+tui_type "daily 02:30"
+tui_keys Enter
+tui_wait 'systemd timer revault-backup.timer enabled' "the timer installed, said on the status line"
+[ -L "$root/etc/systemd/system/timers.target.wants/revault-backup.timer" ] && pass || fail "the timer is not enabled"
+tui_absent 'Created symlink|timers\.target' "systemctl wrote over the screen"
+tui_keys Enter
+tui_wait 'daily HH:MM \[random MIN\]' "asked for off (systemd)"
+tui_keys C-u
+tui_type "off"
+tui_keys Enter
+tui_wait 'systemd timer revault-backup.timer disabled' "off said (systemd)"
+tui_absent 'Removed|timers\.target' "systemctl wrote over the screen on off"
+tui_keys q
+tui_wait '\[exit 0\]' "quit (systemd)"
+
 echo "tui_schedule: $T_PASSED passed, $T_FAILED failed"
 [ "$T_FAILED" = 0 ]
