@@ -182,7 +182,7 @@ rv_ok "set an after hook" set hooks.after_backup "echo \"\$REVAULT_STATUS\" >>'$
 rm -f "$T_TMP/hook.pid" "$T_TMP/after.log"
 timeout -k 5 "$T_RUN_TIMEOUT" "$REVAULT" backup >"$T_TMP/slow.out" 2>&1 &
 slow=$!
-for _ in $(seq 100); do [ -s "$T_TMP/hook.pid" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -s "$T_TMP/hook.pid" ] && break; sleep 0.1; done
 [ -s "$T_TMP/hook.pid" ] && pass || fail "the before hook did not start: $(cat "$T_TMP/slow.out")"
 rv status
 expect_rc 0 "status while a backup runs: the last one is still OK"
