@@ -4,12 +4,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/util.h"
+
 int err_vset(struct err *e, int code, const char *fmt, va_list ap)
 {
 	if (e == NULL || e->code != RV_OK)
 		return e != NULL ? e->code : code;
 	e->code = code;
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	/* A line cut to fit is cut between characters (it may reach JSON). */
+	if (vsnprintf(e->msg, sizeof(e->msg), fmt, ap) >= (int)sizeof(e->msg))
+		e->msg[util_utf8_cut(e->msg, sizeof(e->msg) - 1)] = '\0';
 	return code;
 }
 

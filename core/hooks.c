@@ -128,16 +128,7 @@ static void emit_line(struct runner *r, struct stream *s)
 /* buf is full: log it up to the last whole UTF-8 character. */
 static void emit_part(struct runner *r, struct stream *s)
 {
-	size_t cut = s->len, back = 0, need;
-	unsigned char lead;
-
-	while (back < 3 && back < cut && ((unsigned char)s->buf[cut - 1 - back] & 0xC0) == 0x80)
-		back++;
-	lead = back < cut ? (unsigned char)s->buf[cut - 1 - back] : 0;
-	need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
-	if (lead >= 0xC0 && back + 1 < need)
-		cut -= back + 1;
-	emit(r, s, cut, false);
+	emit(r, s, util_utf8_cut(s->buf, s->len), false);
 }
 
 /* Reads what is there; false at the end of the stream (or an error). */

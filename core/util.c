@@ -244,3 +244,16 @@ bool util_utf8_valid(const char *s)
 	}
 	return true;
 }
+
+size_t util_utf8_cut(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t back = 0, need;
+
+	while (back < 3 && back < len && (p[len - 1 - back] & 0xC0) == 0x80)
+		back++;
+	if (back == len || p[len - 1 - back] < 0xC0)
+		return len;
+	need = p[len - 1 - back] >= 0xF0 ? 4 : p[len - 1 - back] >= 0xE0 ? 3 : 2;
+	return back + 1 < need ? len - 1 - back : len;
+}

@@ -54,6 +54,11 @@ char *util_escape_name(const char *name);
  * (a hook's output, a hand-edited record) bound for JSON or a screen. */
 void util_utf8_copy(char *out, size_t cap, const char *in);
 
+/* The longest length <= len at which s (len bytes or more of UTF-8) can be
+ * cut without splitting a character: len itself unless a multi-byte
+ * sequence straddles it. */
+size_t util_utf8_cut(const char *s, size_t len);
+
 /* True when s is valid UTF-8 (RFC 3629) with no C1 control (U+0080-
  * U+009F): text the settings file (YAML, UTF-8) can hold. */
 bool util_utf8_valid(const char *s);

@@ -153,6 +153,18 @@ static void test_utf8_copy(void **state)
 	assert_false(util_utf8_valid("\xed\xa0\x80"));
 	assert_true(util_utf8_valid("/etc/caf\xc3\xa9"));
 	assert_false(util_utf8_valid("/tmp/x\xff"));
+	/* An error line cut to fit is cut between characters. */
+	{
+		char lon[3 * ERR_MSG_MAX];
+		struct err e = { 0 };
+
+		for (size_t i = 0; i + 2 < sizeof(lon); i += 2)
+			memcpy(lon + i, "\xc3\xa9", 2);
+		lon[sizeof(lon) - 1 - (sizeof(lon) - 1) % 2] = '\0';
+		err_set(&e, RV_FAIL, "xy%s", lon); /* 2 + 2k bytes: the cut falls inside one */
+		assert_true(util_utf8_valid(e.msg));
+		assert_true(strlen(e.msg) >= ERR_MSG_MAX - 4);
+	}
 }
 
 static void test_parse_age(void **state)
