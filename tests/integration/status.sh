@@ -5,6 +5,10 @@
 # the last backup stored a revision (complete or with warnings, said
 # which) and, with --max-age, is not older than that; 1 after a failed
 # backup, with none on record, past --max-age, or with a damaged record.
+# Also: a backup stopped by its settings, killed part-way, or unable to
+# write its record is not OK; one refused by the lock is no attempt; a
+# record in the future, hand-made or a FIFO is UNKNOWN; --json stays
+# valid UTF-8 whatever a hook printed.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/tui.bash"
