@@ -3,7 +3,9 @@
 # its installed path (--version, show), the shipped units checked by
 # systemd-analyze verify and found equal to what `revault schedule` writes
 # (one set of templates), the settings folder 0700, the man page and the
-# docs, then dpkg -r and dpkg --purge, leaving nothing behind.
+# docs, a schedule set with the installed program, then dpkg -r (whose
+# prerm removes that schedule's timer) and dpkg --purge, leaving nothing
+# behind.
 #
 # On a machine with no trace of revault the package goes onto the machine
 # itself. Where revault is already in use (/etc/revault, /var/lib/revault:
