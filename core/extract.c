@@ -186,6 +186,10 @@ static void seen_put(struct seen *s, uint64_t h, enum seen_kind k)
  * --to DIR itself. */
 struct ancestor {
 	char *path;
+	/* Its spelling in the journal: path, or for a folder inside a source
+	 * the source's parent and the rest below it joined by "//" (opened
+	 * again by open_journal_ancestor()). */
+	char *journal_path;
 	int fd;
 	char *stage;           /* the staging directory's name in it */
 	int stagefd;
@@ -270,6 +274,7 @@ static void stage_free(struct tarball_stage *st)
 	}
 	for (size_t i = 0; i < st->nanc; i++) {
 		free(st->anc[i].path);
+		free(st->anc[i].journal_path);
 		free(st->anc[i].stage);
 		if (st->anc[i].fd >= 0)
 			close(st->anc[i].fd);
@@ -400,7 +405,7 @@ static int journal_write(struct tarball_stage *st, bool staging, struct err *e)
 	put_field(&buf, &len, &cap, staging ? JOURNAL_STAGING : JOURNAL_SWAP);
 	len--; /* the header is a line, not a field */
 	for (size_t i = 0; staging && i < st->nanc; i++) {
-		put_field(&buf, &len, &cap, st->anc[i].path);
+		put_field(&buf, &len, &cap, st->anc[i].journal_path != NULL ? st->anc[i].journal_path : st->anc[i].path);
 		put_field(&buf, &len, &cap, st->anc[i].stage);
 	}
 	for (size_t i = 0; !staging && i < st->n; i++) {
@@ -410,7 +415,8 @@ static int journal_write(struct tarball_stage *st, bool staging, struct err *e)
 		if (!s->present || !s->restore)
 			continue;
 		snprintf(mode, sizeof(mode), "%o", (unsigned)st->anc[s->anc].parent_mode);
-		put_field(&buf, &len, &cap, st->anc[s->anc].path);
+		put_field(&buf, &len, &cap,
+			  st->anc[s->anc].journal_path != NULL ? st->anc[s->anc].journal_path : st->anc[s->anc].path);
 		put_field(&buf, &len, &cap, s->parent_rel);
 		put_field(&buf, &len, &cap, mode);
 		put_field(&buf, &len, &cap, s->name);
@@ -778,6 +784,119 @@ static int check_protected(struct tarball_stage *st, const struct tarball_extrac
 	return RV_OK;
 }
 
+/* Opens the folders of rel beneath dirfd one by one, never following a
+ * symlink, as far as they exist. Returns the deepest one opened (a copy of
+ * dirfd when the first is missing), *done the length of rel it covers; or
+ * -1 with errno (ELOOP: a symlink, ENOTDIR: not a folder) and *done the
+ * length up to the component in the way. */
+static int walk_existing(int dirfd, const char *rel, size_t *done)
+{
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	const char *p = rel;
+
+	*done = 0;
+	while (fd >= 0 && *p != '\0') {
+		size_t len = strcspn(p, "/");
+		char *comp = xstrndup(p, len);
+		int nfd = fsat_open_beneath(fd, comp, O_RDONLY | O_DIRECTORY, 0);
+		int en = errno;
+
+		free(comp);
+		if (nfd < 0 && en == ENOENT)
+			break;
+		close(fd);
+		if (nfd < 0) {
+			*done = (size_t)(p - rel) + len;
+			errno = en;
+			return -1;
+		}
+		fd = nfd;
+		p += len;
+		*done = (size_t)(p - rel);
+		if (*p == '/')
+			p++;
+	}
+	return fd;
+}
+
+/* The refusal of a folder in the way, found by walk_existing(). */
+static int in_the_way(struct err *e, const char *what, const char *base, const char *rel, size_t done, int en)
+{
+	char sh[300], sh2[300];
+	char *at = xasprintf("%s%s%.*s", strcmp(base, "/") != 0 ? base : "", "/", (int)done, rel);
+	int rc;
+
+	if (en == ELOOP || en == EXDEV)
+		rc = err_set(e, RV_USAGE,
+			     "cannot restore %s: %s is a symlink, which a restore does not follow inside a source or "
+			     "--to DIR: remove it or restore elsewhere with --to DIR; nothing was changed",
+			     shown(what, sh, sizeof(sh)), shown(at, sh2, sizeof(sh2)));
+	else if (en == ENOTDIR)
+		rc = err_set(e, RV_USAGE,
+			     "cannot restore %s: %s is not a folder: move it away or restore elsewhere with --to DIR; "
+			     "nothing was changed",
+			     shown(what, sh, sizeof(sh)), shown(at, sh2, sizeof(sh2)));
+	else
+		rc = err_set(e, RV_FAIL, "cannot restore %s: opening %s: %s", shown(what, sh, sizeof(sh)),
+			     shown(at, sh2, sizeof(sh2)), strerror(en));
+	free(at);
+	return rc;
+}
+
+/* The ancestor of a path given with --path, restored in place: the
+ * source's parent opened as the settings name it (fsat_open_trusted, as a
+ * whole-source restore does), then every folder from the source down to
+ * the path's parent opened without following any symlink, root's
+ * included: a user who owns a folder inside the source can move root's
+ * symlinks into place. */
+static int plan_pick(struct tarball_stage *st, struct staged *s, const char *source, const char *parent,
+		     struct err *e)
+{
+	const char *slash = strrchr(source, '/'), *below, *rest;
+	char *sparent = slash == source ? xstrdup("/") : xstrndup(source, (size_t)(slash - source));
+	char *cur = nearest_existing(sparent, &rest);
+	size_t done, n = strcmp(sparent, "/") == 0 ? 0 : strlen(sparent);
+	int tfd, fd, rc = RV_OK;
+
+	tfd = fsat_open_trusted(cur, false, 0, false);
+	if (tfd < 0) {
+		rc = err_set(e, errno == ELOOP ? RV_USAGE : RV_FAIL, "cannot restore %s: opening %s: %s%s", s->source,
+			     cur, strerror(errno), errno == ELOOP ? " (a symlink in the way that root did not make)" : "");
+		goto out;
+	}
+	if (*rest != '\0') {
+		/* The source's own parent is gone: all below it is made. */
+		size_t c = strcmp(cur, "/") == 0 ? 1 : strlen(cur) + 1;
+
+		s->parent_rel = xstrdup(strlen(parent) > c ? parent + c : "");
+		s->anc = add_ancestor(st, cur, tfd, 0755);
+		goto out;
+	}
+	below = parent[n] == '/' ? parent + n + 1 : parent + n;
+	fd = walk_existing(tfd, below, &done);
+	if (fd < 0) {
+		rc = in_the_way(e, s->source, sparent, below, done, errno);
+		close(tfd);
+		goto out;
+	}
+	close(tfd);
+	{
+		char *path = done == 0 ? xstrdup(sparent) : xasprintf("%s/%.*s", n ? sparent : "", (int)done, below);
+		struct ancestor *a;
+
+		s->parent_rel = xstrdup(below[done] == '/' ? below + done + 1 : below + done);
+		s->anc = add_ancestor(st, path, fd, 0755);
+		a = &st->anc[s->anc];
+		if (done > 0 && a->journal_path == NULL)
+			a->journal_path = xasprintf("%s//%.*s", n ? sparent : "", (int)done, below);
+		free(path);
+	}
+out:
+	free(cur);
+	free(sparent);
+	return rc;
+}
+
 /* Picks an ancestor and a slot for every target being restored. */
 static int plan_stage(struct tarball_stage *st, const struct tarball_extract_opts *o, struct err *e)
 {
@@ -796,9 +915,25 @@ static int plan_stage(struct tarball_stage *st, const struct tarball_extract_opt
 		s->slot = xasprintf("%zu-%s", i, s->name);
 		if (o->to_dir != NULL) {
 			int fd = dup(st->to_fd);
+			size_t done;
 
 			s->parent_rel = xstrdup(parent[0] == '/' ? parent + 1 : parent);
 			s->anc = add_ancestor(st, o->to_dir, fd, 0700);
+			/* Said now, not when the swap makes the folders. */
+			if ((fd = walk_existing(st->to_fd, s->parent_rel, &done)) < 0) {
+				int rc = in_the_way(e, s->target, o->to_dir, s->parent_rel, done, errno);
+
+				free(parent);
+				return rc;
+			}
+			close(fd);
+		} else if (s->pick) {
+			int rc = plan_pick(st, s, source_of_path(st, s->source)->source, parent, e);
+
+			free(parent);
+			if (rc != RV_OK)
+				return rc;
+			continue;
 		} else {
 			const char *rest;
 			char *cur = nearest_existing(parent[0] != '\0' ? parent : "/", &rest);
@@ -882,6 +1017,11 @@ struct extractor {
 	gid_t gid;
 	bool have_uid, have_gid;
 	uint8_t *copybuf;
+	/* First names to add with --path (need_path), and the first second
+	 * name found. */
+	char **need;
+	size_t nneed;
+	char *need_first;
 };
 
 static la_ssize_t read_cb(struct archive *a, void *arg, const void **buf)
@@ -1301,23 +1441,58 @@ static char *stage_path(const struct staged *s, const char *rel)
 	return xasprintf("%s%s", s->slot, rel + strlen(s->root));
 }
 
+/* A second name (hard link) under a path given with --path whose file is
+ * stored under a first name that is not being restored: noted, and the
+ * whole restore refused once the revision is read (need_paths_error). */
+static void need_path(struct extractor *x, const char *rel, const char *hl)
+{
+	for (size_t i = 0; i < x->nneed; i++)
+		if (strcmp(x->need[i], hl) == 0)
+			return;
+	if (x->nneed == 0)
+		x->need_first = xstrdup(rel);
+	x->need = xrealloc(x->need, (x->nneed + 1) * sizeof(*x->need));
+	x->need[x->nneed++] = xstrdup(hl);
+}
+
+/* Refuses a --path restore that would leave out a second name: in place
+ * the swap would remove it from disk, under --to it would be missing. One
+ * line naming every --path to add; nothing has changed yet. */
+static int need_paths_error(struct extractor *x)
+{
+	char sh[300], sh2[300], *add = xstrdup("");
+	int rc;
+
+	for (size_t i = 0; i < x->nneed; i++) {
+		char *more = xasprintf("%s%s--path /%s", add, i ? " " : "", shown(x->need[i], sh, sizeof(sh)));
+
+		free(add);
+		add = more;
+	}
+	if (x->nneed == 1)
+		rc = err_set(x->e, RV_USAGE,
+			     "/%s is a second name (hard link) of /%s in this revision: add %s to restore both; "
+			     "nothing was changed",
+			     shown(x->need_first, sh, sizeof(sh)), shown(x->need[0], sh2, sizeof(sh2)), add);
+	else
+		rc = err_set(x->e, RV_USAGE,
+			     "/%s and others are second names (hard links) of files not being restored: add %s to "
+			     "restore them; nothing was changed",
+			     shown(x->need_first, sh, sizeof(sh)), add);
+	free(add);
+	return rc;
+}
+
 static int write_hardlink(struct extractor *x, const char *rel, const char *hl, const struct staged *s)
 {
 	struct staged *hs = target_of(x->st, hl, x->o->npaths > 0);
-	char *to = stage_path(s, rel), *from;
+	char *to, *from;
 	const char *base;
 	int pfd, ffd, rc = RV_OK;
 
-	if ((hs == NULL || !hs->restore) && x->o->npaths > 0 && strcmp(rel, s->root) == 0) {
-		char sh[300], sh2[300];
-
-		/* A path asked for by name whose file is stored under its other
-		 * name: that name's data is not being restored. */
-		free(to);
-		return err_set(x->e, RV_USAGE,
-			       "/%s is a second name (hard link) of /%s in this revision: add --path /%s to restore "
-			       "both; nothing was changed", shown(rel, sh, sizeof(sh)), shown(hl, sh2, sizeof(sh2)),
-			       shown(hl, sh2, sizeof(sh2)));
+	if ((hs == NULL || !hs->restore) && x->o->npaths > 0) {
+		need_path(x, rel, hl);
+		return RV_OK;
 	}
 	if (hs == NULL || !hs->restore) {
 		char sh[300], sh2[300];
@@ -1326,9 +1501,9 @@ static int write_hardlink(struct extractor *x, const char *rel, const char *hl, 
 		      shown(rel, sh, sizeof(sh)), shown(hl, sh2, sizeof(sh2)));
 		if (x->o->progress != NULL)
 			atomic_fetch_add(&x->o->progress->skipped, 1);
-		free(to);
 		return RV_OK;
 	}
+	to = stage_path(s, rel);
 	from = stage_path(hs, hl);
 	/* Both parents open at once: the cache holds one. */
 	ffd = fsat_open_beneath(x->st->anc[hs->anc].stagefd, from, O_PATH | O_NOFOLLOW, 0);
@@ -1773,6 +1948,8 @@ static int extract_all(struct extractor *x)
 				       shown(x->st->v[i].source, sh, sizeof(sh)),
 				       source_of_path(x->st, x->st->v[i].source)->source);
 	}
+	if (x->nneed > 0)
+		return need_paths_error(x);
 	forget_cached(x);
 	return o->verify_only ? RV_OK : apply_fixups(x);
 }
@@ -1811,6 +1988,10 @@ int tarball_extract(const struct tarball_extract_opts *o, tarball_in in, void *a
 	util_utf8_end(old_locale);
 	seen_free(&x.seen);
 	free(x.copybuf);
+	for (size_t i = 0; i < x.nneed; i++)
+		free(x.need[i]);
+	free(x.need);
+	free(x.need_first);
 	if (rc != RV_OK || o->verify_only) {
 		tarball_discard(st);
 		return rc;
@@ -2127,6 +2308,27 @@ static bool stage_name_ok(const char *name)
 	return strncmp(name, STAGE_PREFIX, strlen(STAGE_PREFIX)) == 0 && strchr(name, '/') == NULL;
 }
 
+/* Opens an ancestor as the journal spells it (struct ancestor's
+ * journal_path): the part before "//" as the settings name it, the rest
+ * beneath it without following any symlink. -1 with errno. */
+static int open_journal_ancestor(const char *path)
+{
+	const char *sep = strstr(path, "//");
+	char *trusted;
+	int tfd, fd;
+
+	if (sep == NULL)
+		return fsat_open_trusted(path, false, 0, false);
+	trusted = sep == path ? xstrdup("/") : xstrndup(path, (size_t)(sep - path));
+	tfd = fsat_open_trusted(trusted, false, 0, false);
+	free(trusted);
+	if (tfd < 0)
+		return -1;
+	fd = fsat_open_beneath(tfd, sep + 2, O_RDONLY | O_DIRECTORY, 0);
+	close(tfd);
+	return fd;
+}
+
 int tarball_recover(const char *journal, bool *recovered, void (*warn)(void *arg, const char *msg),
 		    void *warn_arg, struct err *e)
 {
@@ -2158,7 +2360,7 @@ int tarball_recover(const char *journal, bool *recovered, void (*warn)(void *arg
 		const char *anc, *stage;
 
 		while ((anc = field(buf, len, &p)) != NULL && (stage = field(buf, len, &p)) != NULL) {
-			int fd = anc[0] == '/' ? fsat_open_trusted(anc, false, 0, false) : -1;
+			int fd = anc[0] == '/' ? open_journal_ancestor(anc) : -1;
 			char *stuck = NULL;
 
 			if (fd >= 0 && stage_name_ok(stage) && fsat_remove_tree(fd, stage, &stuck) != 0)
@@ -2193,7 +2395,7 @@ int tarball_recover(const char *journal, bool *recovered, void (*warn)(void *arg
 				return err_set(e, RV_FAIL, "the restore journal %s is damaged: check the restored paths by hand, then remove it",
 					       journal);
 			}
-			afd = fsat_open_trusted(f[0], false, 0, false);
+			afd = open_journal_ancestor(f[0]);
 			if (afd < 0) {
 				rc = err_set(e, RV_FAIL, "recovering the interrupted restore: cannot open %s: %s", f[0], strerror(errno));
 				break;
