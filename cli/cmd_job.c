@@ -4,6 +4,7 @@
 #include "cli/cli.h"
 #include "cli/run.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -356,6 +357,7 @@ struct ls_out {
 	FILE *out;
 	bool long_;
 	uint64_t printed;
+	int write_errno; /* the first write that failed (a full disk), else 0 */
 };
 
 /* One entry a line, escaped (util_escape_name) so that no name can forge
@@ -390,6 +392,8 @@ static void ls_print(void *arg, const struct tarball_entry *en)
 	}
 	free(path);
 	lo->printed++;
+	if (lo->write_errno == 0 && ferror(lo->out))
+		lo->write_errno = errno != 0 ? errno : EIO;
 }
 
 int cli_run_ls(struct cli_ctx *ctx, const char *rev, const char *device, const char *const *given, size_t ngiven,
@@ -406,6 +410,16 @@ int cli_run_ls(struct cli_ctx *ctx, const char *rev, const char *device, const c
 		rc = cli_run_job(ctx, JOB_LS, &p, false, e);
 	}
 	cli_free_paths(paths, ngiven);
+	/* A listing cut short by a full disk is a failure (a closed pipe ends
+	 * the process by SIGPIPE, as it does tar). */
+	if (fflush(lo.out) != 0 && lo.write_errno == 0)
+		lo.write_errno = errno;
+	if (lo.write_errno != 0 && rc != RV_INTEGRITY) {
+		if (rc != RV_OK)
+			return rc;
+		return err_set(e, RV_FAIL, "cannot write the listing: %s; the lines written are incomplete: free space, or list to another file",
+			       strerror(lo.write_errno));
+	}
 	if (rc == RV_INTEGRITY && lo.printed > 0) {
 		char msg[ERR_MSG_MAX];
 

@@ -78,6 +78,17 @@ expect_err "$(re "$S/app/nothere") is not in this revision" "ls names the missin
 rv ls "$rev" app/app.conf
 expect_rc 2 "ls of a relative path"
 expect_one_line "ls of a relative path"
+# A listing that cannot be written (a full disk) fails, with one line.
+for args in "--long" ""; do
+	set +e
+	timeout -k 5 "$T_RUN_TIMEOUT" "$REVAULT" ls latest $args >/dev/full 2>"$T_TMP/full.err"
+	RC=$?
+	set -e
+	ERR=$(cat "$T_TMP/full.err")
+	expect_rc 1 "ls $args to a full disk"
+	expect_one_line "ls $args to a full disk"
+	expect_err 'cannot write the listing: No space left on device' "ls $args names the write error"
+done
 
 # ---- 2. one file in place, beside a file made after the backup ----
 printf 'v2\n' >"$S/app/app.conf"
