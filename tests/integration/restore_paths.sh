@@ -226,7 +226,7 @@ if want_cmd tmux tmux; then
 	expect_last '^revault# ?$' "console prompt"
 	tm send-keys -t rv -l "restore $rev path $S/app/app.conf"
 	tm send-keys -t rv Enter
-	expect_last 'Type yes to replace them' "the console's restore path asks"
+	expect_last 'Replace them\? \(y or yes: Yes; n, no or Enter: No\)' "the console's restore path asks"
 	tm send-keys -t rv -l yes
 	tm send-keys -t rv Enter
 	expect_last '^revault# ?$' "the console's restore path ran"
