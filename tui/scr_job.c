@@ -3,8 +3,11 @@
  * dialogs, and shows how it ended. Esc or c cancels, after a confirmation. */
 #include "tui/app.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
 #include <time.h>
 
 #include "core/util.h"
@@ -26,7 +29,15 @@ struct jobscr {
 	bool cancel_asked; /* the operator said Yes to the cancel */
 	bool cancelled;    /* and it stopped the job: JOB_VERDICT_CANCELLED */
 	char summary[ERR_MSG_MAX + 64];
+	/* The job's warnings (log lines at LOG_WARNING and above), written on
+	 * its thread: the first ones kept to show with the result, all
+	 * counted; each also goes to syslog as the command line's do. */
+	pthread_mutex_t warn_lock;
+	char warnings[2][512];
+	size_t nwarnings;
 };
+
+#define SHOWN_WARNINGS 2
 
 enum { J_CANCEL = 1, J_BACK };
 
@@ -70,6 +81,39 @@ static char *dup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
+static void job_log(void *arg, int prio, const char *msg)
+{
+	struct jobscr *js = arg;
+
+	if (prio <= LOG_INFO)
+		syslog(prio, "%s", msg);
+	if (prio > LOG_WARNING)
+		return;
+	pthread_mutex_lock(&js->warn_lock);
+	if (js->nwarnings < SHOWN_WARNINGS)
+		snprintf(js->warnings[js->nwarnings], sizeof(js->warnings[0]), "%s", msg);
+	js->nwarnings++;
+	pthread_mutex_unlock(&js->warn_lock);
+}
+
+/* The command line's "add --path A --path B" as what the browser does:
+ * "mark also A, B". */
+static void marks_for_paths(char *msg, size_t cap)
+{
+	static const char from[] = "add --path ", to[] = "mark also ";
+	char *at = strstr(msg, from), *p;
+
+	if (at == NULL)
+		return;
+	memmove(at + strlen(to), at + strlen(from), strlen(at + strlen(from)) + 1);
+	memcpy(at, to, strlen(to));
+	while ((p = strstr(at, " --path ")) != NULL) {
+		memmove(p + 2, p + strlen(" --path "), strlen(p + strlen(" --path ")) + 1);
+		memcpy(p, ", ", 2);
+	}
+	(void)cap; /* both rewrites shorten the text */
+}
+
 static void *job_enter(struct app *a, void *arg)
 {
 	const struct job_request *req = arg;
@@ -86,7 +130,10 @@ static void *job_enter(struct app *a, void *arg)
 			js->paths[i] = xstrdup(req->paths[i]);
 	}
 	js->req.paths = NULL;
+	pthread_mutex_init(&js->warn_lock, NULL);
 	app_job_params(a, &p);
+	p.log = job_log;
+	p.log_arg = js;
 	p.paths = js->paths;
 	p.npaths = req->npaths;
 	p.revision = js->revision;
@@ -122,6 +169,8 @@ static void finish(struct app *a, struct jobscr *js)
 		snprintf(js->summary, sizeof(js->summary), "%s",
 			 done(js) ? job_summary(js->run.job) : js->err.msg);
 	app_hint(js->summary, sizeof(js->summary));
+	if (js->paths != NULL)
+		marks_for_paths(js->summary, sizeof(js->summary));
 	/* The job wrote its record before it was seen to end. */
 	if (js->req.kind == JOB_BACKUP)
 		app_refresh_last_backup(a);
@@ -178,9 +227,23 @@ static void draw_result(struct jobscr *js)
 		return;
 	}
 	if (done(js)) {
+		int y = 14;
+
 		frame_text(stdscr, 13, 2, 76, js->result == RV_OK ? "Done" : "Done, with warnings",
 			   js->result == RV_OK ? ROLE_OK : ROLE_WARNING, 0);
-		frame_wrap(stdscr, 14, 2, 76, 5, js->summary, ROLE_NORMAL);
+		/* The warnings first: the summary refers to them as above. */
+		pthread_mutex_lock(&js->warn_lock);
+		for (size_t i = 0; i < js->nwarnings && i < SHOWN_WARNINGS; i++)
+			y += frame_wrap(stdscr, y, 2, 76, 2, js->warnings[i], ROLE_WARNING);
+		if (js->nwarnings > SHOWN_WARNINGS) {
+			char more[96];
+
+			snprintf(more, sizeof(more), "and %zu more warnings (in the system log)",
+				 js->nwarnings - SHOWN_WARNINGS);
+			y += frame_wrap(stdscr, y, 2, 76, 1, more, ROLE_WARNING);
+		}
+		pthread_mutex_unlock(&js->warn_lock);
+		frame_wrap(stdscr, y, 2, 76, 21 - y, js->summary, ROLE_NORMAL);
 		return;
 	}
 	frame_text(stdscr, 13, 2, 76,
@@ -301,6 +364,7 @@ static void job_leave(struct app *a, void *st)
 
 	(void)a;
 	app_job_stop(&js->run);
+	pthread_mutex_destroy(&js->warn_lock);
 	free(js->revision);
 	free(js->device);
 	free(js->to_dir);
