@@ -125,6 +125,70 @@ for mode in color vt220; do
 	tui_wait '\[exit 0\]' "quit"
 done
 
+# A marked folder holding a second name (hard link) of a file outside it:
+# refused with the entry to mark as well, and the file stays on disk. The
+# warnings of a restore (a source of the revision not among this
+# machine's) are shown with its result.
+L=$T_TMP/links
+U=$T_TMP/unlisted
+mkdir -p "$L/a" "$L/b" "$U"
+printf 'data\n' >"$L/a/f"
+ln "$L/a/f" "$L/b/g"
+printf 'own\n' >"$L/b/own"
+printf 'u\n' >"$U/u"
+rv_setup "$T_TMP/cfg-links" "$url" "$SSHD_USER" "$SSHD_KEY" browse-links "$L" "$U"
+rv_new_key
+rv_trust
+rv_ok "backup" backup
+rv_ok "source remove" source remove "$U"
+sum=$(tree_sum "$L")
+tui_start color
+tui_wait 'Main menu' "main menu (links)"
+tui_keys r
+tui_wait '1 revision in' "the picker lists the revision (links)"
+tui_keys b
+tui_wait 'entries, verified' "the revision is read (links)"
+tui_keys /
+tui_wait 'Find an entry whose name holds' "find (links)"
+tui_type own
+tui_keys Enter
+tui_wait '^ \[.\] .*own' "the folder is unfolded"
+tui_keys Left
+tui_wait '- b/' "Left goes to the folder"
+tui_keys Space r
+tui_wait 'Restore 1 marked path into this directory' "restore asks where (links)"
+tui_keys Enter
+tui_wait 'No directory was given' "in place is asked (links)"
+tui_keys y
+tui_wait "^  $(re "$L/b")" "the confirmation lists the folder"
+tui_keys y
+tui_wait '^  Failed' "a folder holding a second name alone is refused"
+# The message wraps: read as one text.
+joined=$(tui_screen | sed 's/^ *//' | tr '\n' ' ' | tr -s ' ')
+grep -qF "$L/b/g is a second name (hard link) of $L/a/f in this revision: mark also $L/a/f to restore both" <<<"$joined" &&
+	pass || fail "the refusal does not say to mark $L/a/f as well: $joined"
+[ "$(cat "$L/b/g" 2>/dev/null)" = data ] && pass || fail "the hard link $L/b/g is gone from disk"
+[ "$(tree_sum "$L")" = "$sum" ] && pass || fail "a refused browse restore changed the source"
+tui_keys Enter
+tui_wait 'entries, verified' "back in the tree (links)"
+tui_keys Escape
+tui_wait 'Revisions of this machine' "back in the picker (links)"
+tui_keys r
+tui_wait 'Restore into this directory' "whole restore asks where"
+tui_keys Enter
+tui_wait 'No directory was given' "whole restore in place is asked"
+tui_keys y
+tui_wait 'Restore in place replaces these paths' "whole restore lists the paths"
+tui_keys y
+tui_wait '^  Done' "a restore leaving out a source is done"
+joined=$(tui_screen | sed 's/^ *//' | tr '\n' ' ' | tr -s ' ')
+grep -qF "not restored: $U is not among this machine's sources" <<<"$joined" && pass ||
+	fail "the warning is not on the screen: $joined"
+tui_keys Enter Escape
+tui_wait 'Main menu' "main menu (links, end)"
+tui_keys q
+tui_wait '\[exit 0\]' "quit (links)"
+
 # Reading through a throttled link: progress shows while the tree grows,
 # c stops the reading, and nothing can be restored from what was read.
 proxy_start slow "$SSHD_PORT" --rate 500000
