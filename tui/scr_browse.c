@@ -18,6 +18,7 @@
 #include "core/answer.h"
 #include "core/units.h"
 #include "core/util.h"
+#include "themes/theme.h"
 #include "widgets/dialog.h"
 #include "widgets/frame.h"
 #include "widgets/list.h"
@@ -488,6 +489,34 @@ static int browse_key(struct app *a, void *st, int ch)
 	return rc;
 }
 
+/* The selected entry's whole path, escaped, on a row of its own: names
+ * cut to fit the tree's column would otherwise look alike. A path wider
+ * than the row keeps its end, where names differ. */
+static void draw_selected(const struct browse *b, int y, int width)
+{
+	const char *ell = theme_is_ascii() ? "..." : "\xe2\x80\xa6";
+	char *path, *line;
+	const char *tail;
+	size_t nchars = 0;
+
+	if (b->list.sel < 0 || b->list.sel >= b->nrows)
+		return;
+	path = util_escape_name(b->v[b->rows[b->list.sel]].path);
+	for (const char *c = path; *c != '\0'; c++)
+		nchars += ((unsigned char)*c & 0xc0) != 0x80;
+	tail = path;
+	if (nchars > (size_t)width) {
+		/* Skip to the last width - 3 characters, on a character's start. */
+		for (size_t skip = nchars - (size_t)width + 3; skip > 0 || ((unsigned char)*tail & 0xc0) == 0x80; tail++)
+			if (((unsigned char)*tail & 0xc0) != 0x80)
+				skip--;
+	}
+	line = xasprintf("%s%s", tail != path ? ell : "", tail);
+	frame_text(stdscr, y, 2, width, line, ROLE_NORMAL, 1);
+	free(line);
+	free(path);
+}
+
 static void browse_draw(struct app *a, void *st)
 {
 	struct browse *b = st;
@@ -503,6 +532,7 @@ static void browse_draw(struct app *a, void *st)
 	snprintf(buf, sizeof(buf), "Revision %s%s%s", b->revision, b->device[0] ? " of " : "", b->device);
 	frame_text(stdscr, 2, 2, 76, buf, ROLE_TITLE, 0);
 	list_draw(stdscr, &b->list, 3, 1, 15, 78);
+	draw_selected(b, 18, 76);
 	if (b->job.running) {
 		struct job_progress p;
 
@@ -514,7 +544,7 @@ static void browse_draw(struct app *a, void *st)
 			snprintf(buf, sizeof(buf), "Reading and verifying: %s... c cancels.", p.phase ? p.phase : "");
 		frame_text(stdscr, 19, 2, 76, buf, ROLE_NORMAL, 1);
 	} else if (b->error[0]) {
-		frame_wrap(stdscr, 18, 2, 76, 3, b->error, ROLE_ERROR);
+		frame_wrap(stdscr, 19, 2, 76, 3, b->error, ROLE_ERROR);
 	} else {
 		snprintf(buf, sizeof(buf), "%d entries, verified; %d marked. Space marks, r restores the marked.", b->n,
 			 marked);
