@@ -128,7 +128,8 @@ done
 # A marked folder holding a second name (hard link) of a file outside it:
 # refused with the entry to mark as well, and the file stays on disk. The
 # warnings of a restore (a source of the revision not among this
-# machine's) are shown with its result.
+# machine's) are shown with its result. The selected entry's whole path
+# is shown on a row of its own, its end when it is too long for the row.
 L=$T_TMP/links
 U=$T_TMP/unlisted
 mkdir -p "$L/a" "$L/b" "$U"
@@ -136,6 +137,10 @@ printf 'data\n' >"$L/a/f"
 ln "$L/a/f" "$L/b/g"
 printf 'own\n' >"$L/b/own"
 printf 'u\n' >"$U/u"
+# Names alike up to past the tree's column: only their ends differ.
+long=$(printf 'n%.0s' $(seq 100))
+mkdir "$L/long"
+for i in 0 1 2 3 4; do : >"$L/long/${long}0000$i"; done
 rv_setup "$T_TMP/cfg-links" "$url" "$SSHD_USER" "$SSHD_KEY" browse-links "$L" "$U"
 rv_new_key
 rv_trust
@@ -155,6 +160,7 @@ tui_keys Enter
 tui_wait '^ \[.\] .*own' "the folder is unfolded"
 tui_keys Left
 tui_wait '- b/' "Left goes to the folder"
+tui_wait "^  $(re "$L/b") *\$" "the selected folder's whole path is shown"
 tui_keys Space r
 tui_wait 'Restore 1 marked path into this directory' "restore asks where (links)"
 tui_keys Enter
@@ -171,6 +177,19 @@ grep -qF "$L/b/g is a second name (hard link) of $L/a/f in this revision: mark a
 [ "$(tree_sum "$L")" = "$sum" ] && pass || fail "a refused browse restore changed the source"
 tui_keys Enter
 tui_wait 'entries, verified' "back in the tree (links)"
+# The selected one of names cut alike in the tree is told by its end.
+tui_keys /
+tui_wait 'Find an entry whose name holds' "find a long name"
+TM send-keys -t rv C-u
+tui_type 00003
+tui_keys Enter
+tui_wait "^  …n+00003 *\$" "the selected long name's end is shown"
+tui_keys /
+tui_wait 'Find an entry whose name holds' "find another long name"
+TM send-keys -t rv C-u
+tui_type 00001
+tui_keys Enter
+tui_wait "^  …n+00001 *\$" "the other long name's end is shown"
 tui_keys Escape
 tui_wait 'Revisions of this machine' "back in the picker (links)"
 tui_keys r
