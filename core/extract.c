@@ -2329,12 +2329,25 @@ static int open_journal_ancestor(const char *path)
 	return fd;
 }
 
+/* The ancestor as a path, for messages: the journal's "//" as "/". In
+ * buf, which holds PATH_MAX bytes. */
+static const char *journal_ancestor_shown(const char *path, char *buf)
+{
+	const char *sep = strstr(path, "//");
+
+	if (sep == NULL)
+		return path;
+	snprintf(buf, PATH_MAX, "%.*s/%s", (int)(sep - path), path, sep + 2);
+	return buf;
+}
+
 int tarball_recover(const char *journal, bool *recovered, void (*warn)(void *arg, const char *msg),
 		    void *warn_arg, struct err *e)
 {
 	size_t len, p;
 	int err, rc = RV_OK;
 	char *buf = slurp_journal(journal, &len, &err);
+	char shownbuf[PATH_MAX];
 	bool staging;
 
 	*recovered = false;
@@ -2364,7 +2377,7 @@ int tarball_recover(const char *journal, bool *recovered, void (*warn)(void *arg
 			char *stuck = NULL;
 
 			if (fd >= 0 && stage_name_ok(stage) && fsat_remove_tree(fd, stage, &stuck) != 0)
-				say_leftover(warn, warn_arg, anc, stage, stuck, errno);
+				say_leftover(warn, warn_arg, journal_ancestor_shown(anc, shownbuf), stage, stuck, errno);
 			free(stuck);
 			if (fd >= 0)
 				close(fd);
@@ -2397,14 +2410,15 @@ int tarball_recover(const char *journal, bool *recovered, void (*warn)(void *arg
 			}
 			afd = open_journal_ancestor(f[0]);
 			if (afd < 0) {
-				rc = err_set(e, RV_FAIL, "recovering the interrupted restore: cannot open %s: %s", f[0], strerror(errno));
+				rc = err_set(e, RV_FAIL, "recovering the interrupted restore: cannot open %s: %s",
+					     journal_ancestor_shown(f[0], shownbuf), strerror(errno));
 				break;
 			}
 			if (pass == 1) {
 				char *stuck = NULL;
 
 				if (fsat_remove_tree(afd, f[5], &stuck) != 0)
-					say_leftover(warn, warn_arg, f[0], f[5], stuck, errno);
+					say_leftover(warn, warn_arg, journal_ancestor_shown(f[0], shownbuf), f[5], stuck, errno);
 				free(stuck);
 				close(afd);
 				continue;
@@ -2431,7 +2445,7 @@ int tarball_recover(const char *journal, bool *recovered, void (*warn)(void *arg
 				char *stuck = NULL;
 
 				if (fsat_remove_tree(pfd, f[4], &stuck) != 0)
-					say_leftover(warn, warn_arg, f[0], f[4], stuck, errno);
+					say_leftover(warn, warn_arg, journal_ancestor_shown(f[0], shownbuf), f[4], stuck, errno);
 				free(stuck);
 			}
 			if (sfd >= 0)
