@@ -13,6 +13,9 @@
 #    symlink, root's too (a user who owns a folder in the source can move
 #    root's symlink into place). Refused with exit 2, nothing written
 #    outside the source; under --to the same.
+# 3. A --path restore killed at each rename of its swap is finished or
+#    rolled back by the next run, through the journal's spelling of the
+#    path's folder inside the source.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
 set -e
@@ -174,6 +177,43 @@ if [ "$(id -u)" = 0 ] && getent passwd nobody >/dev/null && command -v setpriv >
 	done
 else
 	skip_part "needs root, the user nobody and setpriv: root's symlink moved into place by a user"
+fi
+
+# ---- 3. a --path restore killed during its swap, finished by the next ----
+# The journal names the path's folder inside the source as the source's
+# parent and the rest; recovery opens it that way and finishes the swap.
+if command -v strace >/dev/null && strace -f -qq -o /dev/null true 2>/dev/null; then
+	K=$T_TMP/K
+	mkdir -p "$K/d1/d2"
+	echo backed >"$K/d1/d2/file"
+	echo keep >"$K/d1/d2/other"
+	rv_ok "source add $K" source add "$K"
+	rv backup
+	expect_rc 0 "backup of $K"
+	killed=0
+	for n in 1 2 3 4 5 6 7 8; do
+		echo changed >"$K/d1/d2/file"
+		set +e
+		ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" bash -c 'timeout -k 5 120 strace -f -qq -o /dev/null \
+			-e "inject=?rename,?renameat,?renameat2:signal=KILL:when=$1" "$2" restore latest --path "$3" --yes \
+			>/dev/null 2>&1; exit $?' _ "$n" "$REVAULT" "$K/d1/d2/file" 2>/dev/null
+		krc=$?
+		set -e
+		[ "$krc" = 0 ] && break
+		[ "$krc" = 137 ] && pass || fail "the restore killed at rename #$n exited $krc"
+		killed=$((killed + 1))
+		rv restore 19990101T000000Z --yes
+		grep -q 'recovering the interrupted restore' <<<"$ERR" && fail "recovery after rename #$n failed: $ERR" || pass
+		now=$(cat "$K/d1/d2/file" 2>/dev/null || echo missing)
+		[ "$now" = changed ] || [ "$now" = backed ] && pass || fail "after rename #$n and recovery the file is $now"
+		[ "$(cat "$K/d1/d2/other")" = keep ] && pass || fail "after rename #$n a file beside the path changed"
+		left=$(find "$K" "$REVAULT_STATE_DIR" -name '.revault-*' -o -name '*journal*')
+		[ -z "$left" ] && pass || fail "after rename #$n and recovery, left behind: $left"
+	done
+	[ "$killed" -ge 3 ] && pass || fail "only $killed restores were killed during their renames"
+	[ "$(cat "$K/d1/d2/file")" = backed ] && pass || fail "the restore that ran to its end did not bring the file back"
+else
+	skip_part "strace is missing or cannot trace here: a killed --path restore"
 fi
 
 t_done
