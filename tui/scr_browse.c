@@ -72,8 +72,10 @@ static const struct list_column cols[] = {
  * order (first_child, next), so the tree reads the same whatever order the
  * archive walked in. */
 struct node {
-	char *path;        /* absolute, as stored */
-	char *shown;       /* its last component, escaped (util_escape_name) */
+	/* Its last component as stored, or a source's whole path: the path
+	 * is built from the folders above when needed (path_of), and the
+	 * name escaped when drawn, so an entry holds one short string. */
+	char *name;
 	int parent, first_child, last_child, next;
 	int depth;
 	char type;         /* as ls -l: 'd', '-', 'l', 'h', ... */
@@ -103,10 +105,42 @@ struct browse {
 	double last_draw;
 };
 
-/* Is node i the folder whose path is the first len bytes of path? */
+/* Is node i the folder whose path is the first len bytes of path? Its
+ * name ends the path, its folder's name comes before, up to a source. */
 static bool is_folder(const struct browse *b, int i, const char *path, size_t len)
 {
-	return b->v[i].type == 'd' && strlen(b->v[i].path) == len && memcmp(b->v[i].path, path, len) == 0;
+	if (b->v[i].type != 'd')
+		return false;
+	for (; b->v[i].parent >= 0; i = b->v[i].parent) {
+		size_t nl = strlen(b->v[i].name);
+
+		if (len <= nl || path[len - nl - 1] != '/' || memcmp(path + len - nl, b->v[i].name, nl) != 0)
+			return false;
+		len -= nl + 1;
+	}
+	return strlen(b->v[i].name) == len && memcmp(b->v[i].name, path, len) == 0;
+}
+
+/* Node i's absolute path, allocated. */
+static char *path_of(const struct browse *b, int i)
+{
+	size_t len = 0, at;
+	char *path;
+
+	for (int k = i; k >= 0; k = b->v[k].parent)
+		len += strlen(b->v[k].name) + (b->v[k].parent >= 0);
+	path = xmalloc(len + 1);
+	path[len] = '\0';
+	at = len;
+	for (int k = i; k >= 0; k = b->v[k].parent) {
+		size_t nl = strlen(b->v[k].name);
+
+		at -= nl;
+		memcpy(path + at, b->v[k].name, nl);
+		if (b->v[k].parent >= 0)
+			path[--at] = '/';
+	}
+	return path;
 }
 
 /* The entry's folder: the last entry or one of its folders in a
@@ -142,7 +176,6 @@ static void on_entry(void *arg, const struct tarball_entry *en)
 	i = b->n;
 	nd = &b->v[i];
 	memset(nd, 0, sizeof(*nd));
-	nd->path = xstrdup(en->path);
 	nd->parent = find_parent(b, en->path);
 	nd->first_child = nd->last_child = nd->next = -1;
 	nd->type = en->type;
@@ -150,7 +183,7 @@ static void on_entry(void *arg, const struct tarball_entry *en)
 	nd->mtime = en->mtime;
 	if (nd->parent < 0) {
 		/* A source: shown whole, open. */
-		nd->shown = util_escape_name(en->path);
+		nd->name = xstrdup(en->path);
 		nd->open = true;
 		if (b->last_top >= 0)
 			b->v[b->last_top].next = i;
@@ -160,7 +193,7 @@ static void on_entry(void *arg, const struct tarball_entry *en)
 	} else {
 		struct node *p = &b->v[nd->parent];
 
-		nd->shown = util_escape_name(slash != NULL ? slash + 1 : en->path);
+		nd->name = xstrdup(slash != NULL ? slash + 1 : en->path);
 		nd->depth = p->depth + 1;
 		if (p->last_child >= 0)
 			b->v[p->last_child].next = i;
@@ -233,9 +266,11 @@ static void cell(void *arg, int row, int col, char *buf, size_t cap)
 	case 1: {
 		int indent = nd->depth < 12 ? nd->depth * 2 : 24;
 		const char *fold = nd->type != 'd' ? "  " : nd->first_child < 0 ? "  " : nd->open ? "- " : "+ ";
+		char *shown = util_escape_name(nd->name);
 
-		snprintf(buf, cap, "%*s%s%s%s%s", indent, "", fold, nd->shown, nd->type == 'd' ? "/" : "",
+		snprintf(buf, cap, "%*s%s%s%s%s", indent, "", fold, shown, nd->type == 'd' ? "/" : "",
 			 nd->type == 'l' ? " (symlink)" : nd->type == 'h' ? " (hard link)" : "");
+		free(shown);
 		break;
 	}
 	case 2:
@@ -346,9 +381,9 @@ static bool find_next(struct browse *b)
 		return false;
 	for (int k = 1; k <= b->n; k++) {
 		int i = (from + k) % b->n;
-		const char *slash = strrchr(b->v[i].path, '/');
+		const char *slash = strrchr(b->v[i].name, '/');
 
-		if (strcasestr(slash != NULL ? slash + 1 : b->v[i].path, b->find) != NULL) {
+		if (strcasestr(slash != NULL ? slash + 1 : b->v[i].name, b->find) != NULL) {
 			select_node(b, i);
 			return true;
 		}
@@ -357,7 +392,8 @@ static bool find_next(struct browse *b)
 }
 
 /* The marked paths, or the selected one when none is marked; a path under
- * a marked folder comes with it and is left out. Allocated. */
+ * a marked folder comes with it and is left out. Allocated, each path
+ * too: free_paths. */
 static size_t chosen_paths(const struct browse *b, const char ***out)
 {
 	size_t n = 0;
@@ -365,10 +401,17 @@ static size_t chosen_paths(const struct browse *b, const char ***out)
 	*out = xcalloc((size_t)b->n + 1, sizeof(char *));
 	for (int i = 0; i < b->n; i++)
 		if (b->v[i].marked && !marked_above(b, i))
-			(*out)[n++] = b->v[i].path;
+			(*out)[n++] = path_of(b, i);
 	if (n == 0 && b->nrows > 0 && b->list.sel >= 0)
-		(*out)[n++] = b->v[b->rows[b->list.sel]].path;
+		(*out)[n++] = path_of(b, b->rows[b->list.sel]);
 	return n;
+}
+
+static void free_paths(const char **paths)
+{
+	for (size_t i = 0; paths[i] != NULL; i++)
+		free((char *)paths[i]);
+	free(paths);
 }
 
 static void restore_marked(struct app *a, struct browse *b)
@@ -385,14 +428,14 @@ static void restore_marked(struct app *a, struct browse *b)
 	}
 	n = chosen_paths(b, &paths);
 	if (n == 0) {
-		free(paths);
+		free_paths(paths);
 		app_status(a, ROLE_WARNING, "Nothing to restore: mark files or folders with Space");
 		return;
 	}
 	snprintf(q, sizeof(q), "Restore %zu marked path%s into this directory (an absolute path):", n,
 		 n == 1 ? "" : "s");
 	if (!dialog_input("Restore", q, dir, sizeof(dir), false)) {
-		free(paths);
+		free_paths(paths);
 		app_status(a, ROLE_NORMAL, "Restore cancelled: nothing was changed");
 		return;
 	}
@@ -404,7 +447,7 @@ static void restore_marked(struct app *a, struct browse *b)
 			 "No directory was given. Restore the %zu marked path%s in place instead, replacing "
 			 "%s on this machine?\n\n" ANSWER_KEYS, n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
 		if (!dialog_confirm("Restore in place", q, ROLE_WARNING)) {
-			free(paths);
+			free_paths(paths);
 			app_status(a, ROLE_NORMAL, "Restore cancelled: no directory given, nothing was changed");
 			return;
 		}
@@ -412,7 +455,7 @@ static void restore_marked(struct app *a, struct browse *b)
 		snprintf(q, sizeof(q), "Restore %zu path%s of revision %s into %s?\n\n" ANSWER_KEYS, n,
 			 n == 1 ? "" : "s", b->revision, dir);
 		if (!dialog_confirm("Restore", q, ROLE_NORMAL)) {
-			free(paths);
+			free_paths(paths);
 			app_status(a, ROLE_NORMAL, "Restore cancelled: nothing was changed");
 			return;
 		}
@@ -422,7 +465,7 @@ static void restore_marked(struct app *a, struct browse *b)
 	req.paths = paths;
 	req.npaths = n;
 	app_push(a, &screen_job, &req);
-	free(paths);
+	free_paths(paths);
 }
 
 static int browse_key(struct app *a, void *st, int ch)
@@ -501,7 +544,12 @@ static void draw_selected(const struct browse *b, int y, int width)
 
 	if (b->list.sel < 0 || b->list.sel >= b->nrows)
 		return;
-	path = util_escape_name(b->v[b->rows[b->list.sel]].path);
+	{
+		char *raw = path_of(b, b->rows[b->list.sel]);
+
+		path = util_escape_name(raw);
+		free(raw);
+	}
 	for (const char *c = path; *c != '\0'; c++)
 		nchars += ((unsigned char)*c & 0xc0) != 0x80;
 	tail = path;
@@ -566,10 +614,8 @@ static void browse_leave(struct app *a, void *st)
 	(void)a;
 	/* The job's archive thread ends before the nodes go. */
 	app_job_stop(&b->job);
-	for (int i = 0; i < b->n; i++) {
-		free(b->v[i].path);
-		free(b->v[i].shown);
-	}
+	for (int i = 0; i < b->n; i++)
+		free(b->v[i].name);
 	free(b->v);
 	free(b->rows);
 	pthread_mutex_destroy(&b->lock);
