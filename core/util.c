@@ -159,6 +159,19 @@ void util_utf8_end(locale_t old)
 
 /* Length of the valid UTF-8 sequence at p that is not a C1 control, or 0
  * (RFC 3629: no overlong forms, no surrogates, nothing past U+10FFFF). */
+/* Unicode format characters (general category Cf) and the line and
+ * paragraph separators: invisible, they make two names look alike, and
+ * the bidirectional ones (Unicode UAX #9, "Explicit Directional
+ * Formatting Characters"; CVE-2021-42574, "Trojan Source") reorder the
+ * rest of a line as a terminal shows it. */
+static bool invisible_format(unsigned cp)
+{
+	return cp == 0xad || (cp >= 0x600 && cp <= 0x605) || cp == 0x61c || cp == 0x6dd || cp == 0x70f ||
+	       cp == 0x180e || (cp >= 0x200b && cp <= 0x200f) || (cp >= 0x2028 && cp <= 0x202e) ||
+	       (cp >= 0x2060 && cp <= 0x206f) || cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb) ||
+	       (cp >= 0x1d173 && cp <= 0x1d17a) || (cp >= 0xe0000 && cp <= 0xe007f);
+}
+
 static size_t utf8_printable(const unsigned char *p)
 {
 	unsigned c = p[0];
@@ -179,7 +192,7 @@ static size_t utf8_printable(const unsigned char *p)
 		cp = (cp << 6) | (p[i] & 0x3f);
 	}
 	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+	    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f) || invisible_format(cp))
 		return 0;
 	return n;
 }

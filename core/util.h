@@ -41,9 +41,12 @@ void util_utf8_end(locale_t old);
 /* A file name from a backup, fit to print on one line, as GNU tar's
  * default "escape" quoting does: backslash as \\, newline, tab and
  * carriage return as \n \t \r, every other control byte (C0, DEL, the
- * C1 range U+0080-U+009F) and every byte that is not part of valid UTF-8
- * as \ooo (three octal digits). So a name can never forge a line or send
- * a terminal a control sequence, and distinct names stay distinct.
+ * C1 range U+0080-U+009F), every byte of an invisible format character
+ * (Unicode category Cf: the bidirectional controls of UAX #9 such as
+ * U+202E, zero-width characters, U+2028/U+2029) and every byte that is
+ * not part of valid UTF-8 as \ooo (three octal digits). So a name can
+ * never forge a line, send a terminal a control sequence or reorder what
+ * it shows, and distinct names stay distinct.
  * Allocated. */
 char *util_escape_name(const char *name);
 

@@ -52,12 +52,28 @@ static void test_not_utf8(void **state)
 	expect("\xe2\x82", "\\342\\202");                /* cut short */
 }
 
+static void test_format_characters(void **state)
+{
+	(void)state;
+	/* Right-to-left override: "evil\u202Efdp.exe" shows as "evilexe.pdf". */
+	expect("evil\xe2\x80\xae" "fdp.exe", "evil\\342\\200\\256fdp.exe");
+	expect("a\xe2\x81\xa6" "b", "a\\342\\201\\246b");   /* LEFT-TO-RIGHT ISOLATE */
+	expect("a\xe2\x80\x8b" "b", "a\\342\\200\\213b");   /* ZERO WIDTH SPACE */
+	expect("a\xe2\x80\xa8" "b", "a\\342\\200\\250b");   /* LINE SEPARATOR */
+	expect("\xef\xbb\xbf" "a", "\\357\\273\\277a");     /* BOM */
+	expect("a\xc2\xad" "b", "a\\302\\255b");             /* SOFT HYPHEN */
+	/* Their neighbours print. */
+	expect("a\xe2\x80\x90" "b", "a\xe2\x80\x90" "b");      /* HYPHEN */
+	expect("a\xe2\x80\xaf" "b", "a\xe2\x80\xaf" "b");      /* NARROW NO-BREAK SPACE */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain_and_utf8),
 		cmocka_unit_test(test_controls),
 		cmocka_unit_test(test_not_utf8),
+		cmocka_unit_test(test_format_characters),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
