@@ -62,29 +62,31 @@ static void warnf(const struct tarball_extract_opts *o, const char *fmt, ...)
 	o->warn(o->warn_arg, msg);
 }
 
-/* A name from an archive, fit for one line of a message: control bytes
- * escaped so a newline in a name cannot forge a line, long names cut in
- * the middle. Returns buf. */
+/* A name from an archive, fit for one line of a message: escaped as
+ * `revault ls` prints it (util_escape_name), so a newline in a name
+ * cannot forge a line, long names cut in the middle. Returns buf. */
 static const char *shown(const char *name, char *buf, size_t cap)
 {
-	size_t len = name != NULL ? strlen(name) : 0, o = 0;
+	char *esc;
+	size_t len;
 
 	if (name == NULL)
 		return "(no name)";
-	for (size_t i = 0; i < len && o + 8 < cap; i++) {
-		unsigned char c = (unsigned char)name[i];
+	esc = util_escape_name(name);
+	len = strlen(esc);
+	if (len < cap && len <= 200) {
+		memcpy(buf, esc, len + 1);
+	} else {
+		/* The first and last 90 bytes, each cut on a character's start. */
+		size_t head = 90, tail = len - 90;
 
-		if (len > 200 && i == 90) {
-			o += (size_t)snprintf(buf + o, cap - o, "...");
-			i = len - 90;
-			c = (unsigned char)name[i];
-		}
-		if (c < 0x20 || c == 0x7f || c == '\\')
-			o += (size_t)snprintf(buf + o, cap - o, "\\x%02x", c);
-		else
-			buf[o++] = (char)c;
+		while (head > 0 && ((unsigned char)esc[head] & 0xc0) == 0x80)
+			head--;
+		while (tail < len && ((unsigned char)esc[tail] & 0xc0) == 0x80)
+			tail++;
+		snprintf(buf, cap, "%.*s...%s", (int)head, esc, esc + tail);
 	}
-	buf[o] = '\0';
+	free(esc);
 	return buf;
 }
 
