@@ -30,6 +30,8 @@ printf 'x\n' >"$S/other/evil
 forged"
 printf 'x\n' >"$S/other/back\\slash"
 printf 'x\n' >"$S/other/$(printf '\033')[31mred"
+# A right-to-left override: shown raw, "evil<RLO>fdp.exe" reads "evilexe.pdf".
+printf 'x\n' >"$S/other/evil$(printf '\342\200\256')fdp.exe"
 # Past the first 512 KiB that the download hands on at once, so that a
 # tampered end fails after lines were printed.
 random_file "$S/other/blob" 2000000
@@ -59,6 +61,7 @@ grep -qFx "forged" <<<"$OUT" && fail "a name with a newline forged a line: $OUT"
 grep -qFx "$S/other/back\\\\slash" <<<"$OUT" && pass || fail "a backslash is not doubled: $OUT"
 grep -qFx "$S/other/\\033[31mred" <<<"$OUT" && pass || fail "an escape byte is not written \\033: $OUT"
 grep -q $'\033' <<<"$OUT" && fail "ls wrote a raw escape byte" || pass
+grep -qFx "$S/other/evil\\342\\200\\256fdp.exe" <<<"$OUT" && pass || fail "a right-to-left override is not escaped: $OUT"
 grep -q 'revault-manifest' <<<"$OUT" && fail "ls shows the manifest: $OUT" || pass
 
 rv ls latest --long
@@ -133,6 +136,11 @@ expect_rc 2 "restore --path of a path not in the revision"
 expect_one_line "a path not in the revision"
 expect_err "$(re "$S/app/nothere.conf") is not in this revision" "the missing path is named"
 [ "$(tree_sum "$S")" = "$sum" ] && pass || fail "a restore with a missing path changed the source"
+# Named in the error as ls prints it.
+rv restore "$rev" --path "$S/app/back\\slash$(printf '\033')x" --yes
+expect_rc 2 "restore --path of a missing path with odd bytes"
+grep -qF "$S/app/back\\\\slash\\033x is not in this revision" <<<"$ERR" && pass ||
+	fail "the missing path is not escaped as ls escapes it: $ERR"
 rv restore "$rev" --path "$T_TMP/elsewhere" --to "$T_TMP/out2"
 expect_rc 2 "restore --path outside the revision's sources"
 expect_err "$(re "$T_TMP/elsewhere") is not in this revision" "the path outside is named"
