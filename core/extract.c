@@ -507,8 +507,8 @@ static struct staged *source_of_path(struct tarball_stage *st, const char *path)
  * anything is staged. */
 static int add_picks(const struct tarball_extract_opts *o, struct tarball_stage *st, struct err *e)
 {
-	size_t nsources = st->n;
-	char sh[300];
+	size_t nsources = st->n, noutside = 0;
+	char sh[300], *outside = NULL;
 
 	for (size_t i = 0; i < o->npaths; i++) {
 		const char *path = o->paths[i];
@@ -520,14 +520,14 @@ static int add_picks(const struct tarball_extract_opts *o, struct tarball_stage 
 			return err_set(e, RV_USAGE, "\"%s\" is not an absolute path: name a path as `revault ls` prints it",
 				       shown(path, sh, sizeof(sh)));
 		if ((src = source_of_path(st, path)) == NULL) {
-			char list[512] = "";
+			/* Every such path named at once (below). */
+			char *more = xasprintf("%s%s%s", outside != NULL ? outside : "", outside != NULL ? ", " : "",
+					       shown(path, sh, sizeof(sh)));
 
-			for (size_t k = 0; k < nsources; k++)
-				snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", k ? ", " : "",
-					 st->v[k].source);
-			return err_set(e, RV_USAGE,
-				       "%s is not in this revision, which holds %s: `revault ls REV` lists what it holds; nothing was changed",
-				       shown(path, sh, sizeof(sh)), list);
+			free(outside);
+			outside = more;
+			noutside++;
+			continue;
 		}
 		/* A path inside another one given is restored with it. */
 		for (size_t k = 0; k < o->npaths && !covered; k++)
@@ -544,6 +544,18 @@ static int add_picks(const struct tarball_extract_opts *o, struct tarball_stage 
 		s->root = xstrdup(path + 1);
 		s->target = o->to_dir != NULL ? xasprintf("%s%s", o->to_dir, path) : xstrdup(path);
 		s->restore = o->to_dir != NULL || is_configured(o, src->source);
+	}
+	if (outside != NULL) {
+		char list[512] = "";
+		int rc;
+
+		for (size_t k = 0; k < nsources; k++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list), "%s%s", k ? ", " : "", st->v[k].source);
+		rc = err_set(e, RV_USAGE,
+			     "%s %s not in this revision, which holds %s: `revault ls REV` lists what it holds; nothing was changed",
+			     outside, noutside == 1 ? "is" : "are", list);
+		free(outside);
+		return rc;
 	}
 	for (size_t i = 0; i < nsources; i++)
 		st->v[i].restore = false;
@@ -1940,15 +1952,32 @@ static int extract_all(struct extractor *x)
 		if (n < 0)
 			return err_set(x->e, x->in_err.code ? x->in_err.code : RV_INTEGRITY, "%s", x->in_err.msg);
 	}
-	/* Known only now that every entry was read and verified. */
-	for (size_t i = 0; i < x->st->n; i++) {
-		char sh[300];
+	/* Known only now that every entry was read and verified: every path
+	 * missing is named. */
+	{
+		char sh[300], *missing = NULL;
+		const char *where = NULL;
+		size_t nmissing = 0;
 
-		if (x->st->v[i].pick && !x->st->v[i].present)
-			return err_set(x->e, RV_USAGE,
-				       "%s is not in this revision: `revault ls REV %s` lists what it holds there; nothing was changed",
-				       shown(x->st->v[i].source, sh, sizeof(sh)),
-				       source_of_path(x->st, x->st->v[i].source)->source);
+		for (size_t i = 0; i < x->st->n; i++) {
+			char *more;
+
+			if (!x->st->v[i].pick || x->st->v[i].present)
+				continue;
+			more = xasprintf("%s%s%s", missing != NULL ? missing : "", missing != NULL ? ", " : "",
+					 shown(x->st->v[i].source, sh, sizeof(sh)));
+			free(missing);
+			missing = more;
+			if (nmissing++ == 0)
+				where = source_of_path(x->st, x->st->v[i].source)->source;
+		}
+		if (missing != NULL) {
+			rc = err_set(x->e, RV_USAGE,
+				     "%s %s not in this revision: `revault ls REV %s` lists what it holds there; nothing was changed",
+				     missing, nmissing == 1 ? "is" : "are", where);
+			free(missing);
+			return rc;
+		}
 	}
 	if (x->nneed > 0)
 		return need_paths_error(x);
