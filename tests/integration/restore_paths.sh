@@ -136,6 +136,15 @@ expect_rc 2 "restore --path of a path not in the revision"
 expect_one_line "a path not in the revision"
 expect_err "$(re "$S/app/nothere.conf") is not in this revision" "the missing path is named"
 [ "$(tree_sum "$S")" = "$sum" ] && pass || fail "a restore with a missing path changed the source"
+# Several missing: every one named, in the sources and outside them.
+rv restore "$rev" --path "$S/app/app.conf" --path "$S/app/gone1" --path "$S/other/gone2" --yes
+expect_rc 2 "restore --path of two paths not in the revision"
+expect_one_line "two paths not in the revision"
+expect_err "$(re "$S/app/gone1"), $(re "$S/other/gone2") are not in this revision" "both missing paths are named"
+rv restore "$rev" --path "$T_TMP/out1" --path "$S/app/app.conf" --path "$T_TMP/out2" --yes
+expect_rc 2 "restore --path of two paths outside the sources"
+expect_err "$(re "$T_TMP/out1"), $(re "$T_TMP/out2") are not in this revision" "both paths outside are named"
+[ "$(tree_sum "$S")" = "$sum" ] && pass || fail "a restore with missing paths changed the source"
 # Named in the error as ls prints it.
 rv restore "$rev" --path "$S/app/back\\slash$(printf '\033')x" --yes
 expect_rc 2 "restore --path of a missing path with odd bytes"
@@ -223,7 +232,7 @@ if want_cmd tmux tmux; then
 	last_line() { tm capture-pane -p -t rv | grep -v '^$' | tail -n 1; }
 	expect_last() {
 		local i
-		for ((i = 0; i < 200; i++)); do
+		for ((i = 0; i < 600; i++)); do
 			last_line | grep -qE -- "$1" && { pass; return; }
 			sleep 0.05
 		done
