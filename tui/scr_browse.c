@@ -434,7 +434,7 @@ static void restore_marked(struct app *a, struct browse *b)
 	}
 	snprintf(q, sizeof(q), "Restore %zu marked path%s into this directory (an absolute path):", n,
 		 n == 1 ? "" : "s");
-	if (!dialog_input("Restore", q, dir, sizeof(dir), false)) {
+	if (!dialog_input_checked("Restore", q, dir, sizeof(dir), false, app_check_restore_dir, NULL)) {
 		free_paths(paths);
 		app_status(a, ROLE_NORMAL, "Restore cancelled: nothing was changed");
 		return;

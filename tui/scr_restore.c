@@ -225,7 +225,8 @@ static void run(struct app *a, struct restore *r, enum job_kind kind)
 		return;
 	}
 	if (kind == JOB_RESTORE) {
-		if (!dialog_input("Restore", "Restore into this directory (an absolute path):", dir, sizeof(dir), false)) {
+		if (!dialog_input_checked("Restore", "Restore into this directory (an absolute path):", dir, sizeof(dir),
+					  false, app_check_restore_dir, NULL)) {
 			app_status(a, ROLE_NORMAL, "Restore cancelled: nothing was changed");
 			return;
 		}
