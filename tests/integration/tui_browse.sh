@@ -163,6 +163,13 @@ tui_wait '- b/' "Left goes to the folder"
 tui_wait "^  $(re "$L/b") *\$" "the selected folder's whole path is shown"
 tui_keys Space r
 tui_wait 'Restore 1 marked path into this directory' "restore asks where (links)"
+# A relative directory is refused in the box, which stays open with it.
+tui_type relative/dir
+tui_keys Enter
+tui_wait 'Give an absolute path \(starting with /\)' "a relative directory is refused"
+tui_wait 'Restore 1 marked path into this directory' "the box stays open"
+[ ! -e "$HOME/relative" ] && [ ! -e relative ] && pass || fail "a relative directory was made"
+TM send-keys -t rv C-u
 tui_keys Enter
 tui_wait 'No directory was given' "in place is asked (links)"
 tui_keys y
@@ -180,13 +187,12 @@ tui_wait 'entries, verified' "back in the tree (links)"
 # The selected one of names cut alike in the tree is told by its end.
 tui_keys /
 tui_wait 'Find an entry whose name holds' "find a long name"
-TM send-keys -t rv C-u
+# The text of the last find is selected: typing replaces it.
 tui_type 00003
 tui_keys Enter
 tui_wait "^  …n+00003 *\$" "the selected long name's end is shown"
 tui_keys /
 tui_wait 'Find an entry whose name holds' "find another long name"
-TM send-keys -t rv C-u
 tui_type 00001
 tui_keys Enter
 tui_wait "^  …n+00001 *\$" "the other long name's end is shown"
@@ -194,6 +200,10 @@ tui_keys Escape
 tui_wait 'Revisions of this machine' "back in the picker (links)"
 tui_keys r
 tui_wait 'Restore into this directory' "whole restore asks where"
+tui_type relative
+tui_keys Enter
+tui_wait 'Give an absolute path \(starting with /\)' "the picker refuses a relative directory"
+TM send-keys -t rv C-u
 tui_keys Enter
 tui_wait 'No directory was given' "whole restore in place is asked"
 tui_keys y
