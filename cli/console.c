@@ -254,6 +254,19 @@ static int run_backup(struct console *c, const struct console_cmd *pc, struct er
 	return cli_run_job(c->ctx, JOB_BACKUP, &p, false, e);
 }
 
+/* A message that names `revault ls REV ...` names the console's own words
+ * for it instead: `show backup revision REV ...`. */
+static int console_words(int rc, struct err *e)
+{
+	static const char from[] = "`revault ls REV", to[] = "`show backup revision REV";
+	char *at, msg[ERR_MSG_MAX];
+
+	if (rc == RV_OK || (at = strstr(e->msg, from)) == NULL)
+		return rc;
+	snprintf(msg, sizeof(msg), "%.*s%s%s", (int)(at - e->msg), e->msg, to, at + strlen(from));
+	return err_reset(e, rc, "%s", msg);
+}
+
 static int run_restore(struct console *c, const struct console_cmd *pc, struct err *e)
 {
 	struct job_params p = { .revision = pc->slot[S_REVISION] };
@@ -268,7 +281,7 @@ static int run_restore(struct console *c, const struct console_cmd *pc, struct e
 	if (rc == RV_OK)
 		rc = cli_run_job(c->ctx, JOB_RESTORE, &p, false, e);
 	cli_free_paths(paths, 1);
-	return rc;
+	return console_words(rc, e);
 }
 
 /* As `revault ls REV [PATH] --long`: an appliance's show is the long form. */
@@ -276,7 +289,7 @@ static int run_show_revision(struct console *c, const struct console_cmd *pc, st
 {
 	const char *path = pc->slot[S_PATH];
 
-	return cli_run_ls(c->ctx, pc->slot[S_REVISION], NULL, &path, path != NULL ? 1 : 0, true, e);
+	return console_words(cli_run_ls(c->ctx, pc->slot[S_REVISION], NULL, &path, path != NULL ? 1 : 0, true, e), e);
 }
 
 static int run_show_backup(struct console *c, const struct console_cmd *pc, struct err *e)
