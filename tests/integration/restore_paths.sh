@@ -219,6 +219,13 @@ grep -q "$S/other" <<<"$OUT" && fail "show backup revision PATH lists outside PA
 expect_err "^  $(re "$S/app/app.conf")\$" "the console's restore path lists the path"
 expect_err 'console: 1 command failed, the first on line 2' "only the restore failed"
 [ "$(cat "$S/app/app.conf")" = v3 ] && pass || fail "an unconfirmed console restore changed app.conf"
+# A path not in the revision: the console names its own command to look.
+printf 'restore %s path %s\n' "$rev" "$S/app/nothere" >"$T_TMP/script"
+run "$REVAULT" console <"$T_TMP/script"
+expect_rc 2 "console: restore of a path not in the revision"
+expect_out "^% $(re "$S/app/nothere") is not in this revision: \`show backup revision REV $(re "$S")\` lists" \
+	"the console names show backup revision"
+grep -q 'revault ls' <<<"$OUT" && fail "the console names the command line's ls: $OUT" || pass
 printf 'show backup revision %s relative/path\n' "$rev" >"$T_TMP/script"
 run "$REVAULT" console <"$T_TMP/script"
 expect_rc 2 "console: a relative path"
