@@ -1455,9 +1455,10 @@ static char *stage_path(const struct staged *s, const char *rel)
 	return xasprintf("%s%s", s->slot, rel + strlen(s->root));
 }
 
-/* A second name (hard link) under a path given with --path whose file is
- * stored under a first name that is not being restored: noted, and the
- * whole restore refused once the revision is read (need_paths_error). */
+/* A second name (hard link) whose file is stored under a first name that
+ * is not being restored (outside the paths given with --path, or in a
+ * source an in-place restore leaves out): noted, and the whole restore
+ * refused once the revision is read (need_paths_error). */
 static void need_path(struct extractor *x, const char *rel, const char *hl)
 {
 	for (size_t i = 0; i < x->nneed; i++)
@@ -1469,9 +1470,10 @@ static void need_path(struct extractor *x, const char *rel, const char *hl)
 	x->need[x->nneed++] = xstrdup(hl);
 }
 
-/* Refuses a --path restore that would leave out a second name: in place
- * the swap would remove it from disk, under --to it would be missing. One
- * line naming every --path to add; nothing has changed yet. */
+/* Refuses a restore that would leave out a second name: in place the
+ * swap would remove it from disk, under --to it would be missing. One
+ * line naming every --path to add (or --all-sources); nothing has changed
+ * yet. */
 static int need_paths_error(struct extractor *x)
 {
 	char sh[300], sh2[300], *add = xstrdup("");
@@ -1483,7 +1485,13 @@ static int need_paths_error(struct extractor *x)
 		free(add);
 		add = more;
 	}
-	if (x->nneed == 1)
+	if (x->o->npaths == 0)
+		/* A whole restore in place leaving out the other source. */
+		rc = err_set(x->e, RV_USAGE,
+			     "/%s is a second name (hard link) of /%s, in a source this machine does not back up: "
+			     "restore in place with --all-sources, or with --to DIR; nothing was changed",
+			     shown(x->need_first, sh, sizeof(sh)), shown(x->need[0], sh2, sizeof(sh2)));
+	else if (x->nneed == 1)
 		rc = err_set(x->e, RV_USAGE,
 			     "/%s is a second name (hard link) of /%s in this revision: add %s to restore both; "
 			     "nothing was changed",
@@ -1504,17 +1512,8 @@ static int write_hardlink(struct extractor *x, const char *rel, const char *hl, 
 	const char *base;
 	int pfd, ffd, rc = RV_OK;
 
-	if ((hs == NULL || !hs->restore) && x->o->npaths > 0) {
-		need_path(x, rel, hl);
-		return RV_OK;
-	}
 	if (hs == NULL || !hs->restore) {
-		char sh[300], sh2[300];
-
-		warnf(x->o, "not restored: /%s is a hard link to /%s, which is not restored: restore a folder that holds both",
-		      shown(rel, sh, sizeof(sh)), shown(hl, sh2, sizeof(sh2)));
-		if (x->o->progress != NULL)
-			atomic_fetch_add(&x->o->progress->skipped, 1);
+		need_path(x, rel, hl);
 		return RV_OK;
 	}
 	to = stage_path(s, rel);
