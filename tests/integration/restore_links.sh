@@ -7,7 +7,8 @@
 #    the backup) is stored under that other name. The restore is refused
 #    whole with exit 2 and one line naming every --path to add, in place
 #    and under --to, before anything changes: in place the swap would
-#    otherwise remove the file from disk.
+#    otherwise remove the file from disk. A whole restore in place that
+#    leaves out the source of the first name is refused the same way.
 # 2. Symlinks inside a source: an in-place `restore --path` opens the
 #    folders between the source and the path without following any
 #    symlink, root's too (a user who owns a folder in the source can move
@@ -96,6 +97,22 @@ expect_rc 0 "restore --path with every first name"
 [ "$(cat "$H/b/own")" = own ] && pass || fail "b/own is not back"
 [ "$(stat -c %i "$H/b/g")" = "$(stat -c %i "$H/a/f")" ] && [ "$(stat -c %i "$H/b/m3")" = "$(stat -c %i "$H/c/m")" ] &&
 	[ "$(stat -c %i "$H/b/o2")" = "$(stat -c %i "$H2/o")" ] && pass || fail "the names did not come back as one file each"
+
+# A whole restore in place that leaves out the source holding the first
+# name (H5 no longer backed up here): refused the same way, H6/o kept.
+rv_ok "source remove $H" source remove "$H"
+echo changed >"$H2/o"
+sum2=$(tree_sum "$H2")
+rv restore "$rev" --yes
+expect_rc 2 "a whole restore in place leaving out the first name's source"
+expect_err "$(re "$H2/o") is a second name \(hard link\) of $(re "$H/b/o2"), in a source this machine does not back up: restore in place with --all-sources" \
+	"the refusal says how to restore both"
+[ "$(tree_sum "$H2")" = "$sum2" ] && [ -e "$H2/o" ] && pass || fail "a refused whole restore changed $H2"
+rv restore "$rev" --all-sources --yes
+expect_rc 0 "the whole restore with --all-sources"
+[ "$(cat "$H2/o")" = other ] && [ "$(stat -c %i "$H2/o")" = "$(stat -c %i "$H/b/o2")" ] && pass ||
+	fail "--all-sources did not bring both names back as one file"
+rv_ok "source add $H" source add "$H"
 
 # ---- 2. symlinks between the source and the --path ----
 if [ "$(id -u)" = 0 ] && getent passwd nobody >/dev/null && command -v setpriv >/dev/null; then
