@@ -306,6 +306,7 @@ static void start_curses(struct app *a)
 	noecho();
 	nonl();
 	keypad(stdscr, TRUE);
+	keys_init();
 	intrflush(stdscr, FALSE);
 	curs_set(0);
 	theme_apply(a->settings.ui.theme, a->opt.mono, a->opt.ascii || a->settings.ui.ascii);

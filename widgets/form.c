@@ -17,11 +17,12 @@ enum {
 	F_NEXT = 1, F_PREV, F_ENTER, F_LEFT, F_RIGHT, F_HOME, F_END, F_BS, F_DEL, F_KILL, F_SPACE,
 };
 
+/* Find and Select stand where Home and End are on a VT220 keyboard. */
 static const struct keymap form_keys[] = {
 	{ KEY_TAB, F_NEXT }, { KEY_DOWN, F_NEXT }, { KEY_BTAB, F_PREV }, { KEY_UP, F_PREV },
 	{ '\n', F_ENTER }, { '\r', F_ENTER }, { KEY_ENTER, F_ENTER },
 	{ KEY_LEFT, F_LEFT }, { KEY_RIGHT, F_RIGHT }, { KEY_HOME, F_HOME }, { KEY_CTRL('a'), F_HOME },
-	{ KEY_END, F_END }, { KEY_CTRL('e'), F_END }, { KEY_BACKSPACE, F_BS }, { 127, F_BS }, { 8, F_BS },
+	{ KEY_FIND, F_HOME }, { KEY_END, F_END }, { KEY_SELECT, F_END }, { KEY_CTRL('e'), F_END }, { KEY_BACKSPACE, F_BS }, { 127, F_BS }, { 8, F_BS },
 	{ KEY_DC, F_DEL }, { KEY_CTRL('u'), F_KILL }, { ' ', F_SPACE },
 	{ 0, 0 },
 };
@@ -180,7 +181,10 @@ static FIELD *make_field(struct form_impl *im, struct form_field *fl, int i, int
 
 	if (lf == NULL)
 		abort();
-	field_opts_off(lf, O_AUTOSKIP);
+	/* O_BLANK (on by default) clears the whole field when a character
+	 * is typed at its first position, wherever the cursor came from
+	 * (form_field_opts(3X)); the selection is text_key()'s own. */
+	field_opts_off(lf, O_AUTOSKIP | O_BLANK);
 	switch (fl->kind) {
 	case FIELD_TEXT:
 		/* A growing field scrolls sideways inside its columns. */
@@ -373,9 +377,9 @@ static int choice_key(FORM *form, int act)
 /* A text field's key to libform. While the value is selected, a
  * character replaces it and Backspace, Delete or Ctrl-U clear it, as
  * libform's O_BLANK does for the first character; a cursor key keeps it
- * for editing. O_BLANK itself is not used: libform refuses option changes
- * on the current field, and its validation (which mirrors the buffer after
- * every key) would arm it again at the first position. */
+ * for editing. O_BLANK itself is off (make_field): libform refuses option
+ * changes on the current field, and left on it would clear the value at
+ * any character typed at the first position (after Home, Ctrl-A, Left). */
 static int text_key(struct form_impl *im, int act, int ch)
 {
 	static const int req[] = {

@@ -19,6 +19,23 @@ int keymap_lookup(const struct keymap *m, int key)
 	return 0;
 }
 
+void keys_init(void)
+{
+	static const struct {
+		const char *seq;
+		int key;
+	} vt[] = {
+		{ "\033[1~", KEY_HOME }, { "\033[4~", KEY_END }, { "\033[7~", KEY_HOME }, { "\033[8~", KEY_END },
+		{ "\033[H", KEY_HOME },  { "\033[F", KEY_END },  { "\033OH", KEY_HOME },  { "\033OF", KEY_END },
+	};
+
+	/* key_defined() is 0 for a sequence bound to nothing, so a key the
+	 * terminfo entry names (vt220's kfnd is ESC [ 1 ~) keeps its code. */
+	for (size_t i = 0; i < sizeof(vt) / sizeof(vt[0]); i++)
+		if (key_defined(vt[i].seq) == 0)
+			define_key(vt[i].seq, vt[i].key);
+}
+
 void keys_timeout(WINDOW *w, int ms)
 {
 	read_timeout = ms;

@@ -25,6 +25,12 @@ int keymap_lookup(const struct keymap *m, int key);
 /* Reads a key from w honouring its timeout; Esc then a digit within a
  * short while becomes F1..F10 (Esc 0 is F10). ERR on timeout. */
 int keys_get(WINDOW *w);
+/* Reads the Home and End sequences of VT-style terminals as KEY_HOME and
+ * KEY_END where the terminal's terminfo entry does not bind them already:
+ * ESC [ 1 ~ / ESC [ 4 ~ (VT220 Find/Select, the Linux console, tmux,
+ * screen), ESC [ 7 ~ / ESC [ 8 ~ (rxvt), ESC [ H / ESC [ F and ESC O H /
+ * ESC O F (xterm's normal and application modes). Call after initscr. */
+void keys_init(void);
 /* Sets the read timeout (ms, -1 blocks) of keys_get. */
 void keys_timeout(WINDOW *w, int ms);
 int keys_get_timeout(void);
