@@ -27,8 +27,9 @@ static const struct keymap form_keys[] = {
 	{ 0, 0 },
 };
 
-/* Rows an error takes under its field. */
-#define ERROR_ROWS 2
+/* Rows an error may take under its field; a longer one ends in an
+ * ellipsis on the last (frame_wrap). */
+#define ERROR_ROWS 4
 
 struct form_impl {
 	FORM *form;

@@ -24,6 +24,9 @@
 #include <curses.h>
 
 #define FORM_FIELD_MAX 512
+/* The reason shown under a field, in bytes with its NUL: as long as a
+ * core error message (core/err.h ERR_MSG_MAX). */
+#define FORM_ERROR_MAX 1024
 
 enum field_kind {
 	FIELD_TEXT,
@@ -41,7 +44,7 @@ struct form_field {
 	int nchoices;
 	int choice;
 	const char *placeholder; /* shown dim when empty */
-	char error[192];
+	char error[FORM_ERROR_MAX];
 	bool edited;             /* changed since focus came */
 	struct fieldnode *lf;    /* private: libform's FIELD */
 };

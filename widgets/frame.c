@@ -123,24 +123,36 @@ void frame_box(WINDOW *w, int y, int x, int h, int wd, enum theme_role role)
 	wattrset(w, theme_attr(ROLE_NORMAL));
 }
 
-/* The length of the next line of s that fits width, breaking at a space
- * when there is one; *skip is what to step over after it. */
+/* The length in bytes of the next line of s that fits width display
+ * columns, breaking at a space when there is one; *skip is what to step
+ * over after it. */
 static int wrap_len(const char *s, int width, int *skip)
 {
-	int n = 0, brk = -1;
+	const char *p = s;
+	mbstate_t mb;
+	wchar_t wc;
+	int cols = 0, brk = -1;
 
 	*skip = 0;
-	while (s[n] != '\0' && s[n] != '\n' && n < width) {
-		if (s[n] == ' ')
-			brk = n;
-		n++;
+	memset(&mb, 0, sizeof(mb));
+	while (*p != '\0' && *p != '\n') {
+		const char *at = p;
+		int cw = next_char(&p, &mb, &wc);
+
+		if (cols + cw > width) {
+			p = at;
+			break;
+		}
+		if (*at == ' ')
+			brk = (int)(at - s);
+		cols += cw;
 	}
-	if (s[n] == '\n') {
+	if (*p == '\n') {
 		*skip = 1;
-		return n;
+		return (int)(p - s);
 	}
-	if (s[n] == '\0' || brk <= 0)
-		return n;
+	if (*p == '\0' || brk <= 0)
+		return p > s || *p == '\0' ? (int)(p - s) : 1;
 	*skip = 1;
 	return brk;
 }
@@ -153,7 +165,18 @@ int frame_wrap(WINDOW *w, int y, int x, int width, int maxrows, const char *s, e
 	if (width <= 0)
 		return 0;
 	while (s != NULL && *s != '\0' && rows < maxrows) {
-		n = wrap_len(s, width < (int)sizeof(line) ? width : (int)sizeof(line) - 1, &skip);
+		n = wrap_len(s, width, &skip);
+		/* The last row of the room with more to come is the rest cut
+		 * with an ellipsis (frame_text), so a cut text says so. */
+		if (rows == maxrows - 1 && s[n + skip] != '\0') {
+			if (w != NULL)
+				frame_text(w, y + rows, x, width, s, role, 0);
+			return rows + 1;
+		}
+		if (n >= (int)sizeof(line)) {
+			n = (int)sizeof(line) - 1;
+			skip = 0;
+		}
 		memcpy(line, s, (size_t)n);
 		line[n] = '\0';
 		if (w != NULL)
