@@ -131,6 +131,18 @@ bool app_job_key_warning(const struct job *j);
 /* Shows a failed job's message in a dialog, such a key as that warning. */
 void app_job_failed(struct app *a, struct job *j, const char *what);
 
+/* tui/entry_checks.c: checks for dialog_input_checked (arg unused). Each
+ * returns true for a value to take, or false with one line in err (cap
+ * bytes) saying what to type instead. app_check_absolute takes an empty
+ * value or an absolute path. app_check_restore_dir takes an empty value
+ * (in place, asked after) or an absolute path that tarball_check_to
+ * accepts and whose nearest existing ancestor is a directory, so the
+ * restore can make it. app_check_device takes an empty value (this
+ * machine's) or a name backup.device accepts (core/settings.c). */
+bool app_check_absolute(void *arg, const char *v, char *err, size_t cap);
+bool app_check_restore_dir(void *arg, const char *v, char *err, size_t cap);
+bool app_check_device(void *arg, const char *v, char *err, size_t cap);
+
 /* tui/hints.c: rewrites each `revault ...` command a core message names
  * as the screen and key that do it ("Security -> g Generate master key"). */
 void app_hint(char *msg, size_t cap);

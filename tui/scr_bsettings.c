@@ -125,6 +125,10 @@ static bool take(void *arg, const char *v, char *msg, size_t cap)
 	struct err e = { 0 };
 	int rc;
 
+	/* The box asks for an absolute path: the TUI's own directory is no
+	 * operator's choice (the command line resolves against its cwd). */
+	if (en->key == NULL && en->source && !app_check_absolute(NULL, v, msg, cap))
+		return false;
 	if (en->key == NULL)
 		rc = en->source ? settings_source_add(s, v, &e) : settings_exclude_add(s, v, &e);
 	else if (strcmp(en->key, "backup.device") == 0 && v[0] == '\0')

@@ -153,7 +153,7 @@ static void pick_device(struct app *a, struct restore *r)
 					   : "The device folders on the server could not be listed (the server "
 					     "refused, or the listing has not run).");
 	snprintf(dev, sizeof(dev), "%s", r->device);
-	if (!dialog_input("Other device", text, dev, sizeof(dev), false))
+	if (!dialog_input_checked("Other device", text, dev, sizeof(dev), false, app_check_device, NULL))
 		return;
 	snprintf(r->device, sizeof(r->device), "%s", dev);
 	if (!r->list_job.running && a->settings.server.url)

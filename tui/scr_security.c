@@ -128,7 +128,8 @@ static void export_key(struct app *a)
 	struct master_key k;
 	struct err e = { 0 };
 
-	if (!dialog_input("Export master key", "File to write (absolute path):", file, sizeof(file), false) ||
+	if (!dialog_input_checked("Export master key", "File to write (absolute path):", file, sizeof(file), false,
+				  app_check_absolute, NULL) ||
 	    file[0] == '\0')
 		return;
 	if (!ask_passphrase_twice("Export master key", pass, sizeof(pass)))

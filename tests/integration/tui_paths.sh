@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Entry boxes that ask for an absolute path or a device folder refuse what
+# the job would refuse later, and stay open with the reason, against a real
+# OpenSSH server in three terminals (colour UTF-8, vt220 with LANG=C,
+# NO_COLOR): a relative source (etc/foo) is not added; a relative restore
+# directory, an existing file, or a directory under a file is refused in
+# the revision picker's box and in Browse's (no confirmation is asked and
+# nothing is restored); an other device ".." is refused in its box, and the
+# picker goes on listing this machine's revisions.
+. "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
+. "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
+. "$REVAULT_SOURCE_DIR/tests/lib/tui.bash"
+set -e
+need_cmd python3 python3
+
+srv_start sshd "$T_TMP/sshd"
+url="sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT"
+
+# refused TEXT REGEX WHAT: types TEXT into the open restore box; the box
+# stays open with REGEX under the field, and no confirmation is asked.
+refused() {
+	tui_keys C-u
+	tui_type "$1"
+	tui_keys Enter
+	tui_wait "$2" "$3: the reason"
+	tui_wait 'into this directory \(an absolute path\)' "$3: the box stays open"
+	tui_absent 'Restore .* into .*\?' "$3: no confirmation"
+}
+
+for mode in $TUI_MODES; do
+	src=$T_TMP/src-$mode
+	mkdir -p "$src/etc"
+	printf 'one\n' >"$src/etc/app.conf"
+	rv_setup "$T_TMP/cfg-$mode" "$url" "$SSHD_USER" "$SSHD_KEY" "paths-$mode" "$src"
+	rv_new_key
+	rv_trust
+	rv_ok "backup" backup
+	printf 'a file\n' >"$T_TMP/afile-$mode"
+	work=$T_TMP/work-$mode
+	mkdir -p "$work"
+	# The TUI's own directory, where a relative path would have landed.
+	TM kill-session -t rv 2>/dev/null || true
+	TM new-session -d -x 80 -y 24 -s rv -c "$work" \
+		"env $(tui_env "$mode") REVAULT_CONFIG='$REVAULT_CONFIG' '$REVAULT'; echo \"[exit \$?]\"; sleep 600"
+	TUI_MODE=$mode
+	tui_wait 'Main menu' "main menu"
+
+	# Add source: etc/foo is refused, not resolved against the cwd.
+	tui_keys o
+	tui_wait 'Revisions kept' "backup settings"
+	tui_keys a
+	tui_wait 'Absolute path of a file or folder' "the source box"
+	tui_type etc/foo
+	tui_keys Enter
+	tui_wait 'relative path: type an absolute path' "a relative source is refused"
+	tui_wait 'Absolute path of a file or folder' "the source box stays open"
+	tui_keys Escape
+	tui_gone 'Absolute path of a file or folder' "Esc closes it"
+	run "$REVAULT" show
+	if grep -q 'etc/foo' <<<"$OUT"; then fail "[$mode] a relative source was saved: $OUT"; else pass; fi
+	tui_keys Escape
+	tui_wait 'Main menu' "back to the main menu"
+
+	# The revision picker's restore box.
+	tui_keys r
+	tui_wait '1 revision in' "the picker lists the revision"
+	tui_keys r
+	tui_wait 'into this directory \(an absolute path\)' "the restore box"
+	refused relative/dir 'relative path' "a relative directory"
+	refused "$T_TMP/afile-$mode" 'is not a directory' "an existing file"
+	refused "$T_TMP/afile-$mode/sub" 'is not a directory, so' "a directory under a file"
+	tui_keys Escape
+	tui_wait 'Restore cancelled: nothing was changed' "Esc cancels"
+	[ ! -e "$work/relative" ] && pass || fail "[$mode] something was restored under the TUI's directory"
+
+	# Other device: ".." is refused in its box; the listing stays.
+	tui_keys o
+	tui_wait 'Device folder to list' "the device box"
+	tui_keys C-u
+	tui_type ..
+	tui_keys Enter
+	tui_wait 'must be 1-64 letters' "the reason"
+	tui_wait 'Device folder to list' "the device box stays open"
+	tui_keys Escape
+	tui_gone 'Device folder to list' "Esc closes it"
+	tui_absent 'Listing failed|Revisions of \.\.' "nothing was listed for .."
+	tui_wait 'Revisions of this machine' "the picker still lists this machine's revisions"
+	tui_wait '^ [0-9]{8}T[0-9]{6}Z ' "and its revision"
+
+	# Browse's restore box.
+	tui_keys b
+	tui_wait 'entries, verified; 0 marked' "the revision is read"
+	tui_keys Space
+	tui_wait 'verified; [1-9][0-9]* marked' "marked"
+	tui_keys r
+	tui_wait 'into this directory \(an absolute path\)' "browse's restore box"
+	refused relative/dir 'relative path' "browse: a relative directory"
+	refused "$T_TMP/afile-$mode" 'is not a directory' "browse: an existing file"
+	tui_keys Escape
+	tui_wait 'Restore cancelled: nothing was changed' "Esc cancels"
+	[ "$(cat "$T_TMP/afile-$mode")" = "a file" ] && pass || fail "[$mode] the file was changed"
+	tui_keys q
+	tui_wait '\[exit 0\]' "quit"
+done
+t_done
