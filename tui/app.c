@@ -324,6 +324,15 @@ int tui_main(const char *settings_path, const struct tui_options *opt)
 		      stderr);
 		return RV_USAGE;
 	}
+	{
+		char why[256];
+
+		if (!app_terminal_usable(why, sizeof(why))) {
+			fprintf(stderr, "revault: %s; the commands (revault --help) and the console (revault console) "
+					"work on any terminal\n", why);
+			return RV_USAGE;
+		}
+	}
 	memset(&a, 0, sizeof(a));
 	a.opt = *opt;
 	a.settings_path = xstrdup(settings_path);

@@ -131,6 +131,11 @@ bool app_job_key_warning(const struct job *j);
 /* Shows a failed job's message in a dialog, such a key as that warning. */
 void app_job_failed(struct app *a, struct job *j, const char *what);
 
+/* tui/terminal.c: true when TERM names a terminal that terminfo knows and
+ * that addresses the cursor (the cup capability, terminfo(5)); else false
+ * with why (cap bytes) saying what is missing. */
+bool app_terminal_usable(char *why, size_t cap);
+
 /* tui/entry_checks.c: checks for dialog_input_checked (arg unused). Each
  * returns true for a value to take, or false with one line in err (cap
  * bytes) saying what to type instead. app_check_absolute takes an empty

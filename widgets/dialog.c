@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/answer.h"
 #include "widgets/form.h"
 #include "widgets/frame.h"
 #include "widgets/keys.h"
@@ -13,12 +14,15 @@
 
 enum dialog_kind { DLG_MESSAGE, DLG_CONFIRM, DLG_INPUT, DLG_CHOOSE };
 
-enum { D_OK = 1, D_CANCEL, D_YES, D_NO, D_SWITCH };
+enum { D_OK = 1, D_CANCEL, D_YES, D_NO };
 
+/* A question is answered by its keys alone, as ANSWER_KEYS (core/answer.h)
+ * names them under every question: y is Yes; n, Esc and Enter are No.
+ * There is no button to move to, so Enter cannot mean Yes by where a
+ * highlight was left. */
 static const struct keymap confirm_keys[] = {
 	{ 'y', D_YES }, { 'Y', D_YES }, { 'n', D_NO }, { 'N', D_NO }, { KEY_ESC, D_CANCEL },
-	{ KEY_LEFT, D_SWITCH }, { KEY_RIGHT, D_SWITCH }, { KEY_TAB, D_SWITCH }, { KEY_BTAB, D_SWITCH },
-	{ '\n', D_OK }, { '\r', D_OK }, { KEY_ENTER, D_OK },
+	{ '\n', D_NO }, { '\r', D_NO }, { KEY_ENTER, D_NO },
 	{ 0, 0 },
 };
 
@@ -38,7 +42,6 @@ struct dialog {
 	const char *title;
 	const char *text;
 	enum theme_role role;
-	bool yes_focus;
 	bool (*tick)(void *arg); /* dialog_confirm_live */
 	void *tick_arg;
 	struct form_field field;
@@ -97,8 +100,8 @@ static void draw_buttons(const struct dialog *d, WINDOW *w, int y, int width)
 	default:
 		break;
 	}
-	frame_text(w, y, bx, 7, yes, d->yes_focus ? ROLE_SELECTED : ROLE_NORMAL, 0);
-	frame_text(w, y, bx + 10, 6, no, d->yes_focus ? ROLE_NORMAL : ROLE_SELECTED, 0);
+	frame_text(w, y, bx, 7, yes, ROLE_NORMAL, 0);
+	frame_text(w, y, bx + 10, 6, no, ROLE_SELECTED, 0);
 }
 
 /* The box's window, placed for the terminal's size now. */
@@ -185,11 +188,6 @@ static int on_key(struct dialog *d, int ch)
 		case D_NO:
 		case D_CANCEL:
 			return 0;
-		case D_SWITCH:
-			d->yes_focus = !d->yes_focus;
-			return -1;
-		case D_OK:
-			return d->yes_focus ? 1 : 0;
 		default:
 			return -1;
 		}
@@ -261,20 +259,37 @@ void dialog_message(const char *title, const char *text, enum theme_role role)
 	run(&d);
 }
 
+/* The question with its answers: ANSWER_KEYS after a blank line, unless
+ * the caller's text names them already. Allocated. */
+static char *with_answers(const char *text)
+{
+	size_t n = strlen(text) + sizeof("\n\n" ANSWER_KEYS);
+	char *q = malloc(n);
+
+	if (q == NULL)
+		abort();
+	if (strstr(text, ANSWER_KEYS) != NULL)
+		snprintf(q, n, "%s", text);
+	else
+		snprintf(q, n, "%s\n\n" ANSWER_KEYS, text);
+	return q;
+}
+
 bool dialog_confirm(const char *title, const char *text, enum theme_role role)
 {
-	struct dialog d = { .kind = DLG_CONFIRM, .title = title, .text = text, .role = role };
-
-	return run(&d) == 1;
+	return dialog_confirm_live(title, text, role, NULL, NULL);
 }
 
 bool dialog_confirm_live(const char *title, const char *text, enum theme_role role, bool (*tick)(void *arg),
 			 void *arg)
 {
-	struct dialog d = { .kind = DLG_CONFIRM, .title = title, .text = text, .role = role,
+	char *q = with_answers(text);
+	struct dialog d = { .kind = DLG_CONFIRM, .title = title, .text = q, .role = role,
 			    .tick = tick, .tick_arg = arg };
+	bool yes = run(&d) == 1;
 
-	return run(&d) == 1;
+	free(q);
+	return yes;
 }
 
 bool dialog_input_checked(const char *title, const char *text, char *buf, size_t cap, bool masked,

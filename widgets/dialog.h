@@ -1,7 +1,8 @@
 /* dialog: modal message, confirmation, entry and choice boxes over the
  * current screen. Each box is a window in a panel stacked over the
  * screen's (ncurses' libpanel, panel(3X)), so the screen can go on
- * redrawing under it. A confirmation starts on the safe answer (No); an
+ * redrawing under it. A confirmation names its keys and Enter is its safe
+ * answer (No); an
  * entry box is a one-field form (widgets/form.h: the pre-filled value is
  * selected, typing replaces it, long values scroll inside the field) and
  * can be masked, keeping the secret in the widget's own field until it is
@@ -19,7 +20,9 @@
 void dialog_set_backdrop(void (*fn)(void *arg), void *arg);
 
 void dialog_message(const char *title, const char *text, enum theme_role role);
-/* True only when the operator chose Yes; Esc and Enter on the start are No. */
+/* True only when the operator pressed y (Yes); n, Esc and Enter are No.
+ * The text is followed by the answers (core/answer.h ANSWER_KEYS) unless
+ * it names them already. */
 bool dialog_confirm(const char *title, const char *text, enum theme_role role);
 /* dialog_confirm over a screen that goes on changing (a running job):
  * while no key waits, tick(arg) is called (it may block about 100 ms), and

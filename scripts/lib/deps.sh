@@ -14,6 +14,7 @@ REVAULT_DEPS=(
 	# the tools the tests drive or inspect with
 	tmux python3 python3-asyncssh acl attr zstd strace time
 	util-linux bsdutils diffutils e2fsprogs libcap2-bin tar
+	ncurses-bin # infocmp: tui_terminal checks that its unknown terminal type is unknown
 	# revault schedule's units (systemd-analyze, systemctl --root); the package: shlibdeps, lintian
 	systemd dpkg dpkg-dev file lintian man-db gzip
 	# revault status --json

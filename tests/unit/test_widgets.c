@@ -250,7 +250,7 @@ static void test_choose_from_list(void **state)
 
 static void test_confirm_defaults_to_no(void **state)
 {
-	int tab_enter[] = { '\t', '\n' };
+	int tab_enter[] = { '\t', '\n' }, right_enter[] = { KEY_RIGHT, '\n' };
 
 	(void)state;
 	keys_timeout(stdscr, -1);
@@ -260,8 +260,11 @@ static void test_confirm_defaults_to_no(void **state)
 	assert_false(dialog_confirm("Replace", "Replace it?", ROLE_WARNING));
 	feed_str("y", 0);
 	assert_true(dialog_confirm("Replace", "Replace it?", ROLE_WARNING));
+	/* Enter is No whatever key came before it, as the text says. */
 	feed(tab_enter, 2);
-	assert_true(dialog_confirm("Replace", "Replace it?", ROLE_WARNING));
+	assert_false(dialog_confirm("Replace", "Replace it?", ROLE_WARNING));
+	feed(right_enter, 2);
+	assert_false(dialog_confirm("Replace", "Replace it?", ROLE_WARNING));
 }
 
 static void test_input_masked(void **state)
