@@ -46,7 +46,8 @@ struct restore {
 	char error[ERR_MSG_MAX];
 	char empty[200];          /* the picker's text when it has no rows */
 	char where[ERR_MSG_MAX];  /* the folder listed, once listed */
-	char devices[400];        /* the device folders on the server, once listed */
+	char **devices;           /* the device folders on the server, as last listed */
+	size_t ndevices;
 	bool devices_listed;      /* the server let us list them */
 };
 
@@ -88,8 +89,6 @@ static void start_list(struct app *a, struct restore *r)
 	r->nrevs = 0;
 	r->error[0] = '\0';
 	r->where[0] = '\0';
-	r->devices[0] = '\0';
-	r->devices_listed = false;
 	snprintf(r->empty, sizeof(r->empty), "No revisions of %s yet.", r->device[0] ? r->device : "this machine");
 	r->list.nrows = 0;
 	r->list.sel = r->list.top = 0;
@@ -120,41 +119,73 @@ static void *restore_enter(struct app *a, void *arg)
 
 /* The device folders the listing found, for the Device dialog to offer:
  * "alpha, beta, gamma" (cut with "..." when they do not fit). */
+static void free_devices(struct restore *r)
+{
+	for (size_t i = 0; i < r->ndevices; i++)
+		free(r->devices[i]);
+	free(r->devices);
+	r->devices = NULL;
+	r->ndevices = 0;
+}
+
 static void note_devices(struct restore *r)
 {
 	char *const *dev;
-	size_t n = job_devices(r->list_job.job, &dev), len = 0;
+	size_t n = job_devices(r->list_job.job, &dev);
 
-	r->devices[0] = '\0';
+	free_devices(r);
 	r->devices_listed = dev != NULL;
-	for (size_t i = 0; i < n; i++) {
-		size_t need = strlen(dev[i]) + 2;
-
-		if (len + need + 4 >= sizeof(r->devices)) {
-			snprintf(r->devices + len, sizeof(r->devices) - len, "...");
-			break;
-		}
-		len += (size_t)snprintf(r->devices + len, sizeof(r->devices) - len, "%s%s", i ? ", " : "", dev[i]);
-	}
+	r->devices = xcalloc(n ? n : 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		r->devices[i] = xstrdup(dev[i]);
+	r->ndevices = n;
 }
 
-/* Which device's revisions to list: the dialog names the device folders
- * on the server (as the last listing found them) to pick from. */
+/* The device name typed in a box: empty is this machine's. */
+static bool type_device(const char *lead, char *dev, size_t cap)
+{
+	char text[300];
+
+	snprintf(text, sizeof(text), "%sDevice folder to list (empty: this machine's):", lead);
+	return dialog_input_checked("Other device", text, dev, cap, false, app_check_device, NULL);
+}
+
+/* Which device's revisions to list: a list of the device folders on the
+ * server (as the last listing found them; it scrolls when they are many),
+ * with this machine's first and a way to type another name last. */
 static void pick_device(struct app *a, struct restore *r)
 {
-	char dev[128], text[sizeof(r->devices) + 200];
+	char dev[128];
 
-	if (r->devices[0])
-		snprintf(text, sizeof(text), "Device folders on the server: %s\n\nDevice folder to list "
-			 "(empty: this machine's):", r->devices);
-	else
-		snprintf(text, sizeof(text), "%s\n\nDevice folder to list (empty: this machine's):",
-			 r->devices_listed ? "No device folders on the server yet."
-					   : "The device folders on the server could not be listed (the server "
-					     "refused, or the listing has not run).");
 	snprintf(dev, sizeof(dev), "%s", r->device);
-	if (!dialog_input_checked("Other device", text, dev, sizeof(dev), false, app_check_device, NULL))
+	if (r->ndevices > 0) {
+		const char **choices = xcalloc(r->ndevices + 2, sizeof(char *));
+		int n = (int)r->ndevices + 2, at = 0;
+		bool ok;
+
+		choices[0] = "(this machine's)";
+		for (size_t i = 0; i < r->ndevices; i++) {
+			choices[i + 1] = r->devices[i];
+			if (strcmp(r->devices[i], r->device) == 0)
+				at = (int)i + 1;
+		}
+		choices[n - 1] = "(type another name)";
+		ok = dialog_choose("Other device", "Device folders on the server:", choices, n, &at);
+		free(choices);
+		if (!ok)
+			return;
+		if (at == n - 1) {
+			if (!type_device("", dev, sizeof(dev)))
+				return;
+		} else {
+			snprintf(dev, sizeof(dev), "%s", at == 0 ? "" : r->devices[at - 1]);
+		}
+	} else if (!type_device(r->devices_listed ? "No device folders on the server yet.\n\n"
+						  : "The device folders on the server could not be listed (the server "
+						    "refused, or the listing has not run).\n\n",
+				dev, sizeof(dev))) {
 		return;
+	}
 	snprintf(r->device, sizeof(r->device), "%s", dev);
 	if (!r->list_job.running && a->settings.server.url)
 		start_list(a, r);
@@ -326,6 +357,7 @@ static void restore_leave(struct app *a, void *st)
 
 	(void)a;
 	app_job_stop(&r->list_job);
+	free_devices(r);
 	free(r);
 }
 

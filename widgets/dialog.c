@@ -136,6 +136,10 @@ static void draw(struct dialog *d)
 		width = COLS;
 	rows = frame_wrap_rows(width - 4, d->text);
 	body = body_rows(d, width);
+	/* A list longer than the screen has room for scrolls in the rows
+	 * there are (at least three), under the text. */
+	if (d->kind == DLG_CHOOSE && rows + 4 + body > LINES - 2)
+		body = LINES - 2 - rows - 4 > 4 ? LINES - 2 - rows - 4 : 4;
 	h = rows + 4 + body;
 	if (h > LINES - 2)
 		h = LINES - 2;
@@ -164,7 +168,7 @@ static void draw(struct dialog *d)
 	if (d->kind == DLG_INPUT)
 		form_draw(w, &d->form, h - 2 - body, 2, 2, width - 6);
 	if (d->kind == DLG_CHOOSE)
-		menu_draw(w, &d->menu, h - 2 - body, 2, width - 4);
+		menu_draw_rows(w, &d->menu, h - 2 - body, 2, width - 4, body - 1);
 	draw_buttons(d, w, h - 2, width);
 	if (d->kind == DLG_INPUT)
 		form_cursor(w, &d->form);

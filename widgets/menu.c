@@ -19,6 +19,7 @@ enum { M_UP = 1, M_DOWN, M_HOME, M_END, M_CHOOSE };
 static const struct keymap menu_keys[] = {
 	{ KEY_UP, M_UP }, { KEY_DOWN, M_DOWN },
 	{ KEY_HOME, M_HOME }, { KEY_END, M_END }, { KEY_PPAGE, M_HOME }, { KEY_NPAGE, M_END },
+	{ KEY_FIND, M_HOME }, { KEY_SELECT, M_END }, /* a VT220 keyboard's Home and End */
 	{ '\n', M_CHOOSE }, { '\r', M_CHOOSE }, { KEY_ENTER, M_CHOOSE }, { KEY_RIGHT, M_CHOOSE },
 	{ 0, 0 },
 };
@@ -29,6 +30,7 @@ struct menu_impl {
 	char **names; /* each item's row, padded to width */
 	WINDOW *pad;
 	int width;
+	int top;      /* the first item in view when fewer rows than items show */
 };
 
 void menu_free(struct menu *m)
@@ -126,6 +128,11 @@ static void follow_sel(struct menu *m, struct menu_impl *im)
 
 void menu_draw(WINDOW *w, const struct menu *cm, int y, int x, int width)
 {
+	menu_draw_rows(w, cm, y, x, width, cm->n);
+}
+
+void menu_draw_rows(WINDOW *w, const struct menu *cm, int y, int x, int width, int nrows)
+{
 	/* const in the signature for the screens that draw from a const
 	 * state; the menu itself is never a const object, and drawing it
 	 * makes its libmenu half on first use. */
@@ -151,10 +158,22 @@ void menu_draw(WINDOW *w, const struct menu *cm, int y, int x, int width)
 			mvwchgat(im->pad, i, 1, 1, key & ~A_COLOR, (short)PAIR_NUMBER(key), NULL);
 		}
 	}
-	rows = getmaxy(w) - y < m->n ? getmaxy(w) - y : m->n;
+	rows = nrows < m->n ? nrows : m->n;
+	if (getmaxy(w) - y < rows)
+		rows = getmaxy(w) - y;
 	cols = getmaxx(w) - x < width ? getmaxx(w) - x : width;
-	if (rows > 0 && cols > 0)
-		copywin(im->pad, w, 0, 0, y, x, y + rows - 1, x + cols - 1, FALSE);
+	if (rows <= 0 || cols <= 0)
+		return;
+	/* The window onto the pad follows the current item. */
+	if (m->sel < im->top)
+		im->top = m->sel;
+	if (m->sel >= im->top + rows)
+		im->top = m->sel - rows + 1;
+	if (im->top > m->n - rows)
+		im->top = m->n - rows;
+	if (im->top < 0)
+		im->top = 0;
+	copywin(im->pad, w, im->top, 0, y, x, y + rows - 1, x + cols - 1, FALSE);
 }
 
 int menu_key(struct menu *m, int ch, int *used)

@@ -25,6 +25,9 @@ struct menu {
 
 /* Draws n rows of width columns at (y, x) of w. */
 void menu_draw(WINDOW *w, const struct menu *m, int y, int x, int width);
+/* menu_draw in at most nrows rows: a longer menu scrolls to keep the
+ * current item in view. */
+void menu_draw_rows(WINDOW *w, const struct menu *m, int y, int x, int width, int nrows);
 /* Returns the index chosen (Enter or a hotkey), -1 when the key only moved
  * or was not the menu's, and sets *used when the menu took the key. */
 int menu_key(struct menu *m, int ch, int *used);

@@ -46,20 +46,19 @@ for mode in $TUI_MODES; do
 	tui_wait '1 revision in' "the picker lists the revision"
 	tui_wait "^ [0-9TZ]+ +[0-9: -]+ +$(re "$size") +protected" "the picker shows the size as list does"
 	tui_absent '[0-9] ?([kKMG]B|bytes)\b' "the picker uses no other unit"
-	# The Device dialog names the device folders on the server.
+	# The Device dialog lists the device folders on the server.
 	tui_keys o
-	tui_wait 'Device folders on the server: .*alpha-host' "the dialog lists the other devices"
-	tui_wait "answers-$mode" "the dialog lists this machine's folder"
-	tui_wait 'zulu-host' "the dialog lists the last device"
+	tui_wait 'Device folders on the server' "the device list"
+	tui_wait 'alpha-host' "the list holds the other devices"
+	tui_wait "answers-$mode" "the list holds this machine's folder"
+	tui_wait 'zulu-host' "the list holds the last device"
 	tui_absent 'hidden-folder|stray-file' "no hidden folder, no file"
-	tui_type alpha-host
-	tui_keys Enter
+	tui_keys Down Enter
 	tui_wait 'No revisions of alpha-host yet\.' "the picked device is listed"
 	tui_keys o
-	tui_wait 'Device folder to list' "the dialog again"
-	# Empty: this machine's own folder.
-	for ((i = 0; i < 12; i++)); do tui_keys BSpace; done
-	tui_keys Enter
+	tui_wait 'Device folders on the server' "the list again"
+	# First: this machine's own folder.
+	tui_keys Up Enter
 	tui_wait '1 revision in' "this machine again"
 
 	# An empty directory is not "in place": its own question, No first.

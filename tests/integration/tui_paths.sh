@@ -6,7 +6,8 @@
 # directory, an existing file, or a directory under a file is refused in
 # the revision picker's box and in Browse's (no confirmation is asked and
 # nothing is restored); an other device ".." is refused in its box, and the
-# picker goes on listing this machine's revisions.
+# picker goes on listing this machine's revisions. With 42 device folders
+# on the server the Device list scrolls to each of them (no "...").
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/tui.bash"
@@ -15,6 +16,7 @@ need_cmd python3 python3
 
 srv_start sshd "$T_TMP/sshd"
 url="sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT"
+for ((i = 1; i <= 42; i++)); do mkdir -p "$SSHD_ROOT/$(printf 'dev-%02d' "$i")"; done
 
 # refused TEXT REGEX WHAT: types TEXT into the open restore box; the box
 # stays open with REGEX under the field, and no confirmation is asked.
@@ -73,8 +75,23 @@ for mode in $TUI_MODES; do
 	tui_wait 'Restore cancelled: nothing was changed' "Esc cancels"
 	[ ! -e "$work/relative" ] && pass || fail "[$mode] something was restored under the TUI's directory"
 
-	# Other device: ".." is refused in its box; the listing stays.
+	# Other device: a list of the 42 folders (and ours) that scrolls.
 	tui_keys o
+	tui_wait 'Device folders on the server' "the device list"
+	tui_wait '\(this machine.s\)' "this machine's first"
+	tui_wait 'dev-01' "the first folder"
+	tui_absent 'dev-42|\.\.\.|…' "not all in view, and not cut with an ellipsis"
+	for ((i = 0; i < 42; i++)); do tui_keys Down; done
+	tui_wait 'dev-42' "the list scrolled to the last folder"
+	tui_absent 'dev-01' "the first scrolled out of view"
+	tui_keys Enter
+	tui_wait 'No revisions of dev-42 yet' "the chosen folder is listed"
+	# The last row types a name: ".." is refused in its box.
+	tui_keys o
+	tui_wait 'Device folders on the server' "the device list"
+	tui_keys End
+	tui_wait '\(type another name\)' "the last row"
+	tui_keys Enter
 	tui_wait 'Device folder to list' "the device box"
 	tui_keys C-u
 	tui_type ..
@@ -84,7 +101,10 @@ for mode in $TUI_MODES; do
 	tui_keys Escape
 	tui_gone 'Device folder to list' "Esc closes it"
 	tui_absent 'Listing failed|Revisions of \.\.' "nothing was listed for .."
-	tui_wait 'Revisions of this machine' "the picker still lists this machine's revisions"
+	tui_keys o
+	tui_wait 'Device folders on the server' "the device list"
+	tui_keys Home Enter
+	tui_wait 'Revisions of this machine' "the picker lists this machine's revisions again"
 	tui_wait '^ [0-9]{8}T[0-9]{6}Z ' "and its revision"
 
 	# Browse's restore box.
