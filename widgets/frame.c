@@ -151,8 +151,15 @@ static int wrap_len(const char *s, int width, int *skip)
 		*skip = 1;
 		return (int)(p - s);
 	}
-	if (*p == '\0' || brk <= 0)
-		return p > s || *p == '\0' ? (int)(p - s) : 1;
+	if (*p == '\0' || brk <= 0) {
+		/* A character wider than the whole width still goes on a row of
+		 * its own (cut there), so the text moves on. */
+		if (p == s && *p != '\0') {
+			memset(&mb, 0, sizeof(mb));
+			next_char(&p, &mb, &wc);
+		}
+		return (int)(p - s);
+	}
 	*skip = 1;
 	return brk;
 }

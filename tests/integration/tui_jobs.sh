@@ -49,7 +49,13 @@ for mode in $TUI_MODES; do
 	tui_absent 'Restore into this directory' "no directory asked with nothing to restore"
 	# Another device with no backup: the hint asks about its name.
 	tui_keys o
-	tui_wait 'Device folder to list' "other device asked"
+	tui_wait 'Device folder to list|Device folders on the server' "other device asked"
+	# Once the server holds device folders (an earlier terminal's), they
+	# are a list whose last row types another name.
+	if tui_screen | grep -q 'Device folders on the server'; then
+		tui_keys End Enter
+		tui_wait 'Device folder to list' "the row that types another name"
+	fi
 	tui_type "nobody-$mode"
 	tui_keys Enter
 	tui_wait "No revisions of nobody-$mode yet\." "the other device: none yet"
