@@ -11,6 +11,7 @@
 
 #include "core/settings.h"
 #include "core/tarball.h"
+#include "core/util.h"
 
 bool app_check_absolute(void *arg, const char *v, char *err, size_t cap)
 {
@@ -26,12 +27,10 @@ bool app_check_absolute(void *arg, const char *v, char *err, size_t cap)
  * the missing part 0700). */
 static bool can_be_made(const char *dir, char *err, size_t cap)
 {
-	char *cur = strdup(dir);
+	char *cur = xstrdup(dir);
 	struct stat sb;
 	bool ok = true;
 
-	if (cur == NULL)
-		abort();
 	for (;;) {
 		char *slash = strrchr(cur, '/');
 

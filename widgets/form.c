@@ -22,7 +22,8 @@ static const struct keymap form_keys[] = {
 	{ KEY_TAB, F_NEXT }, { KEY_DOWN, F_NEXT }, { KEY_BTAB, F_PREV }, { KEY_UP, F_PREV },
 	{ '\n', F_ENTER }, { '\r', F_ENTER }, { KEY_ENTER, F_ENTER },
 	{ KEY_LEFT, F_LEFT }, { KEY_RIGHT, F_RIGHT }, { KEY_HOME, F_HOME }, { KEY_CTRL('a'), F_HOME },
-	{ KEY_FIND, F_HOME }, { KEY_END, F_END }, { KEY_SELECT, F_END }, { KEY_CTRL('e'), F_END }, { KEY_BACKSPACE, F_BS }, { 127, F_BS }, { 8, F_BS },
+	{ KEY_FIND, F_HOME }, { KEY_END, F_END }, { KEY_SELECT, F_END }, { KEY_CTRL('e'), F_END },
+	{ KEY_BACKSPACE, F_BS }, { 127, F_BS }, { 8, F_BS },
 	{ KEY_DC, F_DEL }, { KEY_CTRL('u'), F_KILL }, { ' ', F_SPACE },
 	{ 0, 0 },
 };
