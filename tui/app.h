@@ -104,11 +104,6 @@ struct app_job {
 	bool running;        /* started and not yet seen to end */
 };
 
-/* dialog_input_checked's check for the directory a restore goes into:
- * an absolute path, or empty (in place, asked next). A relative one keeps
- * the box open saying so: the prompts ask for an absolute path, and one
- * relative to wherever the program was started is seldom meant. */
-bool app_check_restore_dir(void *arg, const char *value, char *err, size_t errcap);
 /* Fills the parameters every job needs from the app. */
 void app_job_params(struct app *a, struct job_params *p);
 /* Starts a job in r (stopping the one it held first). */

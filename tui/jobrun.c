@@ -27,15 +27,6 @@ static void log_line(void *arg, int prio, const char *msg)
 		syslog(prio, "%s", msg);
 }
 
-bool app_check_restore_dir(void *arg, const char *value, char *err, size_t errcap)
-{
-	(void)arg;
-	if (value[0] == '\0' || value[0] == '/')
-		return true;
-	snprintf(err, errcap, "Give an absolute path (starting with /), or nothing to restore in place");
-	return false;
-}
-
 void app_job_params(struct app *a, struct job_params *p)
 {
 	memset(p, 0, sizeof(*p));
