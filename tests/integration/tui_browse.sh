@@ -166,7 +166,7 @@ tui_wait 'Restore 1 marked path into this directory' "restore asks where (links)
 # A relative directory is refused in the box, which stays open with it.
 tui_type relative/dir
 tui_keys Enter
-tui_wait 'Give an absolute path \(starting with /\)' "a relative directory is refused"
+tui_wait 'is a relative path: type an absolute path' "a relative directory is refused"
 tui_wait 'Restore 1 marked path into this directory' "the box stays open"
 [ ! -e "$HOME/relative" ] && [ ! -e relative ] && pass || fail "a relative directory was made"
 TM send-keys -t rv C-u
@@ -202,7 +202,7 @@ tui_keys r
 tui_wait 'Restore into this directory' "whole restore asks where"
 tui_type relative
 tui_keys Enter
-tui_wait 'Give an absolute path \(starting with /\)' "the picker refuses a relative directory"
+tui_wait 'is a relative path: type an absolute path' "the picker refuses a relative directory"
 TM send-keys -t rv C-u
 tui_keys Enter
 tui_wait 'No directory was given' "whole restore in place is asked"
