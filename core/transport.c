@@ -2362,9 +2362,9 @@ int remote_write(struct remote_file *f, const void *buf, size_t len, struct err 
 		f->end += take;
 		p += take;
 		len -= take;
-		/* Return with at most a window pending: the caller's next bytes
+		/* Return with at most what may be in flight pending: the caller's next bytes
 		 * then go out as the oldest are acknowledged. */
-		while (f->end - f->start > f->window)
+		while (f->end - f->start > in_flight(f))
 			if (push(f, e) != RV_OK)
 				return e->code;
 	}
