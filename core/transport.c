@@ -46,7 +46,7 @@
  * 200 KB/s 4 MiB are 20 s. The rate is measured every RATE_INTERVAL. */
 #define IN_FLIGHT_SECONDS 2.0
 #define IN_FLIGHT_MIN (256 * 1024)
-#define RATE_INTERVAL 1.0
+#define RATE_INTERVAL 0.5
 #define WRITE_WINDOW_MAX (8 * 1024 * 1024)
 #define WRITE_BUF_WINDOWS 4
 #define READ_CHUNK (2 * 1024 * 1024)
