@@ -85,26 +85,42 @@ int app_save(struct app *a)
 	struct err e = { 0 };
 
 	if (settings_save(&a->settings, a->settings_path, &e) != RV_OK) {
-		app_status(a, ROLE_ERROR, "Not saved: %s", e.msg);
+		struct err le = { 0 };
+
+		/* The change stays only in the file it failed to reach: memory
+		 * (and so the screen) goes back to what the file holds. */
+		if (app_fresh(a, &le) != RV_OK)
+			app_status(a, ROLE_ERROR, "Not saved: %s; %s", e.msg, le.msg);
+		else
+			app_status(a, ROLE_ERROR, "Not saved: %s", e.msg);
 		return e.code;
 	}
 	app_status(a, ROLE_OK, "Saved to %s", a->settings_path);
 	return RV_OK;
 }
 
-void app_reload(struct app *a)
+int app_fresh(struct app *a, struct err *e)
 {
-	struct err e = { 0 };
 	struct settings s;
+	struct err le = { 0 };
 
 	/* settings_load starts from the defaults itself. */
-	if (settings_load(&s, a->settings_path, &e) != RV_OK) {
+	if (settings_load(&s, a->settings_path, &le) != RV_OK) {
 		settings_free(&s);
-		app_status(a, ROLE_ERROR, "%s", e.msg);
-		return;
+		return err_set(e, le.code, "the settings file cannot be read: %s", le.msg);
 	}
 	settings_free(&a->settings);
 	a->settings = s;
+	return RV_OK;
+}
+
+int app_reload(struct app *a)
+{
+	struct err e = { 0 };
+
+	if (app_fresh(a, &e) != RV_OK)
+		app_status(a, ROLE_ERROR, "%s", e.msg);
+	return e.code;
 }
 
 void app_refresh_key(struct app *a)

@@ -73,10 +73,20 @@ void app_push(struct app *a, const struct screen *s, void *arg);
 /* Sets the status line. */
 void app_status(struct app *a, enum theme_role role, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* Saves the settings; on failure the status line says why. Returns RV_*. */
+/* Saves the settings; on failure the status line says why and the
+ * settings in memory go back to what the file holds, so a change that was
+ * not saved is neither shown nor saved later with another. Returns RV_*. */
 int app_save(struct app *a);
-/* Reloads the settings from the file, dropping unsaved edits. */
-void app_reload(struct app *a);
+/* Reloads the settings from the file, dropping unsaved edits; on failure
+ * the status line says why and the settings stay as they were. Returns
+ * RV_OK or settings_load's code (RV_USAGE: the file cannot be read). */
+int app_reload(struct app *a);
+/* Reads the settings file again just before one change is applied, so the
+ * change lands on what the file holds now (a `revault set` or `revault
+ * source remove` from a shell since the screen was drawn is kept) and the
+ * save writes only that change. RV_OK, or RV_USAGE with "the settings file
+ * cannot be read: ..." in e (the change is then refused). */
+int app_fresh(struct app *a, struct err *e);
 /* Refreshes a->key_id from master.key. */
 void app_refresh_key(struct app *a);
 /* Reads the last-run record (core/lastrun.h) into last_backup: "2026-11-30

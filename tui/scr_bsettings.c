@@ -129,7 +129,9 @@ static bool take(void *arg, const char *v, char *msg, size_t cap)
 	 * operator's choice (the command line resolves against its cwd). */
 	if (en->key == NULL && en->source && !app_check_absolute(NULL, v, msg, cap))
 		return false;
-	if (en->key == NULL)
+	if (app_fresh(en->a, &e) != RV_OK)
+		rc = e.code;
+	else if (en->key == NULL)
 		rc = en->source ? settings_source_add(s, v, &e) : settings_exclude_add(s, v, &e);
 	else if (strcmp(en->key, "backup.device") == 0 && v[0] == '\0')
 		rc = settings_unset(s, en->key, &e); /* empty: the host name (the prompt says so) */
@@ -179,6 +181,7 @@ static bool take_schedule(void *arg, const char *v, char *msg, size_t cap)
 	struct err e = { 0 };
 
 	if (schedule_parse(v, &sc, &e) != RV_OK || (se->lock < 0 && (se->lock = schedule_lock(&e)) < 0) ||
+	    app_fresh(se->a, &e) != RV_OK ||
 	    schedule_set(&se->a->settings, &sc, se->a->settings_path, se->said, sizeof(se->said), &e) != RV_OK) {
 		snprintf(msg, cap, "%s", e.msg);
 		return false;
@@ -253,7 +256,9 @@ static void remove_sel(struct app *a, struct bsettings *b)
 	snprintf(q, sizeof(q), "Remove %s %s?", k == R_SOURCE ? "source" : "exclude", v);
 	if (!dialog_confirm("Backup settings", q, ROLE_WARNING))
 		return;
-	if (k == R_SOURCE)
+	if (app_fresh(a, &e) != RV_OK)
+		after(a, e.code, &e, NULL);
+	else if (k == R_SOURCE)
 		after(a, settings_source_remove(&a->settings, v, &e), &e, "Source removed");
 	else
 		after(a, settings_exclude_remove(&a->settings, v, &e), &e, "Exclude removed");

@@ -154,6 +154,8 @@ static int remove_sel(struct app *a, struct hosts *h)
 		 host, port);
 	if (!dialog_confirm("Remove server key", q, ROLE_WARNING))
 		return SCR_REDRAW;
+	if (app_reload(a) != RV_OK)
+		return SCR_REDRAW;
 	settings_known_host_remove(&a->settings, host, port, type);
 	if (app_save(a) == RV_OK)
 		app_status(a, ROLE_OK, "Removed %s %s", type, url_format_hostport(host, port, 0, q, sizeof(q)));

@@ -257,7 +257,7 @@ static void toggle(struct app *a, const char *key, bool on)
 {
 	struct err e = { 0 };
 
-	if (settings_set(&a->settings, key, on ? "off" : "on", &e) != RV_OK) {
+	if (app_fresh(a, &e) != RV_OK || settings_set(&a->settings, key, on ? "off" : "on", &e) != RV_OK) {
 		app_status(a, ROLE_ERROR, "%s", e.msg);
 		return;
 	}

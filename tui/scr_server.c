@@ -129,7 +129,14 @@ static bool seal_field(struct app *a, struct server *sv, int i, char **dest)
 static int save(struct app *a, struct server *sv)
 {
 	bool ok = true;
+	struct err e = { 0 };
 
+	/* The form's fields go over the file as it is now: the other
+	 * sections keep what another revault wrote meanwhile. */
+	if (app_fresh(a, &e) != RV_OK) {
+		app_status(a, ROLE_ERROR, "Not saved: %s", e.msg);
+		return SCR_REDRAW;
+	}
 	for (int i = 0; i < F_COUNT; i++)
 		ok = check_field(a, sv, i) && ok;
 	if (!ok) {
