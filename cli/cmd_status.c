@@ -114,7 +114,7 @@ static void health_line(char *buf, size_t cap, enum lastrun_health h, const stru
 	}
 }
 
-int cli_status_print(FILE *out, int64_t max_age, bool json, struct err *e)
+int cli_status_print(FILE *out, int64_t max_age, bool json, enum lastrun_health *health, struct err *e)
 {
 	struct lastrun attempt, success;
 	bool have_attempt = false, have_success = false, running = false;
@@ -132,6 +132,8 @@ int cli_status_print(FILE *out, int64_t max_age, bool json, struct err *e)
 	health_line(line, sizeof(line), h, &attempt, now, max_age, state_dir != NULL ? state_dir : "the state folder",
 		    re.msg);
 	rc = lastrun_exit_status(h);
+	if (health != NULL)
+		*health = h;
 	if (json) {
 		json_object *o = json_object_new_object();
 
@@ -172,7 +174,7 @@ static int exec_status(struct cli_ctx *ctx, int argc, char **argv, struct err *e
 	(void)argv;
 	if (age != NULL && lastrun_parse_age(age, &max_age, e) != RV_OK)
 		return e->code;
-	return cli_status_print(ctx->out, max_age, cli_flag(ctx, "--json"), e);
+	return cli_status_print(ctx->out, max_age, cli_flag(ctx, "--json"), NULL, e);
 }
 
 static void status_help(FILE *f)

@@ -303,13 +303,13 @@ static int run_show_backup(struct console *c, const struct console_cmd *pc, stru
 static int run_show_backup_status(struct console *c, const struct console_cmd *pc, struct err *e)
 {
 	struct err se = { 0 };
+	enum lastrun_health h;
 
 	(void)pc;
-	(void)e;
 	/* The health is printed, not failed on: a failed backup is news,
 	 * not an error of this command. An unreadable record is one. */
-	cli_status_print(c->ctx->out, 0, false, &se);
-	return se.code != RV_OK ? err_set(e, se.code, "%s", se.msg) : RV_OK;
+	cli_status_print(c->ctx->out, 0, false, &h, &se);
+	return h == LASTRUN_UNREADABLE ? err_set(e, se.code, "%s", se.msg) : RV_OK;
 }
 
 /* hooks.KEY from the console: the same checks and saving as `revault set`. */

@@ -47,6 +47,16 @@ grep -qx 'kind=backup' "$rec" && grep -qx 'status=1' "$rec" && grep -q '^started
 	grep -q '^message=.' "$rec" && pass || fail "the record of the failed attempt: $(cat "$rec" 2>&1)"
 [ ! -e "$ok" ] && pass || fail "a failed backup wrote the success record"
 [ "$(stat -c %a "$rec")" = 600 ] && pass || fail "the record is mode $(stat -c %a "$rec")"
+# The console shows a failed backup as news, it does not fail on it.
+printf 'show backup status\n' >"$T_TMP/show-status"
+rv console <"$T_TMP/show-status"
+expect_rc 0 "console show backup status after a failed backup"
+expect_out '^FAILED: .*failed with exit 1' "the console shows the failed backup"
+if grep -q 'command failed' <<<"$ERR$OUT"; then
+	fail "the console counts the status as a failed command: $OUT $ERR"
+else
+	pass
+fi
 rv_ok "reachable url" set server.url "sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT"
 
 # ---- a complete backup ---------------------------------------------------------
