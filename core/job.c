@@ -303,6 +303,7 @@ int job_queue_sink(void *arg, const uint8_t *buf, size_t len, struct err *e)
 {
 	struct job_qwriter *w = arg;
 
+	atomic_fetch_add(&w->j->produced, len);
 	while (len > 0) {
 		size_t n;
 
@@ -752,6 +753,24 @@ size_t job_targets(const struct job *j, const char ***targets)
 	return tarball_stage_targets(j->stage, targets);
 }
 
+/* The data read from disk that the server holds: the archive runs ahead
+ * of the upload by the queue (JOB_QUEUE_BUFS x JOB_QUEUE_BUF_SIZE) and the
+ * transport's window, which on a slow or capped link is all of a small
+ * backup, so the disk count alone reads 100 % while most of it is still to
+ * go. It is scaled by the share of the archive's output acknowledged,
+ * which assumes the data compresses evenly; once all is acknowledged it
+ * is the disk count itself. */
+static uint64_t backup_done(struct job *j)
+{
+	uint64_t disk = atomic_load(&j->tp.bytes);
+	uint64_t produced = atomic_load(&j->produced);
+	uint64_t acked = atomic_load(&j->acked);
+
+	if (produced == 0 || acked >= produced)
+		return disk;
+	return (uint64_t)((long double)disk * (long double)acked / (long double)produced);
+}
+
 void job_progress(struct job *j, struct job_progress *out)
 {
 	double now = mono_now();
@@ -766,7 +785,7 @@ void job_progress(struct job *j, struct job_progress *out)
 	out->wire_bytes = atomic_load(&j->wire);
 	out->skipped = atomic_load(&j->tp.skipped);
 	/* A backup counts the data read from disk; a restore the bytes fetched. */
-	out->bytes_done = j->ops->progress_from_disk ? atomic_load(&j->tp.bytes) : out->wire_bytes;
+	out->bytes_done = j->ops->progress_from_disk ? backup_done(j) : out->wire_bytes;
 	out->bytes_total = j->bytes_total;
 	meter_update(&j->meter, out->bytes_done, out->bytes_total, now);
 	out->rate = j->meter.rate;

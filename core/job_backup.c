@@ -185,6 +185,7 @@ static void backup_prepare(struct job *j)
 		job_fail(j, e.code, "%s", e.msg);
 		return;
 	}
+	remote_count_acked(j->rf, &j->acked);
 	job_set_state(j, JOB_TRANSFER);
 }
 

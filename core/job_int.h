@@ -111,6 +111,11 @@ struct job {
 	/* progress */
 	struct tarball_progress tp;      /* side (atomic counters) */
 	_Atomic uint64_t wire;           /* worker */
+	/* A backup's upload: bytes the archive side made (job_queue_sink)
+	 * and bytes the server acknowledged (remote_count_acked); their
+	 * ratio turns the data read from disk into the data stored. */
+	_Atomic uint64_t produced;       /* side */
+	_Atomic uint64_t acked;          /* worker */
 	uint64_t bytes_total, files_total; /* worker, before the transfer */
 	struct meter meter;              /* front end (job_progress) */
 

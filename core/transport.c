@@ -195,6 +195,7 @@ struct remote_file {
 	 * sent only in part (remote_abort). */
 	uint64_t issued;
 	uint64_t resumed_at; /* offset of the last reconnect: a loss past it is progress */
+	_Atomic uint64_t *acked; /* writing: offset mirrored for another thread, or NULL */
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -2320,6 +2321,8 @@ static int push_len(struct remote_file *f, size_t len, struct err *e)
 	f->start += (size_t)n;
 	f->offset += (uint64_t)n;
 	f->unflushed += (uint64_t)n;
+	if (f->acked != NULL)
+		atomic_store(f->acked, f->offset);
 	if (f->start == f->end)
 		f->start = f->end = 0;
 	return RV_OK;
@@ -2384,6 +2387,12 @@ static int flush_error(struct transport *t, struct err *e, const char *what, con
 			       "is the server's disk overloaded?", what, path, t->where,
 			       flush_timeout(t));
 	return sftp_error(t, e, what, path);
+}
+
+void remote_count_acked(struct remote_file *f, _Atomic uint64_t *acked)
+{
+	f->acked = acked;
+	atomic_store(acked, f->offset);
 }
 
 uint64_t remote_unflushed(const struct remote_file *f)

@@ -6,6 +6,7 @@
 #ifndef REVAULT_CORE_TRANSPORT_H
 #define REVAULT_CORE_TRANSPORT_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -144,6 +145,12 @@ int remote_write(struct remote_file *f, const void *buf, size_t len, struct err 
  * to send have the server's disk write back early, so that the flush in
  * remote_commit waits for less. */
 uint64_t remote_unflushed(const struct remote_file *f);
+/* From now on, stores in *acked the bytes of the upload the server has
+ * acknowledged (SSH_FXP_STATUS OK for each SSH_FXP_WRITE,
+ * draft-ietf-secsh-filexfer-02 section 7) as each acknowledgement comes,
+ * so another thread can show the upload's progress while remote_write
+ * waits on the bandwidth cap or the window; *acked must outlive f. */
+void remote_count_acked(struct remote_file *f, _Atomic uint64_t *acked);
 /* A refused fsync@openssh.com (OP_UNSUPPORTED, PERMISSION_DENIED,
  * BAD_MESSAGE) is not asked again and, unless unsupported, warned about
  * once per session; a FAILURE (the server's disk: EIO, ENOSPC) is RV_FAIL. */
