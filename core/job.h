@@ -108,7 +108,9 @@ enum job_verdict {
 	JOB_VERDICT_HOSTKEY_TYPE,    /* the server offers no key of the trusted type, or
 				      * none that can be checked (only RSA) */
 	JOB_VERDICT_HOSTKEY_REFUSED, /* the operator did not trust the new key */
-	JOB_VERDICT_CANCELLED,       /* job_cancel() stopped it before it changed anything;
+	JOB_VERDICT_CANCELLED,       /* job_cancel() stopped it before it changed anything,
+				      * or the operator answered No to its question (replace
+				      * in place, an unprotected revision): nothing changed;
 				      * a cancel that comes too late leaves the job JOB_DONE */
 };
 

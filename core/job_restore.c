@@ -101,9 +101,11 @@ static void restore_prepare(struct job *j)
 			job_log(j, LOG_WARNING, "revision %s is not protected: anyone with access to the server could have changed it",
 				j->rev_name);
 			if (!j->p.assume_yes && !job_ask(j, JOB_Q_UNSIGNED)) {
-				if (!job_stop_if_cancelled(j))
+				if (!job_stop_if_cancelled(j)) {
+					j->verdict = JOB_VERDICT_CANCELLED;
 					job_fail(j, RV_INTEGRITY, "revision %s is unsigned and was not confirmed: nothing was changed",
 						 j->rev_name);
+				}
 				return;
 			}
 		}
@@ -319,8 +321,11 @@ static void restore_commit(struct job *j)
 
 	units_bytes(atomic_load(&j->tp.bytes), in, sizeof(in));
 	if (in_place(j) && !j->p.assume_yes && !job_ask(j, JOB_Q_REPLACE)) {
-		if (!job_stop_if_cancelled(j))
+		/* The operator's No is a cancel, not a failure of the restore. */
+		if (!job_stop_if_cancelled(j)) {
+			j->verdict = JOB_VERDICT_CANCELLED;
 			job_fail(j, RV_FAIL, "restore of %s not confirmed: nothing was changed", j->rev_name);
+		}
 		return;
 	}
 	if (j->p.npaths > 0) {

@@ -2,7 +2,8 @@
 # Questions and answers in the text interface, against a real OpenSSH
 # server, in three terminals (colour UTF-8, vt220 with LANG=C, NO_COLOR):
 # an empty answer to "restore into this directory" is not "in place" (its
-# own question follows, No by default, and No cancels and says so); the
+# own question follows, No by default, and No cancels and says so, as No
+# to the list of paths to replace does, not as a failure); the
 # restore confirmations name the answers they take, as the command line's
 # prompt does (and both take y); the Device dialog lists the device
 # folders on the server (and says so when the server refuses to list
@@ -87,6 +88,21 @@ for mode in $TUI_MODES; do
 	tui_keys n
 	tui_wait 'Restore cancelled: nothing was changed' "n cancels and says so"
 	[ -e "$T_TMP/out-$mode" ] && fail "[$mode] n restored into the directory" || pass
+	# In place, then No to the list of paths to replace: a cancel, not a
+	# failure.
+	tui_keys r
+	tui_wait 'Restore into this directory' "directory prompt, in place then No"
+	tui_keys Enter
+	tui_wait 'No directory was given' "the in-place question before No"
+	tui_keys y
+	tui_wait 'Replace them\?' "the replace question before No"
+	tui_keys n
+	tui_wait 'Restore cancelled: nothing was changed' "No to Replace says cancelled"
+	tui_wait '^  Cancelled' "No to Replace: the heading says Cancelled"
+	tui_absent 'Failed|failed' "No to Replace is no failure"
+	[ "$(cat "$src/etc/app.conf")" = changed ] && pass || fail "[$mode] No to Replace restored in place"
+	tui_keys Enter
+	tui_wait 'Revisions of' "back from the cancelled restore"
 	# In place, on purpose: y to both questions.
 	tui_keys r
 	tui_wait 'Restore into this directory' "directory prompt, in place"
