@@ -1196,9 +1196,9 @@ enum hostkey_verdict transport_check_hostkey(const struct transport *t, const st
 			"%s TYPE FINGERPRINT`", t->where, hk->type, hk->sha256, t->where);
 		return HOSTKEY_UNKNOWN;
 	}
-	err_set(e, RV_HOSTKEY, "WARNING: the host key of %s has changed — someone may be "
+	err_set(e, RV_HOSTKEY, "WARNING: the host key of %s has changed: someone may be "
 		"intercepting the connection (or the server was reinstalled): expected %s %s, offered "
-		"%s %s — if this is expected, remove the old key with `revault knownhost remove %s` "
+		"%s %s; if this is expected, remove the old key with `revault knownhost remove %s` "
 		"and authenticate again", t->where, expected->type,
 		expected->sha256 != NULL ? expected->sha256 : (expected->md5 != NULL ? expected->md5 : "?"),
 		hk->type, expected->sha256 != NULL || expected->md5 == NULL ? hk->sha256 : hk->md5,

@@ -143,6 +143,9 @@ for mode in $TUI_MODES; do
 	tui_keys b
 	tui_wait 'WARNING' "changed key warning"
 	tui_wait 'Failed|not the one trusted' "backup refused"
+	# ASCII punctuation: a vt220 with LANG=C draws an em dash as "???".
+	tui_wait 'intercepting' "the warning says why it matters"
+	tui_absent '\?\?|—' "the warning is drawn without characters the terminal lacks"
 	# In red on a colour terminal (capture-pane -e), bold alone otherwise.
 	if [ "$mode" = color ]; then
 		tui_colours 'WARNING' | grep -qx 31 && pass ||
@@ -190,7 +193,7 @@ for mode in $TUI_MODES; do
 	restore_into "$mode unsigned" "$T_TMP/plain-no-$mode"
 	tui_wait 'Unprotected backup' "unsigned confirmation"
 	tui_keys Enter
-	tui_wait '^  Failed' "No refuses the unsigned restore"
+	tui_wait '^  Cancelled' "No refuses the unsigned restore, as the operator's cancel"
 	tui_keys Enter
 	tui_wait 'Revisions of this machine' "picker after refusing"
 	restore_into "$mode unsigned" "$T_TMP/plain-$mode"
