@@ -129,6 +129,40 @@ static int no_terminal_error(const struct run *r, const struct job *j, struct er
 		       where, where, type);
 }
 
+/* Core's messages name what to do as command lines; inside the console
+ * the same action is a console command. Only the commands the console
+ * has are respelt; the others stay as the command line's. */
+static void console_spelling(const char *in, char *out, size_t cap)
+{
+	static const struct {
+		const char *cli, *console;
+	} words[] = {
+		{ "`revault backup`", "`backup`" },
+		{ "`revault list`", "`show backup`" },
+		{ "`revault authenticate`", "`backup server authenticate`" },
+		{ "`revault key generate`", "`backup security key generate`" },
+		{ "`revault set security.protected off`", "`no backup security protected`" },
+	};
+	size_t o = 0;
+
+	while (*in != '\0' && o + 1 < cap) {
+		size_t i, n = 0;
+
+		for (i = 0; i < ARRAY_LEN(words); i++)
+			if (strncmp(in, words[i].cli, n = strlen(words[i].cli)) == 0)
+				break;
+		if (i == ARRAY_LEN(words)) {
+			out[o++] = *in++;
+			continue;
+		}
+		o += (size_t)snprintf(out + o, cap - o, "%s", words[i].console);
+		if (o >= cap)
+			o = cap - 1;
+		in += n;
+	}
+	out[o] = '\0';
+}
+
 static void show_progress(struct run *r, struct job *j, time_t *last)
 {
 	struct job_progress p;
@@ -251,8 +285,19 @@ int cli_run_job(struct cli_ctx *ctx, enum job_kind kind, struct job_params *p, b
 				v[i].protected_ ? "protected" : "unsigned", key);
 		}
 	}
-	if (job_summary(j)[0] != '\0')
-		fprintf(rc == RV_OK || rc == RV_INCOMPLETE ? ctx->out : stderr, "%s\n", job_summary(j));
+	if (ctx->console && rc != RV_OK) {
+		char spelt[sizeof(e->msg)];
+
+		console_spelling(e->msg, spelt, sizeof(spelt));
+		memcpy(e->msg, spelt, sizeof(e->msg));
+	}
+	if (job_summary(j)[0] != '\0') {
+		char spelt[1024];
+
+		console_spelling(job_summary(j), spelt, sizeof(spelt));
+		fprintf(rc == RV_OK || rc == RV_INCOMPLETE ? ctx->out : stderr, "%s\n",
+			ctx->console ? spelt : job_summary(j));
+	}
 	job_free(j);
 	closelog();
 	return rc;

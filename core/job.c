@@ -195,7 +195,7 @@ int job_load_key(struct job *j, bool required)
 	if (!keystore_exists(path)) {
 		if (required)
 			rc = job_fail(j, RV_USAGE, "no master key at %s: run `revault key generate` (new machine) or `revault key import` (restoring another machine's backups)%s",
-				  path, j->ops == &job_backup_ops ? ", or set security.protected off" : "");
+				  path, j->ops == &job_backup_ops ? ", or turn protection off (`revault set security.protected off`)" : "");
 	} else if (keystore_load(path, &j->key, &e) != RV_OK) {
 		rc = job_fail(j, e.code, "%s", e.msg);
 	} else {

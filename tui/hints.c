@@ -32,6 +32,7 @@ static const struct hint hints[] = {
 	{ "revault set server.url", &screen_server, NULL, "Server URL" },
 	{ "revault set server.identity", &screen_server, NULL, "Identity file" },
 	{ "revault set server.auth", &screen_server, NULL, "Login with" },
+	{ "revault set security.protected", &screen_security, "p", NULL },
 	{ "revault key generate", &screen_security, "g", NULL },
 	{ "revault key import", &screen_security, "i", NULL },
 	{ "revault key export", &screen_security, "x", NULL },

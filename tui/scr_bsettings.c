@@ -137,8 +137,10 @@ static bool take(void *arg, const char *v, char *msg, size_t cap)
 		rc = settings_unset(s, en->key, &e); /* empty: the host name (the prompt says so) */
 	else
 		rc = settings_set(s, en->key, v, &e);
-	if (rc != RV_OK)
+	if (rc != RV_OK) {
 		snprintf(msg, cap, "%s", e.msg);
+		app_hint(msg, cap); /* the screen and key, not a command line */
+	}
 	return rc == RV_OK;
 }
 

@@ -478,8 +478,9 @@ expect_err 'console: 1 command failed, the first on line 3' "only the restore fa
 rv set backup.device dev-new; expect_rc 0 "set backup.device dev-new"
 console "show backup"
 expect_rc 0 "show backup of a device with no backup"
-expect_out "^no revisions of dev-new yet in $SSHD_ROOT on 127\.0\.0\.1:$SSHD_PORT: run \`revault backup\`\$" \
-	"show backup says there are none yet"
+expect_out "^no revisions of dev-new yet in $SSHD_ROOT on 127\.0\.0\.1:$SSHD_PORT: run \`backup\`\$" \
+	"show backup says there are none yet, and names the console's command"
+grep -q 'revault backup' <<<"$OUT$ERR" && fail "the console names the command line's backup: $OUT" || pass
 grep -q '^%' <<<"$OUT" && fail "show backup of a device with no backup printed an error: $OUT" || pass
 console "show backup
 restore latest"

@@ -5,7 +5,8 @@
 # source remove` from a shell while the TUI is open are kept; and a save
 # that fails (the settings' folder on a full tmpfs) puts the settings back
 # to what the file holds, on screen and in memory, so the refused value is
-# not written later with the next change.
+# not written later with the next change. The reasons a screen shows name
+# its screens and keys, not command lines or setting keys.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/tui.bash"
 set -e
@@ -26,6 +27,7 @@ for mode in $TUI_MODES; do
 	mkdir -p "$small/cfg-$mode"
 	"$REVAULT" source add "$T_TMP/keep" >/dev/null
 	"$REVAULT" source add "$T_TMP/gone" >/dev/null
+	"$REVAULT" set server.url "sftp://127.0.0.1:1/nowhere" >/dev/null
 	tui_start "$mode"
 	tui_wait 'Main menu' "main menu"
 	tui_keys o
@@ -66,8 +68,27 @@ for mode in $TUI_MODES; do
 	tui_wait 'Compression \(zstd\): 3 \(saved\)' "the next change saved"
 	has_value backup.compression 3 "the next change"
 	has_value backup.revisions 7 "the refused 9 is not saved with the next change"
+	# A refused exclude names the screen, not a command line.
+	tui_keys x
+	tui_wait 'Pattern to leave out' "the exclude box"
+	tui_type '/nowhere/*.tmp'
+	tui_keys Enter
+	tui_wait 'can never match' "the exclude is refused in its box"
+	tui_wait 'Backup settings lists' "the reason names the screen"
+	tui_absent 'revault show' "the reason names no command line"
+	tui_keys Escape
 	tui_keys Escape
 	tui_wait 'Main menu' "back to the main menu"
+
+	# No master key: the way round names Security's key, not a setting.
+	tui_keys b
+	tui_wait 'no master key' "a backup without a master key"
+	tui_wait 'Security (->|→) p Protected' "the hint names Security's p"
+	tui_absent 'security\.protected' "the hint names no setting"
+	tui_keys Enter
+	tui_wait 'Main menu|Enter or Esc goes back' "the message closed"
+	tui_keys Escape
+	tui_wait 'Main menu' "back to the main menu after the failed backup"
 	tui_keys q
 	tui_wait '\[exit 0\]' "quit"
 done
