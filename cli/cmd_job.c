@@ -82,9 +82,9 @@ static bool answer_hostkey(struct run *r, struct job *j, bool yes)
 
 	fprintf(stderr,
 		"The authenticity of host %s port %u can't be established.\n"
-		"  key type: %s\n  SHA256:   %s\n  MD5:      %s\n"
+		"  Key type:    %s\n  Fingerprint: %s\n               %s\n"
 		"Compare with the server's own, read on the server:\n%s\n",
-		u->host, u->port, k->type, k->sha256, k->md5[0] != '\0' ? k->md5 : "(not available)",
+		u->host, u->port, k->type, k->sha256, k->md5[0] != '\0' ? k->md5 : "MD5: (not available)",
 		fingerprint_server_hint(k->type, "  ", hint, sizeof(hint)));
 	if (!yes && !isatty(STDIN_FILENO)) {
 		/* Nobody was asked, so nothing was "not accepted": the end

@@ -433,6 +433,7 @@ backup security key generate
 backup server authenticate"
 expect_rc 3 "authenticate from a script"
 expect_err 'SHA256:' "authenticate shows the fingerprint"
+grep -qE 'SHA256: +SHA256:|MD5: +MD5:' <<<"$ERR" && fail "authenticate from a script doubles a label: $ERR" || pass
 # Nobody was asked: the question needs a terminal, and the pin is spelt
 # in the console's own words.
 expect_out '^% .*needs a terminal' "authenticate from a script: needs a terminal"

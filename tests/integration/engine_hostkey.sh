@@ -122,6 +122,10 @@ expect_err 'needs a terminal' "piped authenticate: the question needs a terminal
 expect_err '--yes' "piped authenticate: points at --yes"
 expect_err "$(re "revault knownhost add $hp ssh-ed25519 FINGERPRINT")" "piped authenticate: points at the pin"
 grep -q 'not accepted' <<<"$ERR" && fail "piped authenticate says not accepted: $ERR" || pass
+# Each fingerprint carries its own label (SHA256:..., MD5:...): the
+# prompt's labels are not said twice.
+expect_err '^  Fingerprint: SHA256:' "the prompt's fingerprint line"
+grep -qE 'SHA256: +SHA256:|MD5: +MD5:' <<<"$ERR" && fail "the prompt doubles a label: $ERR" || pass
 rv knownhost list
 grep -qF "$SSHD_HOSTKEY_ED25519_SHA256" <<<"$OUT" && fail "an unconfirmed key was stored" || pass
 
