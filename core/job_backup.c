@@ -418,6 +418,7 @@ static void run_after_hook(struct job *j, const struct lastrun *r)
 	const struct hook_var vars[] = {
 		{ "REVAULT_STATUS", status }, { "REVAULT_REVISION", r->revision }, { "REVAULT_MESSAGE", r->message },
 		{ "REVAULT_BYTES", bytes }, { "REVAULT_FILES", files }, { "REVAULT_WARNINGS", warnings },
+		{ "REVAULT_CANCELLED", j->verdict == JOB_VERDICT_CANCELLED ? "1" : "0" },
 	};
 	struct hook_run h = {
 		.name = "hooks.after_backup", .command = s->hooks.after_backup, .timeout = s->hooks.timeout,
@@ -443,7 +444,12 @@ static void run_after_hook(struct job *j, const struct lastrun *r)
 }
 
 /* The last-run record (core/lastrun.h): every attempt, from whichever
- * front end or the timer, and the last one that stored a revision. */
+ * front end or the timer, and the last one that stored a revision. An
+ * operator's cancel is no attempt of the backup system: it leaves both
+ * records as they were, so `revault status` neither pages for it nor
+ * lets it hide the last attempt that ran to its end (a failure stays a
+ * failure); the after hook still runs, told REVAULT_CANCELLED=1
+ * (docs/OPERATOR.md, "Hooks"). */
 static void backup_record(struct job *j)
 {
 	struct lastrun r = { .kind = "backup", .started = j->started_at, .ended = (int64_t)time(NULL) };
@@ -464,11 +470,17 @@ static void backup_record(struct job *j)
 	if (j->rev_name != NULL && lastrun_succeeded(r.status))
 		snprintf(r.revision, sizeof(r.revision), "%s", j->rev_name);
 	util_utf8_copy(r.message, sizeof(r.message), lastrun_succeeded(r.status) ? j->summary : j->err.msg);
-	recorded = lastrun_write(LASTRUN_ATTEMPT, &r, &e) == RV_OK;
-	if (!recorded)
-		job_log(j, LOG_WARNING, "%s; `revault status` reports this run as one that left no record", e.msg);
-	else if (lastrun_succeeded(r.status) && lastrun_write(LASTRUN_SUCCESS, &r, &e) != RV_OK)
-		job_log(j, LOG_WARNING, "%s", e.msg);
+	if (j->verdict == JOB_VERDICT_CANCELLED) {
+		/* Accounted for: the running mark goes, as for a recorded run. */
+		job_log(j, LOG_NOTICE, "cancelled: the last-run record keeps the last backup that ran to its end");
+		recorded = true;
+	} else {
+		recorded = lastrun_write(LASTRUN_ATTEMPT, &r, &e) == RV_OK;
+		if (!recorded)
+			job_log(j, LOG_WARNING, "%s; `revault status` reports this run as one that left no record", e.msg);
+		else if (lastrun_succeeded(r.status) && lastrun_write(LASTRUN_SUCCESS, &r, &e) != RV_OK)
+			job_log(j, LOG_WARNING, "%s", e.msg);
+	}
 	lastrun_done(j->runfd, recorded);
 	j->runfd = -1;
 	run_after_hook(j, &r);

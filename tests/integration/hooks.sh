@@ -75,6 +75,7 @@ rev=$(rv_revisions | head -1)
 rv_ok "restore the revision" restore "$rev" --to "$T_TMP/out"
 cmp -s "$src/dump.sql" "$T_TMP/out$src/dump.sql" && pass || fail "the before hook's dump is not in the revision"
 grep -qx 'REVAULT_STATUS=0' "$T_TMP/after.env" && grep -qx "REVAULT_REVISION=$rev" "$T_TMP/after.env" &&
+	grep -qx 'REVAULT_CANCELLED=0' "$T_TMP/after.env" &&
 	grep -q "^REVAULT_MESSAGE=backup $rev done: " "$T_TMP/after.env" && grep -q '^REVAULT_BYTES=[1-9][0-9]*$' "$T_TMP/after.env" &&
 	pass || fail "the after hook's environment: $(grep REVAULT_ "$T_TMP/after.env" 2>&1)"
 bytes=$(sed -n 's/^REVAULT_BYTES=//p' "$T_TMP/after.env" 2>/dev/null || true)
@@ -114,6 +115,7 @@ rv_ok "set hooks.timeout" set hooks.timeout 600
 
 # ---- a cancelled backup stops its before hook; the after hook still reports it ------------
 rm -f "$T_TMP/after.env" "$T_TMP/child.pid"
+cp "$REVAULT_STATE_DIR/last-backup" "$T_TMP/record.before"
 rv_ok "set a slow hook" set hooks.before_backup "sleep 300 & echo \$! >'$T_TMP/child.pid'; sleep 300"
 "$REVAULT" backup >"$T_TMP/cancel.out" 2>"$T_TMP/cancel.err" &
 rvpid=$!
@@ -132,6 +134,11 @@ for _ in $(seq 50); do kill -0 "$child" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$child" 2>/dev/null && { kill "$child"; fail "the hook's child outlived the cancel"; } || pass
 grep -qx 'REVAULT_STATUS=1' "$T_TMP/after.env" 2>/dev/null && pass ||
 	fail "the after hook did not report the cancelled backup: $(cat "$T_TMP/after.env" 2>&1)"
+grep -qx 'REVAULT_CANCELLED=1' "$T_TMP/after.env" 2>/dev/null && pass ||
+	fail "the after hook was not told the backup was cancelled: $(cat "$T_TMP/after.env" 2>&1)"
+# An operator's cancel is no attempt on record: the last one stays.
+cmp -s "$T_TMP/record.before" "$REVAULT_STATE_DIR/last-backup" && pass ||
+	fail "the cancel replaced the last attempt's record: $(cat "$REVAULT_STATE_DIR/last-backup" 2>&1)"
 rv_ok "unset the before hook" unset hooks.before_backup
 
 # ---- refused from a settings file others can write --------------------------------------

@@ -6,7 +6,8 @@
 # dialog. A cancel that stops the job says it was cancelled and that
 # nothing was changed (not "failed"); one answered after the job ended
 # says the backup finished before the cancel. The result screen offers
-# no cancel any more.
+# no cancel any more. A cancel leaves the last-run record alone: the main
+# menu and `revault status` go on reporting the last real backup.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
 . "$REVAULT_SOURCE_DIR/tests/lib/tui.bash"
@@ -97,6 +98,13 @@ for mode in $TUI_MODES; do
 		fail "[$mode] cancelled: the server holds $(server_files "$dir")"
 	tui_keys Enter
 	tui_wait 'Main menu' "back after the cancel"
+	# The cancel is the operator's, not a failure of the backups: the
+	# last real backup (done before the late cancel) stays on record.
+	tui_wait 'Last backup +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]+ \(ok\)' "Last backup keeps the last real one"
+	tui_absent '\(failed\)' "the cancel is not a failed backup in the main menu"
+	rv status
+	expect_rc 0 "[$mode] status after a cancel"
+	expect_out '^OK: the last backup' "[$mode] status reports the last real backup"
 	tui_keys q
 	tui_wait '^\[exit 0\]' "quit"
 done
