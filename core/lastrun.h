@@ -3,7 +3,8 @@
  * and the text interface's "Last backup". Two records: the last attempt
  * (`last-backup`) and the last one that stored a revision
  * (`last-backup-ok`), each written whole (temporary, fsync, rename) by the
- * job itself, so every front end and the timer leave the same trace.
+ * job itself, so every front end and the timer leave the same trace. An
+ * operator's cancel writes neither (core/job_backup.c backup_record).
  * The layout is in docs/OPERATOR.md, "Monitoring". */
 #ifndef REVAULT_CORE_LASTRUN_H
 #define REVAULT_CORE_LASTRUN_H
