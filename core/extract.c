@@ -307,9 +307,12 @@ static void say_leftover(void (*warn)(void *, const char *), void *arg, const ch
 
 	if (warn == NULL)
 		return;
-	snprintf(msg, sizeof(msg),
-		 "could not remove %s/%s (%s: %s): remove it with `chattr -R -ia '%s/%s'; rm -rf --one-file-system '%s/%s'`",
-		 dir, name, stuck != NULL ? stuck : name, strerror(err), dir, name, dir, name);
+	/* A message cut at its end (paths near PATH_MAX) is still said. */
+	if (snprintf(msg, sizeof(msg),
+		     "could not remove %s/%s (%s: %s): remove it with `chattr -R -ia '%s/%s'; rm -rf "
+		     "--one-file-system '%s/%s'`",
+		     dir, name, stuck != NULL ? stuck : name, strerror(err), dir, name, dir, name) < 0)
+		return;
 	warn(arg, msg);
 }
 

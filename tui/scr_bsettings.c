@@ -259,7 +259,7 @@ static void remove_sel(struct app *a, struct bsettings *b)
 	if (!dialog_confirm("Backup settings", q, ROLE_WARNING))
 		return;
 	if (app_fresh(a, &e) != RV_OK)
-		after(a, e.code, &e, NULL);
+		app_message("Backup settings", e.msg, ROLE_ERROR);
 	else if (k == R_SOURCE)
 		after(a, settings_source_remove(&a->settings, v, &e), &e, "Source removed");
 	else
