@@ -565,11 +565,26 @@ static bool would_block(const struct transport *t)
 
 /* The server has closed the SFTP channel (sent its EOF) and nothing it
  * sent before is left to read. */
+/* Also when answers are still queued but the SFTP server has ended with an
+ * exit status other than 0 or a signal: libssh2_channel_eof hides the end
+ * while data is left to read, and an upload waiting for window (its
+ * answers unread behind the writes it still has to send) would wait out
+ * its whole bound for a window the ended server never grants. */
 static bool sftp_closed(const struct transport *t)
 {
 	LIBSSH2_CHANNEL *ch = t->sftp != NULL ? libssh2_sftp_get_channel(t->sftp) : NULL;
+	char *sig = NULL;
 
-	return ch != NULL && libssh2_channel_eof(ch) == 1;
+	if (ch == NULL)
+		return false;
+	if (libssh2_channel_eof(ch) == 1 || libssh2_channel_get_exit_status(ch) != 0)
+		return true;
+	if (libssh2_channel_get_exit_signal(ch, &sig, NULL, NULL, NULL, NULL, NULL) == 0 && sig != NULL) {
+		free(sig); /* libssh2's default allocator, as in exit_note */
+		return true;
+	}
+	free(sig);
+	return false;
 }
 
 static bool give_up(struct transport *t, enum gave_up why)
