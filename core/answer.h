@@ -9,12 +9,11 @@
 
 #include <stdbool.h>
 
-/* What each front end writes after its question, so all say the same:
- * a prompt that reads a line, and a dialog that takes a key (its first
- * key answers, so a dialog names letters, not words that would run on
- * into the screen behind it). */
+/* What a prompt that reads a line writes after its question, so the
+ * command line and the console say the same. (A dialog takes a key, its
+ * first key answering: it names letters, widgets/dialog.h
+ * DIALOG_ANSWER_KEYS.) */
 #define ANSWER_HINT "y or yes: Yes; n, no or Enter: No"
-#define ANSWER_KEYS "y: Yes; n, Esc or Enter: No"
 
 /* True for "y" or "yes" in any case, blanks around it ignored; false for
  * NULL (no answer, no terminal) and every other line. */

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "core/answer.h"
 #include "core/fingerprint.h"
 #include "core/trust.h"
 #include "core/url.h"
@@ -81,7 +80,7 @@ static bool ask_replace(struct job *j)
 	if (n > 8 && len < sizeof(text))
 		len += (size_t)snprintf(text + len, sizeof(text) - len, "  ... and %zu more\n", n - 8);
 	if (len < sizeof(text))
-		snprintf(text + len, sizeof(text) - len, "Replace them?\n\n" ANSWER_KEYS);
+		snprintf(text + len, sizeof(text) - len, "Replace them?");
 	return dialog_confirm("Replace files", text, ROLE_WARNING);
 }
 
@@ -97,7 +96,7 @@ static void answer(struct app *a, struct job *j)
 	case JOB_Q_UNSIGNED:
 		yes = dialog_confirm("Unprotected backup",
 				     "This revision is not protected: it is neither encrypted nor signed, so "
-				     "nothing proves it was not changed on the server. Restore it anyway?\n\n" ANSWER_KEYS,
+				     "nothing proves it was not changed on the server. Restore it anyway?",
 				     ROLE_WARNING);
 		break;
 	case JOB_Q_REPLACE:

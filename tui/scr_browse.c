@@ -15,7 +15,6 @@
 #include <strings.h>
 #include <time.h>
 
-#include "core/answer.h"
 #include "core/units.h"
 #include "core/util.h"
 #include "themes/theme.h"
@@ -445,14 +444,14 @@ static void restore_marked(struct app *a, struct browse *b)
 	if (dir[0] == '\0') {
 		snprintf(q, sizeof(q),
 			 "No directory was given. Restore the %zu marked path%s in place instead, replacing "
-			 "%s on this machine?\n\n" ANSWER_KEYS, n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
+			 "%s on this machine?", n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
 		if (!dialog_confirm("Restore in place", q, ROLE_WARNING)) {
 			free_paths(paths);
 			app_status(a, ROLE_NORMAL, "Restore cancelled: no directory given, nothing was changed");
 			return;
 		}
 	} else {
-		snprintf(q, sizeof(q), "Restore %zu path%s of revision %s into %s?\n\n" ANSWER_KEYS, n,
+		snprintf(q, sizeof(q), "Restore %zu path%s of revision %s into %s?", n,
 			 n == 1 ? "" : "s", b->revision, dir);
 		if (!dialog_confirm("Restore", q, ROLE_NORMAL)) {
 			free_paths(paths);

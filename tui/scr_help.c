@@ -11,6 +11,7 @@
 
 #include "core/answer.h"
 #include "core/util.h"
+#include "widgets/dialog.h"
 #include "widgets/frame.h"
 
 /* The screens whose keys help lists, in the order of the main menu. */
@@ -27,7 +28,7 @@ static const char *const general[] = {
 	"Enter goes to the next one, Ctrl-U clears a field, Space or Left/Right change a choice.",
 	"First connection: the server's key is shown; type yes only if it matches the fingerprint "
 	"the server's administrator gave you. A changed key is refused.",
-	"Yes/no questions: " ANSWER_KEYS ". The command line and the console take the same: " ANSWER_HINT ".",
+	"Yes/no questions: " DIALOG_ANSWER_KEYS ". The command line and the console take the same: " ANSWER_HINT ".",
 };
 
 /* Text is wrapped one column short of the 78 it is drawn in, so a line

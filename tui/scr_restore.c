@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/answer.h"
 #include "core/units.h"
 #include "core/util.h"
 #include "widgets/dialog.h"
@@ -266,13 +265,13 @@ static void run(struct app *a, struct restore *r, enum job_kind kind)
 		if (dir[0] == '\0') {
 			snprintf(q, sizeof(q),
 				 "No directory was given. Restore revision %s in place instead, replacing the "
-				 "backed-up paths on this machine?\n\n" ANSWER_KEYS, name);
+				 "backed-up paths on this machine?", name);
 			if (!dialog_confirm("Restore in place", q, ROLE_WARNING)) {
 				app_status(a, ROLE_NORMAL, "Restore cancelled: no directory given, nothing was changed");
 				return;
 			}
 		} else {
-			snprintf(q, sizeof(q), "Restore revision %s into %s?\n\n" ANSWER_KEYS, name, dir);
+			snprintf(q, sizeof(q), "Restore revision %s into %s?", name, dir);
 			if (!dialog_confirm("Restore", q, ROLE_NORMAL)) {
 				app_status(a, ROLE_NORMAL, "Restore cancelled: nothing was changed");
 				return;

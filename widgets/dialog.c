@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/answer.h"
 #include "widgets/form.h"
 #include "widgets/frame.h"
 #include "widgets/keys.h"
@@ -16,7 +15,7 @@ enum dialog_kind { DLG_MESSAGE, DLG_CONFIRM, DLG_INPUT, DLG_CHOOSE };
 
 enum { D_OK = 1, D_CANCEL, D_YES, D_NO };
 
-/* A question is answered by its keys alone, as ANSWER_KEYS (core/answer.h)
+/* A question is answered by its keys alone, as DIALOG_ANSWER_KEYS
  * names them under every question: y is Yes; n, Esc and Enter are No.
  * There is no button to move to, so Enter cannot mean Yes by where a
  * highlight was left. */
@@ -263,19 +262,15 @@ void dialog_message(const char *title, const char *text, enum theme_role role)
 	run(&d);
 }
 
-/* The question with its answers: ANSWER_KEYS after a blank line, unless
- * the caller's text names them already. Allocated. */
+/* The question with its answers after a blank line. Allocated. */
 static char *with_answers(const char *text)
 {
-	size_t n = strlen(text) + sizeof("\n\n" ANSWER_KEYS);
+	size_t n = strlen(text) + sizeof("\n\n" DIALOG_ANSWER_KEYS);
 	char *q = malloc(n);
 
 	if (q == NULL)
 		abort();
-	if (strstr(text, ANSWER_KEYS) != NULL)
-		snprintf(q, n, "%s", text);
-	else
-		snprintf(q, n, "%s\n\n" ANSWER_KEYS, text);
+	snprintf(q, n, "%s\n\n" DIALOG_ANSWER_KEYS, text);
 	return q;
 }
 

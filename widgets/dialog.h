@@ -20,9 +20,12 @@
 void dialog_set_backdrop(void (*fn)(void *arg), void *arg);
 
 void dialog_message(const char *title, const char *text, enum theme_role role);
+/* The keys a yes/no dialog takes, written under every question: the same
+ * answers the command line takes as typed words, named as keys. */
+#define DIALOG_ANSWER_KEYS "y: Yes; n, Esc or Enter: No"
+
 /* True only when the operator pressed y (Yes); n, Esc and Enter are No.
- * The text is followed by the answers (core/answer.h ANSWER_KEYS) unless
- * it names them already. */
+ * The text is followed by DIALOG_ANSWER_KEYS after a blank line. */
 bool dialog_confirm(const char *title, const char *text, enum theme_role role);
 /* dialog_confirm over a screen that goes on changing (a running job):
  * while no key waits, tick(arg) is called (it may block about 100 ms), and
