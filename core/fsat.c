@@ -465,3 +465,45 @@ void fsat_raise_fd_limit(void)
 	rl.rlim_cur = rl.rlim_max < 65536 ? rl.rlim_max : 65536;
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
+
+int fsat_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode)
+{
+	char *tmp = xasprintf(".%s.tmp", name);
+	const char *p = data;
+	size_t off = 0;
+	int fd, saved;
+
+	unlinkat(dirfd, tmp, 0);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0)
+		goto fail;
+	while (off < len) {
+		ssize_t w = write(fd, p + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (off < len || fchmod(fd, mode) != 0 || fsync(fd) != 0) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		goto fail;
+	}
+	if (close(fd) != 0 || renameat(dirfd, tmp, dirfd, name) != 0)
+		goto fail;
+	fsync(dirfd);
+	free(tmp);
+	return 0;
+fail:
+	saved = errno;
+	unlinkat(dirfd, tmp, 0);
+	free(tmp);
+	errno = saved;
+	return -1;
+}

@@ -48,6 +48,13 @@ int fsat_mkdirs_beneath(int dirfd, const char *rel, mode_t mode);
  * immutable file, a mount point); the rest is removed as far as possible. */
 int fsat_remove_tree(int dirfd, const char *name, char **stuck);
 
+/* Replaces name in dirfd with len bytes of data, mode bits as given: a
+ * temporary ".NAME.tmp" made with O_EXCL|O_NOFOLLOW (one left by a crash is
+ * removed first), written whole, fsynced, renamed over name, then dirfd
+ * fsynced, so a reader sees the old file or the new one, never a part.
+ * Returns 0, or -1 with errno (the temporary removed). */
+int fsat_replace(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
+
 /* Raises the soft limit on open descriptors to the hard limit (at most
  * 65536): a tree walk holds one descriptor per level. */
 void fsat_raise_fd_limit(void);

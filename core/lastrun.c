@@ -92,21 +92,16 @@ static int open_state_dir(bool create, char **dir, struct err *e)
 
 int lastrun_write(const char *name, const struct lastrun *r, struct err *e)
 {
-	char *dir = NULL, *tmp = xasprintf(".%s.tmp", name), started[32], ended[32], message[sizeof(r->message)];
-	int dfd = open_state_dir(true, &dir, e), fd = -1, rc = RV_FAIL;
-	FILE *f = NULL;
-	bool ok;
+	char *dir = NULL, *text = NULL, started[32], ended[32], message[sizeof(r->message)];
+	int dfd = open_state_dir(true, &dir, e), rc = RV_FAIL;
+	size_t len = 0;
+	FILE *f;
 
 	if (dfd < 0)
 		goto out;
-	unlinkat(dfd, tmp, 0);
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || (f = fdopen(fd, "w")) == NULL) {
-		err_set(e, RV_FAIL, "cannot keep the record of this run in %s/%s: %s", dir, name, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		goto out;
-	}
+	f = open_memstream(&text, &len);
+	if (f == NULL)
+		abort();
 	lastrun_stamp(r->started, started, sizeof(started));
 	lastrun_stamp(r->ended, ended, sizeof(ended));
 	fprintf(f, "kind=%s\nstarted=%s\nended=%s\nstatus=%d\nrevision=%s\nbytes=%" PRIu64 "\nwire_bytes=%" PRIu64
@@ -117,20 +112,18 @@ int lastrun_write(const char *name, const struct lastrun *r, struct err *e)
 	for (const char *c = message; *c != '\0'; c++)
 		fputc(*c == '\n' || *c == '\r' ? ' ' : *c, f);
 	fputc('\n', f);
-	ok = fflush(f) == 0 && fsync(fileno(f)) == 0;
-	ok = fclose(f) == 0 && ok;
-	if (!ok || renameat(dfd, tmp, dfd, name) != 0) {
+	if (fclose(f) != 0)
+		abort();
+	if (fsat_replace(dfd, name, text, len, 0600) != 0) {
 		err_set(e, RV_FAIL, "cannot keep the record of this run in %s/%s: %s", dir, name, strerror(errno));
-		unlinkat(dfd, tmp, 0);
 		goto out;
 	}
-	fsync(dfd);
 	rc = RV_OK;
 out:
 	if (dfd >= 0)
 		close(dfd);
+	free(text);
 	free(dir);
-	free(tmp);
 	return rc;
 }
 

@@ -441,44 +441,15 @@ static enum owner file_owner(int dirfd, const char *name)
 	return o;
 }
 
-/* Writes text to name beneath dirfd, mode 0644, atomically: a temporary
- * file, fsync, rename over revault's own earlier file, fsync of the folder. */
+/* Writes text to name beneath dirfd, mode 0644, atomically (fsat_replace),
+ * over revault's own earlier file only. */
 static int write_file(int dirfd, const char *shown, const char *name, const char *text, struct err *e)
 {
-	char tmp[64];
-	size_t len = strlen(text), off = 0;
-	int fd;
-
 	if (file_owner(dirfd, name) == FOREIGN)
 		return err_set(e, RV_FAIL, "%s was not written by revault: move it away, then run revault schedule again",
 			       shown);
-	snprintf(tmp, sizeof(tmp), ".%s.revault-tmp", name);
-	unlinkat(dirfd, tmp, 0);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0)
+	if (fsat_replace(dirfd, name, text, strlen(text), 0644) != 0)
 		return err_set(e, RV_FAIL, "cannot write %s: %s", shown, strerror(errno));
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += (size_t)w;
-	}
-	if (off < len || fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-		err_set(e, RV_FAIL, "cannot write %s: %s", shown, strerror(errno));
-		close(fd);
-		unlinkat(dirfd, tmp, 0);
-		return RV_FAIL;
-	}
-	close(fd);
-	if (renameat(dirfd, tmp, dirfd, name) != 0) {
-		err_set(e, RV_FAIL, "cannot write %s: %s", shown, strerror(errno));
-		unlinkat(dirfd, tmp, 0);
-		return RV_FAIL;
-	}
-	fsync(dirfd);
 	return RV_OK;
 }
 
