@@ -198,6 +198,17 @@ if srv_try asyncssh "$T_TMP/over" --rename-overwrites; then
 	srv_stop asyncssh "$T_TMP/over"
 fi
 
+# A second machine under the same device name makes the device folder
+# between this run's listing of it ("no such file") and the next request:
+# the folder is there after all, and the backup goes on into it.
+if srv_try asyncssh "$T_TMP/meanwhile" --made-meanwhile dev-meanwhile; then
+	setup meanwhile "sftp://127.0.0.1:$ASYNCSSH_PORT$ASYNCSSH_ROOT" "$ASYNCSSH_USER" "$ASYNCSSH_KEY"
+	rv backup
+	expect_rc 0 "the device folder made meanwhile: the backup is stored"
+	[ "$(rv_revisions | wc -l)" = 1 ] && pass || fail "the device folder made meanwhile: one revision expected"
+	srv_stop asyncssh "$T_TMP/meanwhile"
+fi
+
 # ---- Dropbear -----------------------------------------------------------
 if srv_try dropbear "$T_TMP/nosftp" --no-sftp; then
 	rv_setup "$T_TMP/nosftp" "sftp://127.0.0.1:$DROPBEAR_PORT$DROPBEAR_ROOT" "$DROPBEAR_USER" "$DROPBEAR_KEY" dev-nosftp "$src"

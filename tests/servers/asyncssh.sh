@@ -7,7 +7,7 @@
 #
 #   asyncssh.sh start DIR [--user-key FILE] [--endless NAME] [--name-length N]
 #                         [--per-reply N] [--delay SECONDS] [--short-read N]
-#                         [--rename-overwrites]
+#                         [--rename-overwrites] [--made-meanwhile NAME]
 #   asyncssh.sh stop DIR
 #
 # start writes DIR/env (shell assignments): ASYNCSSH_PORT ASYNCSSH_PID
@@ -17,7 +17,8 @@
 # --endless NAME makes the listing of any folder named NAME endless (see
 # the Python script for the other options). --short-read N answers every
 # READ with at most N bytes; --rename-overwrites lets RENAME replace an
-# existing target (as SFTPGo does). Exit 77 when no Python 3 with
+# existing target (as SFTPGo does); --made-meanwhile NAME makes a missing
+# folder NAME right after its listing was refused. Exit 77 when no Python 3 with
 # AsyncSSH is found.
 set -u
 
@@ -28,7 +29,7 @@ skip() { echo "asyncssh.sh: skipped: $*" >&2; exit 77; }
 
 usage() {
 	echo "usage: asyncssh.sh start DIR [--user-key FILE] [--endless NAME] [--name-length N] [--per-reply N] [--delay S]" >&2
-	echo "                             [--short-read N] [--rename-overwrites]" >&2
+	echo "                             [--short-read N] [--rename-overwrites] [--made-meanwhile NAME]" >&2
 	echo "       asyncssh.sh stop DIR" >&2
 	exit 2
 }
@@ -53,7 +54,7 @@ do_start() {
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--user-key) user_key=${2:?--user-key needs a file}; shift 2 ;;
-		--endless | --name-length | --per-reply | --delay | --short-read)
+		--endless | --name-length | --per-reply | --delay | --short-read | --made-meanwhile)
 			[ $# -ge 2 ] || usage
 			extra+=("$1" "$2")
 			shift 2

@@ -4,7 +4,8 @@ a second SFTP implementation in Python, and one that can be made hostile.
 
     asyncssh_hostile.py --dir DIR --port-file F --authorized-key FILE.pub
         [--endless NAME [--name-length N] [--per-reply N] [--delay S]]
-        [--short-read N] [--rename-overwrites] [--max-seconds 600]
+        [--short-read N] [--rename-overwrites] [--made-meanwhile NAME]
+        [--max-seconds 600]
 
 It makes a fresh ed25519 host key (DIR/hostkey_ed25519 and its .pub), serves
 DIR as the root of the file system the client sees (so DIR/srv is /srv),
@@ -18,8 +19,10 @@ Two liberties other servers take, and a client must cope with:
 a server return less than asked before the end of the file; the client
 reads on from where the reply ended), and --rename-overwrites makes RENAME
 replace an existing target, as SFTPGo and pkg/sftp's server do, instead of
-refusing it as the draft (and asyncssh) does. It exits by itself after
---max-seconds.
+refusing it as the draft (and asyncssh) does. --made-meanwhile NAME answers
+the listing of a missing folder named NAME with "no such file" and then makes
+that folder, as a second client would between two requests of the first. It
+exits by itself after --max-seconds.
 """
 import argparse
 import asyncio
@@ -99,7 +102,12 @@ class SFTP(asyncssh.SFTPServer):
     def listdir(self, path):
         if args.endless is not None and os.path.basename(path.rstrip(b"/")) == args.endless:
             return [SFTPName(MARKER, b"endless", SFTPAttrs())]
-        return super().listdir(path)
+        try:
+            return super().listdir(path)
+        except FileNotFoundError:
+            if args.made_meanwhile is not None and os.path.basename(path.rstrip(b"/")) == args.made_meanwhile:
+                os.makedirs(self.map_path(path), exist_ok=True)
+            raise
 
 
 class Auth(asyncssh.SSHServer):
@@ -156,11 +164,15 @@ def main():
                    help="answer every READ with at most N bytes")
     p.add_argument("--rename-overwrites", action="store_true",
                    help="RENAME replaces an existing target")
+    p.add_argument("--made-meanwhile", metavar="NAME",
+                   help="make a missing folder NAME right after saying it is missing")
     p.add_argument("--max-seconds", type=float, default=600)
     args = p.parse_args()
     args.dir = os.path.realpath(args.dir)
     if args.endless is not None:
         args.endless = os.fsencode(args.endless)
+    if args.made_meanwhile is not None:
+        args.made_meanwhile = os.fsencode(args.made_meanwhile)
     # A reply holds each name twice (name and long name): it must stay under
     # the 256 KiB an SFTP client such as libssh2 accepts in one packet.
     if args.per_reply < 1 or args.name_length < 1 or args.per_reply * (2 * args.name_length + 100) > 250000:
