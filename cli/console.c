@@ -341,6 +341,11 @@ static int run_retries(struct console *c, const struct console_cmd *pc, struct e
 	return set_key(c, "server.retries", pc->slot[S_NUMBER], e);
 }
 
+static int run_channels(struct console *c, const struct console_cmd *pc, struct err *e)
+{
+	return set_key(c, "server.channels", pc->slot[S_NUMBER], e);
+}
+
 static int run_no_hook_before(struct console *c, const struct console_cmd *pc, struct err *e)
 {
 	(void)pc;
@@ -480,6 +485,7 @@ static const struct command_entry commands[C_COUNT] = {
 	[C_SHOW_REVISION] = { run_show_revision, false },
 	[C_BANDWIDTH] = { run_bandwidth, true },
 	[C_RETRIES] = { run_retries, true },
+	[C_CHANNELS] = { run_channels, true },
 };
 
 /* ---- lines ---- */

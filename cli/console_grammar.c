@@ -62,6 +62,18 @@ static int check_retries(const char *v, struct err *e)
 	return rc;
 }
 
+/* The same check `revault set server.channels` makes. */
+static int check_channels(const char *v, struct err *e)
+{
+	struct settings tmp;
+	int rc;
+
+	settings_init(&tmp);
+	rc = settings_set(&tmp, "server.channels", v, e);
+	settings_free(&tmp);
+	return rc;
+}
+
 static int check_name(const char *v, struct err *e)
 {
 	for (const char *p = v; *p != '\0'; p++)
@@ -200,6 +212,12 @@ static const struct console_node retries_value[] = {
 	END_OF_LEVEL,
 };
 
+static const struct console_node channels_value[] = {
+	{ .word = "NUMBER", .kind = CN_ARG, .help = "SFTP channels an upload may use on a slow link, 1-4",
+	  .slot = S_NUMBER, .check = check_channels, .cmd = C_CHANNELS },
+	END_OF_LEVEL,
+};
+
 static const struct console_node backup_server[] = {
 	{ .word = "url", .kind = CN_KEYWORD, .help = "where backups go: sftp://[user@]host[:port]/dir",
 	  .next = url_value },
@@ -209,6 +227,8 @@ static const struct console_node backup_server[] = {
 	  .cmd = C_AUTHENTICATE },
 	{ .word = "retries", .kind = CN_KEYWORD, .help = "how often to connect again when a connection is lost",
 	  .next = retries_value },
+	{ .word = "channels", .kind = CN_KEYWORD, .help = "SFTP channels an upload may use on a slow link",
+	  .next = channels_value },
 	END_OF_LEVEL,
 };
 

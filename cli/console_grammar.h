@@ -65,6 +65,7 @@ enum console_command {
 	C_SHOW_REVISION,
 	C_BANDWIDTH,
 	C_RETRIES,
+	C_CHANNELS,
 	C_COUNT
 };
 

@@ -414,6 +414,7 @@ static void st_connect(struct job *j)
 		.warn = job_warn,
 		.warn_arg = j,
 		.retries = s->server.retries,
+		.channels = s->server.channels,
 	};
 	struct err e = { 0 };
 	struct bwlimit_table cap;

@@ -47,6 +47,7 @@ void settings_init(struct settings *s)
 	s->server.auth = AUTH_PASSWORD;
 	s->server.connect_timeout = 30;
 	s->server.retries = 3;
+	s->server.channels = 3;
 	s->server.timeout = 30;
 	s->backup.revisions = 10;
 	s->backup.compression = 2; /* measured: docs/PERFORMANCE.md, "Compression level" */
@@ -199,6 +200,9 @@ static const struct keydef keydefs[] = {
 	  .unit = " s" },
 	{ "server", "retries", K_UINT, OFF(server.retries), 0, 0, 10, true,
 	  "connect again after a loss, 0-10 (0: never)", .line = 17, .command = "backup server retries" },
+	{ "server", "channels", K_UINT, OFF(server.channels), 0, 1, 4, true,
+	  "SFTP channels an upload may use on a slow link, 1-4", .line = 18,
+	  .command = "backup server channels" },
 	{ "backup", "revisions", K_UINT, OFF(backup.revisions), 0, 1, 1000, true, "revisions kept, 1-1000",
 	  .line = 2, .command = "backup revisions" },
 	{ "backup", "compression", K_UINT, OFF(backup.compression), 0, 1, 19, true, "zstd level, 1-19",

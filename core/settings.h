@@ -38,6 +38,7 @@ struct settings {
 		unsigned connect_timeout; /* seconds */
 		unsigned timeout;         /* seconds, per call */
 		unsigned retries;         /* connecting again after a loss, 0-10; 0: never */
+		unsigned channels;        /* SFTP channels an upload may use, 1-4 (core/transport.h) */
 	} server;
 	struct {
 		unsigned revisions;   /* 1..1000 */

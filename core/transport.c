@@ -89,6 +89,12 @@
 #define READ_SERIAL 7500
 /* Waits before connecting again (seconds): 1, 2, 4, ... at most this. */
 #define BACKOFF_MAX 30
+/* Uploads over several SFTP channels (lanes, below): at most this many,
+ * each writing stripes of STRIPE bytes; they start once LANES_AFTER bytes
+ * went out on one channel and the link is found bound by its window. */
+#define LANES_MAX 4
+#define STRIPE (8 * 1024 * 1024)
+#define LANES_AFTER (4 * 1024 * 1024)
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
 #define RSA_METHODS "rsa-sha2-512,rsa-sha2-256,ssh-rsa"
@@ -166,6 +172,31 @@ struct transport {
 	/* Handles being closed whose answer nobody waits for (close_later). */
 	LIBSSH2_SFTP_HANDLE *closing[CLOSING_MAX];
 	size_t nclosing;
+
+	/* Several SFTP channels (lanes, below): server.channels; the shortest
+	 * round trip a single request took (seconds, 0: none seen yet); the
+	 * SFTP channels opened beside t->sftp ([0] is unused); the lane whose
+	 * last call left a packet half sent (-1: none); bytes received. */
+	unsigned channels;
+	double rtt;
+	LIBSSH2_SFTP *lane_sftp[LANES_MAX];
+	int busy_lane;
+	uint64_t rx;
+};
+
+/* One SFTP channel's part of a striped upload: a stripe of the file (at
+ * base, len bytes, the first acked of them acknowledged, issued of them
+ * handed to libssh2; buf holds those not acknowledged) written through
+ * its own handle. */
+struct lane {
+	LIBSSH2_SFTP *sftp;
+	LIBSSH2_SFTP_HANDLE *h; /* NULL: not open (yet, or again) */
+	uint8_t *buf;           /* STRIPE bytes */
+	uint64_t base;
+	size_t len, acked, issued;
+	size_t head; /* where in buf the first byte not acknowledged is */
+	size_t window; /* bytes kept in flight at most: twice its channel's window */
+	bool failed;   /* the server refused its channel or handle */
 };
 
 struct remote_file {
@@ -195,7 +226,15 @@ struct remote_file {
 	 * sent only in part (remote_abort). */
 	uint64_t issued;
 	uint64_t resumed_at; /* offset of the last reconnect: a loss past it is progress */
-	_Atomic uint64_t *acked; /* writing: offset mirrored for another thread, or NULL */
+	_Atomic uint64_t *acked; /* writing: bytes acknowledged mirrored for another thread, or NULL */
+	/* writing over several SFTP channels (lanes): the lanes (nlanes of
+	 * them, NULL before), bytes acknowledged in all (f->offset is then the
+	 * first byte not acknowledged), and bytes of the file handed over. */
+	struct lane *lanes;
+	unsigned nlanes;
+	unsigned fill; /* the lane whose stripe the next bytes join */
+	uint64_t done;
+	uint64_t written;
 };
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
@@ -308,6 +347,8 @@ struct transport *transport_new(const struct transport_config *c)
 	t->warn_arg = c->warn_arg;
 	t->bwlimit = c->bwlimit;
 	t->retries = c->retries;
+	t->channels = c->channels < 1 ? 1 : c->channels > LANES_MAX ? LANES_MAX : c->channels;
+	t->busy_lane = -1;
 	atomic_init(&t->fd, -1);
 	atomic_init(&t->interrupted, false);
 	return t;
@@ -329,12 +370,21 @@ static void close_session(struct transport *t)
 		libssh2_sftp_shutdown(t->sftp);
 		t->sftp = NULL;
 	}
+	/* The SFTP channels of striped uploads: libssh2 would free them with
+	 * the session, but not the answers they still hold (sftp.c,
+	 * libssh2_sftp_dtor), which the shutdown does. */
+	for (size_t i = 0; i < LANES_MAX; i++)
+		if (t->lane_sftp[i] != NULL)
+			libssh2_sftp_shutdown(t->lane_sftp[i]);
 	if (t->session != NULL) {
 		if (!atomic_load(&t->interrupted) && !t->dead)
 			libssh2_session_disconnect(t->session, "done");
+		/* Frees the SFTP channels of striped uploads too. */
 		libssh2_session_free(t->session);
 		t->session = NULL;
 	}
+	memset(t->lane_sftp, 0, sizeof(t->lane_sftp));
+	t->busy_lane = -1;
 	fd = atomic_exchange(&t->fd, -1);
 	if (fd >= 0)
 		close(fd);
@@ -544,6 +594,7 @@ static int sftp_error(struct transport *t, struct err *e, const char *what, cons
  * t->gave_up tells session_error what to say. */
 struct call {
 	struct transport *t;
+	double start;    /* monotonic seconds */
 	double deadline; /* monotonic seconds */
 	double wake;     /* call_wait returns by then (0: no such time) */
 	bool pause;      /* until wake, the socket is not watched: the cap holds the call */
@@ -554,7 +605,7 @@ static struct call call_begin(struct transport *t, unsigned seconds)
 	t->gave_up = GAVE_UP_NONE;
 	t->call_seconds = seconds;
 	t->last_sent = mono_now();
-	return (struct call){ .t = t, .deadline = t->last_sent + seconds };
+	return (struct call){ .t = t, .start = t->last_sent, .deadline = t->last_sent + seconds };
 }
 
 /* A pointer-returning call failed only because it would block. */
@@ -1028,6 +1079,21 @@ static bool prefer(LIBSSH2_SESSION *s, int method, const char *want)
 	return ok;
 }
 
+/* libssh2's own recv (misc.c, _libssh2_recv), counting what comes in:
+ * a striped upload (lanes_pump) waits on the socket only after a pass
+ * over its channels that read nothing, since what one channel's call
+ * reads may be another's answer. */
+static ssize_t counting_recv(libssh2_socket_t fd, void *buf, size_t len, int flags, void **abstract)
+{
+	struct transport *t = *abstract;
+	ssize_t r = recv(fd, buf, len, flags);
+
+	if (r < 0)
+		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	t->rx += (uint64_t)r;
+	return r;
+}
+
 static int connect_once(struct transport *t, struct err *e)
 {
 	int rc;
@@ -1052,6 +1118,7 @@ static int connect_once(struct transport *t, struct err *e)
 		close_session(t);
 		return err_set(e, RV_FAIL, "libssh2 could not create a session");
 	}
+	libssh2_session_callback_set(t->session, LIBSSH2_CALLBACK_RECV, (void *)counting_recv);
 	libssh2_session_set_blocking(t->session, 1);
 	libssh2_session_set_timeout(t->session, (long)t->timeout * 1000);
 	/* A restricted list that libssh2 cannot use at all would silently leave
@@ -1506,6 +1573,16 @@ static void idle_settle(struct transport *t)
 
 /* ---- SFTP ----------------------------------------------------------- */
 
+/* Takes the time a single request took (seconds since c began) as a
+ * measure of the round trip: the shortest one seen is kept. */
+static void rtt_sample(struct transport *t, const struct call *c)
+{
+	double d = mono_now() - c->start;
+
+	if (d > 0 && (t->rtt == 0 || d < t->rtt))
+		t->rtt = d;
+}
+
 static int stat_path(struct transport *t, const char *path, LIBSSH2_SFTP_ATTRIBUTES *a)
 {
 	struct call c = call_begin(t, t->timeout);
@@ -1514,6 +1591,8 @@ static int stat_path(struct transport *t, const char *path, LIBSSH2_SFTP_ATTRIBU
 	while ((rc = libssh2_sftp_stat_ex(t->sftp, path, (unsigned)strlen(path), LIBSSH2_SFTP_STAT,
 					  a)) == LIBSSH2_ERROR_EAGAIN && call_wait(&c))
 		;
+	if (rc == 0)
+		rtt_sample(t, &c);
 	return rc;
 }
 
@@ -2035,12 +2114,12 @@ int transport_rename(struct transport *t, const char *from, const char *to, stru
  * with a window of 0 and opens it only once the subsystem runs, so the
  * window is read as it is now, before the upload, with nothing in flight:
  * not the one the channel was opened with. */
-static size_t write_window(struct transport *t)
+static size_t write_window(LIBSSH2_SFTP *sftp)
 {
 	unsigned long initial = 0, now;
 	size_t w;
 
-	now = libssh2_channel_window_write_ex(libssh2_sftp_get_channel(t->sftp), &initial);
+	now = libssh2_channel_window_write_ex(libssh2_sftp_get_channel(sftp), &initial);
 	if (now > initial)
 		initial = now;
 	w = initial > WRITE_WINDOW_MAX / 2 ? WRITE_WINDOW_MAX : 2 * (size_t)initial;
@@ -2084,6 +2163,7 @@ static struct remote_file *open_file(struct transport *t, const char *path, bool
 		}
 		return NULL;
 	}
+	rtt_sample(t, &c);
 	f = xcalloc(1, sizeof(*f));
 	f->t = t;
 	f->h = h;
@@ -2093,7 +2173,7 @@ static struct remote_file *open_file(struct transport *t, const char *path, bool
 	/* Uploads: a window of unacknowledged bytes plus room to append.
 	 * Downloads take theirs at the first small read (remote_read). */
 	if (writing) {
-		f->window = write_window(t);
+		f->window = write_window(t->sftp);
 		f->buf = xmalloc(WRITE_BUF_WINDOWS * f->window);
 	}
 	return f;
@@ -2113,8 +2193,14 @@ struct remote_file *transport_open(struct transport *t, const char *path, uint64
 	return f;
 }
 
+static void lanes_free(struct remote_file *f);
+
 static void file_free(struct remote_file *f)
 {
+	if (f->lanes != NULL) {
+		f->h = f->lanes[0].h;
+		lanes_free(f);
+	}
 	if (f->writing || f->t->dead)
 		close_handle(f->t, f->h);
 	else
@@ -2276,20 +2362,38 @@ static size_t paced(struct remote_file *f, size_t len, struct call *c)
  * acknowledges in IN_FLIGHT_SECONDS. Until the rate is known, the 1 MiB of
  * WRITE_WINDOW_MIN. A window-bound link measures rate = window / RTT, so
  * for any round trip under IN_FLIGHT_SECONDS the window stays the limit. */
-static size_t in_flight(struct remote_file *f)
-{
-	double now = mono_now(), w;
+static uint64_t acked_bytes(const struct remote_file *f);
 
+/* Measures the rate the server acknowledges (f->rate) every RATE_INTERVAL. */
+static void rate_update(struct remote_file *f)
+{
+	double now = mono_now();
+	uint64_t acked = acked_bytes(f);
+
+	/* The first measure comes after four round trips (at least 0.1 s,
+	 * at most RATE_INTERVAL): until then 1 MiB is in flight, and a link
+	 * bound by the window should not wait long to be found so. */
+	double interval = RATE_INTERVAL;
+
+	if (f->rate == 0 && f->t->rtt > 0)
+		interval = 4 * f->t->rtt < 0.1 ? 0.1 : 4 * f->t->rtt > RATE_INTERVAL ? RATE_INTERVAL : 4 * f->t->rtt;
 	if (f->rate_at == 0) {
 		f->rate_at = now;
-		f->rate_from = f->offset;
-	} else if (now - f->rate_at >= RATE_INTERVAL) {
-		double r = (double)(f->offset - f->rate_from) / (now - f->rate_at);
+		f->rate_from = acked;
+	} else if (now - f->rate_at >= interval) {
+		double r = (double)(acked - f->rate_from) / (now - f->rate_at);
 
 		f->rate = f->rate > 0 ? (f->rate + r) / 2 : r;
 		f->rate_at = now;
-		f->rate_from = f->offset;
+		f->rate_from = acked;
 	}
+}
+
+static size_t in_flight(struct remote_file *f)
+{
+	double w;
+
+	rate_update(f);
 	w = f->rate > 0 ? f->rate * IN_FLIGHT_SECONDS : WRITE_WINDOW_MIN;
 	if (w < IN_FLIGHT_MIN)
 		w = IN_FLIGHT_MIN;
@@ -2352,6 +2456,483 @@ static int push(struct remote_file *f, struct err *e)
 	return RV_OK;
 }
 
+static unsigned flush_timeout(const struct transport *t);
+static int flush_error(struct transport *t, struct err *e, const char *what, const char *path);
+
+/* ---- uploads over several SFTP channels ----------------------------- */
+
+/* One SFTP channel moves at most the window the server grants it per
+ * round trip (RFC 4254 section 5.2; OpenSSH: 2 MiB, 35 MB/s at 60 ms),
+ * whatever the link could carry. Once an upload is found bound by that
+ * window (window_bound), the rest of the file is written in stripes of
+ * STRIPE bytes over up to server.channels SFTP channels of the same
+ * session (lanes), each with its own handle on the same temporary, opened
+ * for writing only, at its own offsets. libssh2 1.10 keeps one write
+ * state per SFTP channel (sftp.c, sftp_write), so a channel writes one
+ * stripe at a time and takes its next once the last was acknowledged.
+ * Stripes go to lanes in the order of the file; the data held is each
+ * lane's stripe (STRIPE bytes a lane). libssh2 refuses a new packet while
+ * another is half sent (LIBSSH2_ERROR_BAD_USE), so once a call left one
+ * half sent, only that lane is called until it has gone out
+ * (t->busy_lane), and lanes_pump never returns before. */
+
+/* The link is bound by one channel's window: server.channels allows more,
+ * no bandwidth cap holds the upload (a capped link gains nothing), the
+ * rate is known, and what the server acknowledges in one round trip
+ * reaches a quarter of the channel's window (f->window is twice the
+ * window; OpenSSH adjusts it only once half is used, and a window-bound
+ * upload measured 0.47 of it per round trip through a 30 ms link). On
+ * loopback a round trip is a fraction of a millisecond and this never
+ * holds; nor on a link slower than window / round trip. */
+static bool window_bound(const struct remote_file *f)
+{
+	const struct transport *t = f->t;
+
+	return t->channels > 1 && t->bwlimit == NULL && f->offset >= LANES_AFTER && f->rate > 0 &&
+	       t->rtt > 0 && f->rate * t->rtt >= (double)f->window / 8;
+}
+
+/* Bytes acknowledged in all. */
+static uint64_t acked_bytes(const struct remote_file *f)
+{
+	return f->lanes != NULL ? f->done : f->offset;
+}
+
+/* The first byte of the file not yet acknowledged: where a new connection
+ * must find the temporary at least as long. */
+static void lanes_offset(struct remote_file *f)
+{
+	uint64_t low = f->written;
+
+	for (unsigned i = 0; i < f->nlanes; i++) {
+		struct lane *l = &f->lanes[i];
+
+		if (l->acked < l->len && l->base + l->acked < low)
+			low = l->base + l->acked;
+	}
+	f->offset = low;
+	if (f->acked != NULL)
+		atomic_store(f->acked, f->done);
+}
+
+/* A lane's error as sftp_error says it, with that lane's SFTP status. */
+static int lane_error(struct remote_file *f, struct lane *l, struct err *e, const char *what)
+{
+	struct transport *t = f->t;
+	LIBSSH2_SFTP *keep = t->sftp;
+	int rc;
+
+	t->sftp = l->sftp != NULL ? l->sftp : keep;
+	rc = sftp_error(t, e, what, f->path);
+	t->sftp = keep;
+	return rc;
+}
+
+static void lane_busy(struct transport *t, int i)
+{
+	t->busy_lane = libssh2_session_block_directions(t->session) & LIBSSH2_SESSION_BLOCK_OUTBOUND ? i : -1;
+}
+
+/* One step of opening lane i: its SFTP channel (kept by the transport
+ * for later uploads), then a handle on the temporary. RV_OK once open,
+ * LIBSSH2_ERROR_EAGAIN while not yet; a server that refuses one more
+ * channel or handle (OpenSSH's MaxSessions) leaves the lane out (failed)
+ * with a warning, and the upload goes on over those it has. */
+static int lane_open_step(struct remote_file *f, unsigned i)
+{
+	struct transport *t = f->t;
+	struct lane *l = &f->lanes[i];
+
+	if (l->sftp == NULL && t->lane_sftp[i] == NULL) {
+		LIBSSH2_SFTP *s = libssh2_sftp_init(t->session);
+
+		if (s == NULL && would_block(t)) {
+			lane_busy(t, (int)i);
+			return LIBSSH2_ERROR_EAGAIN;
+		}
+		t->busy_lane = -1;
+		if (s == NULL)
+			goto refused;
+		/* What the SFTP server writes to its stderr is not read (see
+		 * transport_sftp). */
+		libssh2_channel_handle_extended_data2(libssh2_sftp_get_channel(s),
+						      LIBSSH2_CHANNEL_EXTENDED_DATA_IGNORE);
+		t->lane_sftp[i] = s;
+	}
+	l->sftp = i == 0 ? t->sftp : t->lane_sftp[i];
+	l->h = libssh2_sftp_open_ex(l->sftp, f->path, (unsigned)strlen(f->path), LIBSSH2_FXF_WRITE, 0,
+				    LIBSSH2_SFTP_OPENFILE);
+	if (l->h == NULL && would_block(t)) {
+		lane_busy(t, (int)i);
+		return LIBSSH2_ERROR_EAGAIN;
+	}
+	t->busy_lane = -1;
+	if (l->h == NULL)
+		goto refused;
+	l->window = write_window(l->sftp);
+	libssh2_sftp_seek64(l->h, l->base + l->acked);
+	return RV_OK;
+refused:
+	l->failed = true;
+	warnf(t, "%s did not open SFTP channel %u of %u (%s): this upload goes on over fewer; "
+	      "lower server.channels (OpenSSH: MaxSessions)", t->where, i + 1, t->channels, last_error(t));
+	return RV_FAIL;
+}
+
+/* Bytes lane l may have in flight: its share of what the link
+ * acknowledges in IN_FLIGHT_SECONDS, within its channel's window twice. */
+static size_t lane_cap(struct remote_file *f, const struct lane *l)
+{
+	double w = f->rate > 0 ? f->rate * IN_FLIGHT_SECONDS : WRITE_WINDOW_MIN;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < f->nlanes; i++)
+		n += f->lanes[i].h != NULL && !f->lanes[i].failed;
+	w /= n > 0 ? n : 1;
+	if (w < IN_FLIGHT_MIN)
+		w = IN_FLIGHT_MIN;
+	return w < (double)l->window ? (size_t)w : l->window;
+}
+
+/* What lanes_pump waits for. */
+enum lanes_goal {
+	LANES_PASS,   /* one pass over the lanes, without waiting */
+	LANES_SPACE,  /* the lane being filled has room, or may hand over to a free one */
+	LANES_ACKED,  /* every byte acknowledged */
+	LANES_ISSUED, /* every request libssh2 has begun is answered (remote_abort) */
+};
+
+static bool lane_free(const struct lane *l)
+{
+	return l->h != NULL && !l->failed && l->acked == l->len;
+}
+
+/* A lane other than the one being filled that is open and has all of its
+ * stripe acknowledged, the next after the filling one in order; -1: none. */
+static int lane_other_free(const struct remote_file *f)
+{
+	for (unsigned i = 1; i < f->nlanes; i++) {
+		unsigned j = (f->fill + i) % f->nlanes;
+
+		if (lane_free(&f->lanes[j]))
+			return (int)j;
+	}
+	return -1;
+}
+
+static bool lanes_reached(struct remote_file *f, enum lanes_goal g)
+{
+	switch (g) {
+	case LANES_PASS:
+		return true;
+	case LANES_SPACE: {
+		const struct lane *l = &f->lanes[f->fill];
+
+		return l->head + (l->len - l->acked) < STRIPE || l->head >= STRIPE / 4 ||
+		       (l->len >= STRIPE && lane_other_free(f) >= 0);
+	}
+	case LANES_ACKED:
+		return f->done == f->written;
+	case LANES_ISSUED:
+		for (unsigned i = 0; i < f->nlanes; i++)
+			if (f->lanes[i].h != NULL && f->lanes[i].acked < f->lanes[i].issued)
+				return false;
+		return true;
+	}
+	return true;
+}
+
+/* Moves every lane on until g is reached: hands each open lane what it
+ * holds beyond its acknowledged bytes (up to lane_cap), takes the answers,
+ * and opens the next lane not yet open. Waits on the socket only after a
+ * pass that moved nothing and read nothing; bounded by server.timeout
+ * without progress. On a lane's error, e says why. */
+static int lanes_pump(struct remote_file *f, enum lanes_goal g, struct err *e)
+{
+	struct transport *t = f->t;
+	struct call c = call_begin(t, t->timeout);
+
+	for (;;) {
+		uint64_t rx = t->rx;
+		bool moved = false, opening = false;
+
+		if (atomic_load(&t->interrupted))
+			return interrupted_error(t, e);
+		rate_update(f);
+		for (unsigned i = 0; i < f->nlanes; i++) {
+			struct lane *l = &f->lanes[i];
+			size_t want;
+			ssize_t n;
+
+			if (t->busy_lane >= 0 && t->busy_lane != (int)i)
+				continue;
+			if (l->failed)
+				continue;
+			if (l->h == NULL) {
+				/* One lane opens at a time: libssh2 keeps one
+				 * SFTP start's state per session. Not for an abort,
+				 * nor at the end unless it holds bytes. */
+				if (opening || g == LANES_ISSUED || (g == LANES_ACKED && l->acked == l->len))
+					continue;
+				opening = true;
+				if (lane_open_step(f, i) == LIBSSH2_ERROR_EAGAIN) {
+					if (t->busy_lane >= 0)
+						break;
+					continue;
+				}
+				moved = true;
+				if (l->h == NULL && l->acked < l->len)
+					return err_set(e, RV_FAIL, "cannot continue the upload of %s on %s: the "
+						       "server refused SFTP channel %u of %u; lower server.channels",
+						       f->path, t->host, i + 1, t->channels);
+				if (l->h == NULL)
+					continue;
+			}
+			if (l->acked == l->len)
+				continue;
+			want = l->len - l->acked;
+			if (g == LANES_ISSUED)
+				want = l->issued - l->acked;
+			else if (want > lane_cap(f, l))
+				want = lane_cap(f, l);
+			if (want < l->issued - l->acked)
+				want = l->issued - l->acked;
+			if (want == 0)
+				continue;
+			if (l->acked + want > l->issued)
+				l->issued = l->acked + want;
+			n = libssh2_sftp_write(l->h, (const char *)l->buf + l->head, want);
+			if (n == LIBSSH2_ERROR_EAGAIN) {
+				lane_busy(t, (int)i);
+				if (t->busy_lane >= 0)
+					break;
+				continue;
+			}
+			t->busy_lane = -1;
+			if (n < 0)
+				return lane_error(f, l, e, "write");
+			if (n > 0) {
+				l->acked += (size_t)n;
+				l->head = l->acked == l->len ? 0 : l->head + (size_t)n;
+				f->done += (uint64_t)n;
+				f->unflushed += (uint64_t)n;
+				moved = true;
+				c.deadline = mono_now() + t->timeout; /* the server is not slow */
+			}
+		}
+		if (moved)
+			lanes_offset(f);
+		if (t->busy_lane < 0 && lanes_reached(f, g))
+			return RV_OK;
+		if (moved || t->rx != rx)
+			continue;
+		if (!call_wait(&c))
+			return lane_error(f, &f->lanes[t->busy_lane >= 0 ? t->busy_lane : 0], e, "write");
+	}
+}
+
+/* After the connection was lost under a striped upload (e says why): a
+ * new one as file_again makes it, lane 0 opened again where the first
+ * byte not acknowledged is, every lane then sent again what it holds
+ * beyond its acknowledged bytes (the others open again as they come). */
+static int lanes_again(struct remote_file *f, struct err *e)
+{
+	struct transport *t = f->t;
+	struct lane *l0 = &f->lanes[0];
+
+	if (!may_reconnect(t))
+		return e->code;
+	if (f->offset > f->resumed_at)
+		t->retry_used = 0; /* it moved on since the last loss */
+	do {
+		for (unsigned i = 0; i < f->nlanes; i++) {
+			close_handle(t, f->lanes[i].h); /* on the lost session: only frees it */
+			f->lanes[i].h = NULL;
+			f->lanes[i].sftp = NULL;
+			f->lanes[i].issued = f->lanes[i].acked;
+		}
+		f->h = NULL;
+		if (session_again(t, f->offset, e) != RV_OK)
+			return e->code;
+	} while (reopen(f, e) != RV_OK && may_reconnect(t));
+	if (e->code != RV_OK)
+		return e->code;
+	l0->h = f->h;
+	l0->sftp = t->sftp;
+	l0->window = write_window(t->sftp);
+	libssh2_sftp_seek64(l0->h, l0->base + l0->acked);
+	f->resumed_at = f->offset;
+	warnf(t, "connected to %s again: the upload of %.300s continues at byte %llu", t->where, f->path,
+	      (unsigned long long)f->offset);
+	return RV_OK;
+}
+
+/* lanes_pump, on a new connection when the one it ran on is lost. */
+static int lanes_move(struct remote_file *f, enum lanes_goal g, struct err *e)
+{
+	while (lanes_pump(f, g, e) != RV_OK)
+		if (lanes_again(f, e) != RV_OK)
+			return e->code;
+	return RV_OK;
+}
+
+/* Hands len bytes to the lanes. The lane being filled takes them into its
+ * stripe as long as its buffer has room (its stripe grows: no seek, no
+ * wait); once its stripe holds STRIPE bytes or more and another lane is
+ * free, the next bytes begin a new stripe there. A buffer holds the bytes
+ * of its stripe not yet acknowledged; it is compacted once a quarter of
+ * it was acknowledged. */
+static int lanes_write(struct remote_file *f, const uint8_t *p, size_t len, struct err *e)
+{
+	while (len > 0) {
+		struct lane *l = &f->lanes[f->fill];
+		size_t pending = l->len - l->acked, room, take;
+		int j;
+
+		if (l->len >= STRIPE && (j = lane_other_free(f)) >= 0) {
+			f->fill = (unsigned)j;
+			l = &f->lanes[j];
+			if (l->buf == NULL)
+				l->buf = xmalloc(STRIPE);
+			l->base = f->written;
+			l->len = l->acked = l->issued = l->head = 0;
+			pending = 0;
+			libssh2_sftp_seek64(l->h, l->base);
+		}
+		if (l->head + pending == STRIPE && l->head >= STRIPE / 4) {
+			memmove(l->buf, l->buf + l->head, pending);
+			l->head = 0;
+		}
+		room = STRIPE - (l->head + pending);
+		if (room == 0) {
+			if (lanes_move(f, LANES_SPACE, e) != RV_OK)
+				return e->code;
+			continue;
+		}
+		take = room < len ? room : len;
+		memcpy(l->buf + l->head + pending, p, take);
+		l->len += take;
+		f->written += take;
+		p += take;
+		len -= take;
+	}
+	lanes_offset(f);
+	return lanes_move(f, LANES_PASS, e);
+}
+
+/* Starts striping: waits until all that lane 0 (f->h) holds is
+ * acknowledged, then goes on from f->offset in stripes. Lanes 1 and on
+ * open as the upload goes on (lanes_pump). */
+static int lanes_begin(struct remote_file *f, struct err *e)
+{
+	struct transport *t = f->t;
+
+	while (f->end > f->start)
+		if (push(f, e) != RV_OK)
+			return e->code;
+	f->lanes = xcalloc(t->channels, sizeof(*f->lanes));
+	f->nlanes = t->channels;
+	f->fill = 0;
+	f->done = f->written = f->offset;
+	f->lanes[0].sftp = t->sftp;
+	f->lanes[0].h = f->h;
+	f->lanes[0].buf = xmalloc(STRIPE);
+	f->lanes[0].base = f->offset;
+	f->lanes[0].window = f->window;
+	free(f->buf);
+	f->buf = NULL;
+	f->start = f->end = 0;
+	return RV_OK;
+}
+
+/* Closes the handles of lanes 1 and on, then their SFTP channels, all
+ * lanes together: about two round trips in all. */
+static int lanes_close(struct remote_file *f, struct err *e)
+{
+	struct transport *t = f->t;
+	struct call c = call_begin(t, flush_timeout(t));
+	int rc = RV_OK;
+
+	for (;;) {
+		uint64_t rx = t->rx;
+		bool left = false, moved = false;
+
+		for (unsigned i = 1; i < f->nlanes; i++) {
+			struct lane *l = &f->lanes[i];
+			int r;
+
+			if (t->busy_lane >= 0 && t->busy_lane != (int)i)
+				continue;
+			if (l->h != NULL)
+				r = libssh2_sftp_close_handle(l->h);
+			else if (t->lane_sftp[i] != NULL)
+				r = libssh2_sftp_shutdown(t->lane_sftp[i]);
+			else
+				continue;
+			if (r == LIBSSH2_ERROR_EAGAIN) {
+				left = true;
+				lane_busy(t, (int)i);
+				if (t->busy_lane >= 0)
+					break;
+				continue;
+			}
+			t->busy_lane = -1;
+			moved = left = true; /* the shutdown is next */
+			if (l->h == NULL) {
+				/* libssh2 freed the channel and its SFTP state. */
+				t->lane_sftp[i] = NULL;
+				l->sftp = NULL;
+				continue;
+			}
+			if (r != 0 && rc == RV_OK)
+				rc = lane_error(f, l, e, "close");
+			l->h = NULL; /* libssh2 freed it, well or not */
+		}
+		if (!left)
+			return rc;
+		if (moved || t->rx != rx)
+			continue;
+		if (!call_wait(&c)) {
+			for (unsigned i = 1; i < f->nlanes; i++) {
+				close_handle(t, f->lanes[i].h);
+				f->lanes[i].h = NULL;
+			}
+			return rc == RV_OK ? flush_error(t, e, "close", f->path) : rc;
+		}
+	}
+}
+
+/* Back to one handle (f->h, lane 0's) once every lane's bytes are
+ * acknowledged: the others closed, the stripes freed. */
+static void lanes_free(struct remote_file *f)
+{
+	if (f->lanes == NULL)
+		return;
+	for (unsigned i = 1; i < f->nlanes; i++)
+		close_handle(f->t, f->lanes[i].h);
+	for (unsigned i = 0; i < f->nlanes; i++)
+		free(f->lanes[i].buf);
+	free(f->lanes);
+	f->lanes = NULL;
+	f->nlanes = 0;
+	f->t->busy_lane = -1;
+}
+
+/* The end of a striped upload: every byte acknowledged (on a new
+ * connection if need be), the other lanes' handles closed; then the file
+ * is finished as a one-channel upload is, on lane 0's handle. */
+static int lanes_finish(struct remote_file *f, struct err *e)
+{
+	int rc = lanes_move(f, LANES_ACKED, e);
+
+	if (rc == RV_OK)
+		rc = lanes_close(f, e);
+	f->h = f->lanes[0].h;
+	f->offset = f->written;
+	lanes_free(f);
+	return rc;
+}
+
 int remote_write(struct remote_file *f, const void *buf, size_t len, struct err *e)
 {
 	const uint8_t *p = buf;
@@ -2362,6 +2943,8 @@ int remote_write(struct remote_file *f, const void *buf, size_t len, struct err 
 		memcpy(f->head + f->head_len, buf, k);
 		f->head_len += k;
 	}
+	if (f->lanes != NULL)
+		return lanes_write(f, p, len, e);
 	while (len > 0) {
 		size_t take;
 
@@ -2385,6 +2968,11 @@ int remote_write(struct remote_file *f, const void *buf, size_t len, struct err 
 		while (f->end - f->start > in_flight(f))
 			if (push(f, e) != RV_OK)
 				return e->code;
+		if (len > 0 && window_bound(f)) {
+			if (lanes_begin(f, e) != RV_OK)
+				return e->code;
+			return lanes_write(f, p, len, e);
+		}
 	}
 	return RV_OK;
 }
@@ -2412,7 +3000,8 @@ void remote_count_acked(struct remote_file *f, _Atomic uint64_t *acked)
 
 uint64_t remote_unflushed(const struct remote_file *f)
 {
-	return f->no_fsync ? 0 : f->unflushed;
+	/* Striped: the flush comes once every lane is done (remote_commit). */
+	return f->no_fsync || f->lanes != NULL ? 0 : f->unflushed;
 }
 
 /* fsync@openssh.com with the longer bound: it waits for the server's disk
@@ -2551,6 +3140,8 @@ int remote_commit(struct remote_file *f, const char *final_path, bool *renamed, 
 	memcpy(head, f->head, head_len);
 	/* Every byte acknowledged, then flushed and closed: only then is the
 	 * file complete under its temporary name. */
+	if (f->lanes != NULL)
+		rc = lanes_finish(f, e);
 	while (f->end > f->start && rc == RV_OK)
 		rc = push(f, e);
 	/* A loss before the rename is sent is taken up on a new connection
@@ -2607,6 +3198,14 @@ void remote_abort(struct remote_file *f)
 
 	if (f == NULL)
 		return;
+	if (f->lanes != NULL) {
+		if (!f->t->dead && !atomic_load(&f->t->interrupted))
+			lanes_pump(f, LANES_ISSUED, &e);
+		f->h = f->lanes[0].h;
+		lanes_free(f);
+		file_free(f);
+		return;
+	}
 	if (f->writing && !f->t->dead && !atomic_load(&f->t->interrupted) && f->h != NULL)
 		while (f->offset < f->issued && push_len(f, (size_t)(f->issued - f->offset), &e) == RV_OK)
 			;

@@ -56,6 +56,14 @@ struct transport_config {
 	 * starts again once the transfer has moved on. Each try is told to
 	 * warn. */
 	unsigned retries;
+	/* server.channels: how many SFTP channels of the session an upload
+	 * may write over at most (1-4; 0 is taken as 1). More than one are
+	 * opened only once the upload is found bound by one channel's window
+	 * (RFC 4254 section 5.2: what the server acknowledges per round trip
+	 * reaches half of it) and no bandwidth cap is set; the rest of the
+	 * file then goes in stripes of 8 MiB, one channel each, into the same
+	 * temporary (docs/ARCHITECTURE.md, "Several SFTP channels"). */
+	unsigned channels;
 };
 
 struct transport;

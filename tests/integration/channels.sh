@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Uploads over several SFTP channels (server.channels): through
+# tests/tools/delayproxy.c at a 60 ms round trip without a rate cap, one
+# channel's window is the limit, and a backup of 40 MB of random data
+# spreads over the channels server.channels allows (counted in sshd's log,
+# one "Starting session: subsystem 'sftp'" line each); the revision verifies and
+# restores byte for byte. server.channels 1 keeps one channel; on loopback
+# without the delay, where the window is never the limit, one channel is
+# used whatever the setting; a bandwidth cap keeps one as well. A cut in
+# the middle of a striped upload (a fault proxy in front of the delay) is
+# taken up on a new connection and the restore is still byte-identical.
+# ProFTPD's mod_sftp and AsyncSSH take striped uploads as well. Out of
+# range values are refused.
+. "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
+. "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
+set -e
+need_cmd python3 python3
+if [ -z "${DELAYPROXY:-}" ] || [ ! -x "$DELAYPROXY" ]; then
+	echo "FAIL: DELAYPROXY names no built proxy (tests/CMakeLists.txt): ${DELAYPROXY:-unset}" >&2
+	exit 1
+fi
+
+srv_start sshd "$T_TMP/sshd"
+src=$T_TMP/src
+mkdir -p "$src/data"
+for i in 1 2 3 4 5; do random_file "$src/data/r$i.bin" 8000000; done
+printf 'small\n' >"$src/data/small.txt"
+src_sum=$(tree_sum "$src")
+
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# link NAME TARGET_PORT ARGS...: a delay proxy in front of TARGET_PORT;
+# sets LINK_PORT and LINK_PID.
+link() {
+	local name=$1 target=$2
+	shift 2
+	rm -f "$T_TMP/$name.port"
+	"$DELAYPROXY" --target "127.0.0.1:$target" --port-file "$T_TMP/$name.port" --log "$T_TMP/$name.log" \
+		--max-seconds 600 "$@" </dev/null >/dev/null 2>"$T_TMP/$name.err" &
+	LINK_PID=$!
+	t_on_exit "kill $LINK_PID 2>/dev/null"
+	wait_file "$T_TMP/$name.port" 10 || { echo "FAIL: delayproxy did not start: $(cat "$T_TMP/$name.err")" >&2; exit 1; }
+	LINK_PORT=$(cat "$T_TMP/$name.port")
+}
+unlink_() { kill "$LINK_PID" 2>/dev/null || true; wait "$LINK_PID" 2>/dev/null || true; }
+
+# sftp_starts: how many SFTP channels sshd has started so far.
+sftp_starts() { grep -c "Starting session: subsystem 'sftp'" "$SSHD_LOG" || true; }
+
+# restored_ok WHAT: the latest revision verifies and restores identical.
+restored_ok() {
+	rv verify latest
+	expect_rc 0 "$1: the revision verifies"
+	rm -rf "$T_TMP/out"
+	rv restore latest --to "$T_TMP/out"
+	expect_rc 0 "$1: restore"
+	[ "$(tree_sum "$T_TMP/out$src")" = "$src_sum" ] && pass || fail "$1: the restored tree differs"
+}
+
+PP=$(free_port)
+link wan "$SSHD_PORT" --delay 30 --listen "127.0.0.1:$PP"
+rv_setup "$T_TMP/cfg" "sftp://127.0.0.1:$PP$SSHD_ROOT" "$SSHD_USER" "$SSHD_KEY" chdev "$src"
+rv_new_key
+rv_ok "pin" knownhost add "127.0.0.1:$PP" ssh-ed25519 "$SSHD_HOSTKEY_ED25519_SHA256"
+rv_ok "revisions" set backup.revisions 20
+
+rv show
+expect_out '^server\.channels +3$' "server.channels is 3 unless set"
+for bad in 0 5 x ''; do
+	before=$(cat "$REVAULT_CONFIG")
+	rv set server.channels "$bad"
+	expect_rc 2 "server.channels \"$bad\" refused"
+	expect_one_line "server.channels \"$bad\" refused"
+	expect_err '1 to 4|1-4' "server.channels \"$bad\": the line says what is allowed"
+	[ "$(cat "$REVAULT_CONFIG")" = "$before" ] && pass || fail "a refused server.channels changed the file"
+done
+
+# --- 60 ms: the window is the limit, three channels -----------------------------------
+before=$(sftp_starts)
+rv backup
+expect_rc 0 "backup over 60 ms"
+used=$(($(sftp_starts) - before))
+[ "$used" = 3 ] && pass || fail "server.channels 3 at 60 ms: $used SFTP channels started, 3 expected"
+restored_ok "three channels"
+
+rv_ok "one channel" set server.channels 1
+before=$(sftp_starts)
+rv backup
+expect_rc 0 "backup over 60 ms, one channel"
+used=$(($(sftp_starts) - before))
+[ "$used" = 1 ] && pass || fail "server.channels 1: $used SFTP channels started"
+restored_ok "one channel"
+
+# A cap: the link is not the window's to fill.
+rv_ok "channels back" set server.channels 3
+rv_ok "cap" set backup.bandwidth 400M
+before=$(sftp_starts)
+rv backup
+expect_rc 0 "backup over 60 ms with a cap"
+used=$(($(sftp_starts) - before))
+[ "$used" = 1 ] && pass || fail "a bandwidth cap: $used SFTP channels started, 1 expected"
+rv_ok "no cap" set backup.bandwidth off
+
+# --- a cut in the middle of a striped upload ------------------------------------------
+FP=$(free_port)
+proxy_start cut "$PP" --listen "127.0.0.1:$FP" --fault-conn 1 --cut-up 30000000
+rv_ok "pin the fault proxy" knownhost add "127.0.0.1:$FP" ssh-ed25519 "$SSHD_HOSTKEY_ED25519_SHA256"
+rv_ok "url via the fault proxy" set server.url "sftp://127.0.0.1:$FP$SSHD_ROOT"
+before=$(sftp_starts)
+rv backup
+rc=$RC out=$OUT err=$ERR
+proxy_stop
+RC=$rc OUT=$out ERR=$err
+expect_rc 0 "a striped upload cut at 30 MB goes on"
+expect_err 'connected to 127\.0\.0\.1:[0-9]+ again: the upload of .* continues at byte' "the cut: said where it went on"
+grep -q 'cut up' "$T_TMP/cut.log" && pass || fail "the proxy never cut the upload"
+used=$(($(sftp_starts) - before))
+[ "$used" -ge 4 ] && pass ||
+	fail "the cut: $used SFTP channels started, at least 4 (3, then again) expected: $(grep "Starting session" "$SSHD_LOG" | tail -n 6)"
+rv_ok "url via the delay" set server.url "sftp://127.0.0.1:$PP$SSHD_ROOT"
+restored_ok "after the cut"
+leftovers=$(server_files "$SSHD_ROOT/chdev" | grep -c 'tmp-' || true)
+[ "$leftovers" = 0 ] && pass || fail "temporaries left on the server: $(server_files "$SSHD_ROOT/chdev")"
+unlink_
+
+# --- loopback: the window is never the limit -------------------------------------------
+rv_ok "url direct" set server.url "sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT"
+rv_ok "pin direct" knownhost add "127.0.0.1:$SSHD_PORT" ssh-ed25519 "$SSHD_HOSTKEY_ED25519_SHA256"
+before=$(sftp_starts)
+rv backup
+expect_rc 0 "backup on loopback"
+used=$(($(sftp_starts) - before))
+[ "$used" = 1 ] && pass || fail "loopback: $used SFTP channels started, 1 expected"
+
+# --- ProFTPD and AsyncSSH behind the same delay ----------------------------------------
+other() {
+	local kind=$1 port=$2 root=$3 user=$4 key=$5 sha=$6 local_root=$7
+	link "wan-$kind" "$port" --delay 30
+	rv_setup "$T_TMP/cfg-$kind" "sftp://127.0.0.1:$LINK_PORT$root" "$user" "$key" "dev-$kind" "$src"
+	rv_new_key
+	rv_ok "$kind: pin" knownhost add "127.0.0.1:$LINK_PORT" ssh-ed25519 "$sha"
+	rv backup
+	expect_rc 0 "$kind: backup over 60 ms"
+	restored_ok "$kind"
+	leftovers=$(server_files "$local_root/dev-$kind" | grep -c 'tmp-' || true)
+	[ "$leftovers" = 0 ] && pass || fail "$kind: temporaries left on the server"
+	unlink_
+}
+if srv_try proftpd "$T_TMP/proftpd"; then
+	other proftpd "$PROFTPD_PORT" "$PROFTPD_ROOT" "$PROFTPD_USER" "$PROFTPD_KEY" \
+		"$PROFTPD_HOSTKEY_ED25519_SHA256" "$PROFTPD_ROOT"
+	srv_stop proftpd "$T_TMP/proftpd"
+fi
+if srv_try asyncssh "$T_TMP/asyncssh"; then
+	other asyncssh "$ASYNCSSH_PORT" "$ASYNCSSH_ROOT" "$ASYNCSSH_USER" "$ASYNCSSH_KEY" \
+		"$ASYNCSSH_HOSTKEY_ED25519_SHA256" "$ASYNCSSH_LOCAL_ROOT"
+	srv_stop asyncssh "$T_TMP/asyncssh"
+fi
+
+srv_stop sshd "$T_TMP/sshd"
+t_done
