@@ -93,6 +93,11 @@
  * each writing stripes of STRIPE bytes; they start once LANES_AFTER bytes
  * went out on one channel and the link is found bound by its window. */
 #define LANES_MAX 4
+/* libssh2 1.10 makes writes of at most this many bytes (sftp.h,
+ * MAX_SFTP_OUTGOING_SIZE), each with a header of 25 bytes and the handle
+ * (at most 256 bytes, draft-ietf-secsh-filexfer-02 section 6.2). */
+#define SFTP_WRITE_CHUNK 30000
+#define SFTP_WRITE_OVERHEAD (25 + 256)
 #define STRIPE (8 * 1024 * 1024)
 #define LANES_AFTER (4 * 1024 * 1024)
 
@@ -370,15 +375,16 @@ static void close_session(struct transport *t)
 		libssh2_sftp_shutdown(t->sftp);
 		t->sftp = NULL;
 	}
-	/* The SFTP channels of striped uploads: libssh2 would free them with
-	 * the session, but not the answers they still hold (sftp.c,
-	 * libssh2_sftp_dtor), which the shutdown does. */
-	for (size_t i = 0; i < LANES_MAX; i++)
-		if (t->lane_sftp[i] != NULL)
-			libssh2_sftp_shutdown(t->lane_sftp[i]);
 	if (t->session != NULL) {
 		if (!atomic_load(&t->interrupted) && !t->dead)
 			libssh2_session_disconnect(t->session, "done");
+		/* The SFTP channels of striped uploads: libssh2 would free them
+		 * with the session, but not the answers they still hold (sftp.c,
+		 * libssh2_sftp_dtor), which the shutdown does. After the
+		 * disconnect, their channel closes do not wait for the server. */
+		for (size_t i = 0; i < LANES_MAX; i++)
+			if (t->lane_sftp[i] != NULL)
+				libssh2_sftp_shutdown(t->lane_sftp[i]);
 		/* Frees the SFTP channels of striped uploads too. */
 		libssh2_session_free(t->session);
 		t->session = NULL;
@@ -756,22 +762,31 @@ static void closes_settle(struct transport *t)
  * server's window adjustments are taken in (a read of 0 bytes processes
  * what came without taking any SFTP data) until REQUEST_ROOM bytes fit.
  * False when the wait gave up (t->gave_up says why). */
-static bool window_room(struct transport *t, struct call *c)
+static bool channel_room_for(struct transport *t, LIBSSH2_CHANNEL *ch, size_t bytes, struct call *c)
 {
-	LIBSSH2_CHANNEL *ch = libssh2_sftp_get_channel(t->sftp);
 	char none;
 
-	while (libssh2_channel_window_write(ch) < REQUEST_ROOM) {
+	while (libssh2_channel_window_write(ch) < bytes) {
 		ssize_t r = libssh2_channel_read_ex(ch, 0, &none, 0);
 
 		if (r < 0 && r != LIBSSH2_ERROR_EAGAIN)
 			return give_up(t, GAVE_UP_CLOSED);
-		if (libssh2_channel_window_write(ch) >= REQUEST_ROOM)
+		if (libssh2_channel_window_write(ch) >= bytes)
 			break;
 		if (!call_wait(c))
 			return false;
 	}
 	return true;
+}
+
+static bool channel_room(struct transport *t, LIBSSH2_CHANNEL *ch, struct call *c)
+{
+	return channel_room_for(t, ch, REQUEST_ROOM, c);
+}
+
+static bool window_room(struct transport *t, struct call *c)
+{
+	return channel_room(t, libssh2_sftp_get_channel(t->sftp), c);
 }
 
 /* After a call returned EAGAIN: true when its request has gone out whole,
@@ -2400,6 +2415,34 @@ static size_t in_flight(struct remote_file *f)
 	return w < (double)f->window ? (size_t)w : f->window;
 }
 
+/* What a write passes to libssh2_sftp_write on SFTP channel sftp: the
+ * bytes libssh2 has already made into requests (already), and of the want
+ * bytes beyond them only as many whole requests as the channel's window
+ * takes now. libssh2 1.10 sends a request only in part when the window
+ * runs out in it, and drops the rest of its requests when a write fails
+ * (sftp.c, sftp_write: "flush all pending packets"): the server would then
+ * read whatever comes next on that channel, the close of an aborted upload
+ * included, as the rest of that write, and never answer it. */
+static size_t whole_chunks(LIBSSH2_SFTP *sftp, size_t already, size_t want)
+{
+	LIBSSH2_CHANNEL *ch = libssh2_sftp_get_channel(sftp);
+	size_t per = SFTP_WRITE_CHUNK + SFTP_WRITE_OVERHEAD, room, n;
+
+	if (want <= already)
+		return already;
+	room = libssh2_channel_window_write(ch);
+	if (room < per) {
+		/* Takes in the window adjustments that came (a read of 0 bytes
+		 * takes no SFTP data), as window_room does. */
+		char none;
+
+		libssh2_channel_read_ex(ch, 0, &none, 0);
+		room = libssh2_channel_window_write(ch);
+	}
+	n = room / per * SFTP_WRITE_CHUNK;
+	return already + (want - already < n ? want - already : n);
+}
+
 static int push_len(struct remote_file *f, size_t len, struct err *e);
 
 static int push_once(struct remote_file *f, struct err *e)
@@ -2422,6 +2465,19 @@ static int push_len(struct remote_file *f, size_t len, struct err *e)
 	struct call c = call_begin(f->t, f->t->timeout);
 	ssize_t n;
 
+	{
+		size_t want = len;
+
+		len = whole_chunks(f->t->sftp, (size_t)(f->issued - f->offset), want);
+		/* Nothing in flight and no room for one whole request: wait
+		 * for the server to grant more window. */
+		if (len == 0 && want > 0) {
+			if (!channel_room_for(f->t, libssh2_sftp_get_channel(f->t->sftp),
+					      SFTP_WRITE_CHUNK + SFTP_WRITE_OVERHEAD, &c))
+				return sftp_error(f->t, e, "write", f->path);
+			len = whole_chunks(f->t->sftp, 0, want);
+		}
+	}
 	if (f->offset + len > f->issued)
 		f->issued = f->offset + len;
 
@@ -2435,6 +2491,8 @@ static int push_len(struct remote_file *f, size_t len, struct err *e)
 	if (n == 0 && f->t->bwlimit != NULL && bwlimit_stopped(f->t->bwlimit))
 		return err_set(e, RV_FAIL, "cancelled while the bandwidth cap held back the upload to %s",
 			       f->t->where);
+	if (n < 0 && n != LIBSSH2_ERROR_EAGAIN)
+		f->issued = f->offset; /* libssh2 dropped its requests (whole_chunks): none to drain */
 	if (n < 0 || (n == 0 && f->t->gave_up != GAVE_UP_NONE))
 		return sftp_error(f->t, e, "write", f->path);
 	f->start += (size_t)n;
@@ -2695,8 +2753,7 @@ static int lanes_pump(struct remote_file *f, enum lanes_goal g, struct err *e)
 				want = l->issued - l->acked;
 			else if (want > lane_cap(f, l))
 				want = lane_cap(f, l);
-			if (want < l->issued - l->acked)
-				want = l->issued - l->acked;
+			want = whole_chunks(l->sftp, l->issued - l->acked, want);
 			if (want == 0)
 				continue;
 			if (l->acked + want > l->issued)
@@ -2709,6 +2766,10 @@ static int lanes_pump(struct remote_file *f, enum lanes_goal g, struct err *e)
 				continue;
 			}
 			t->busy_lane = -1;
+			if (n < 0)
+				l->issued = l->acked; /* libssh2 dropped its requests (whole_chunks) */
+			if (n < 0 && g == LANES_ISSUED)
+				continue; /* the others drain on */
 			if (n < 0)
 				return lane_error(f, l, e, "write");
 			if (n > 0) {
@@ -2820,86 +2881,84 @@ static int lanes_write(struct remote_file *f, const uint8_t *p, size_t len, stru
 	return lanes_move(f, LANES_PASS, e);
 }
 
-/* Starts striping: waits until all that lane 0 (f->h) holds is
- * acknowledged, then goes on from f->offset in stripes. Lanes 1 and on
- * open as the upload goes on (lanes_pump). */
+/* Starts striping. What the one channel holds (f->buf[start, end), in
+ * flight or not) becomes lane 0's stripe as it is: the same bytes at the
+ * front, as libssh2 needs them (push_len), so nothing waits. Lanes 1 and
+ * on open as the upload goes on (lanes_pump). */
 static int lanes_begin(struct remote_file *f, struct err *e)
 {
 	struct transport *t = f->t;
+	struct lane *l0;
 
-	while (f->end > f->start)
+	while (f->end - f->start > STRIPE)
 		if (push(f, e) != RV_OK)
 			return e->code;
 	f->lanes = xcalloc(t->channels, sizeof(*f->lanes));
 	f->nlanes = t->channels;
 	f->fill = 0;
-	f->done = f->written = f->offset;
-	f->lanes[0].sftp = t->sftp;
-	f->lanes[0].h = f->h;
-	f->lanes[0].buf = xmalloc(STRIPE);
-	f->lanes[0].base = f->offset;
-	f->lanes[0].window = f->window;
+	l0 = &f->lanes[0];
+	l0->sftp = t->sftp;
+	l0->h = f->h;
+	l0->buf = xmalloc(STRIPE);
+	l0->base = f->offset;
+	l0->len = f->end - f->start;
+	l0->issued = (size_t)(f->issued - f->offset);
+	l0->window = f->window;
+	memcpy(l0->buf, f->buf + f->start, l0->len);
+	f->done = f->offset;
+	f->written = f->offset + l0->len;
 	free(f->buf);
 	f->buf = NULL;
 	f->start = f->end = 0;
 	return RV_OK;
 }
 
-/* Closes the handles of lanes 1 and on, then their SFTP channels, all
- * lanes together: about two round trips in all. */
-static int lanes_close(struct remote_file *f, struct err *e)
+/* Closes a lane's handle, bounded; with room in its channel's window
+ * first (see whole_chunks, window_room). */
+static void lane_close(struct remote_file *f, struct lane *l)
 {
 	struct transport *t = f->t;
-	struct call c = call_begin(t, flush_timeout(t));
-	int rc = RV_OK;
 
-	for (;;) {
-		uint64_t rx = t->rx;
-		bool left = false, moved = false;
+	if (l->h != NULL && l->sftp != NULL && !t->dead && !atomic_load(&t->interrupted)) {
+		struct call c = call_begin(t, t->timeout);
 
-		for (unsigned i = 1; i < f->nlanes; i++) {
-			struct lane *l = &f->lanes[i];
-			int r;
-
-			if (t->busy_lane >= 0 && t->busy_lane != (int)i)
-				continue;
-			if (l->h != NULL)
-				r = libssh2_sftp_close_handle(l->h);
-			else if (t->lane_sftp[i] != NULL)
-				r = libssh2_sftp_shutdown(t->lane_sftp[i]);
-			else
-				continue;
-			if (r == LIBSSH2_ERROR_EAGAIN) {
-				left = true;
-				lane_busy(t, (int)i);
-				if (t->busy_lane >= 0)
-					break;
-				continue;
-			}
-			t->busy_lane = -1;
-			moved = left = true; /* the shutdown is next */
-			if (l->h == NULL) {
-				/* libssh2 freed the channel and its SFTP state. */
-				t->lane_sftp[i] = NULL;
-				l->sftp = NULL;
-				continue;
-			}
-			if (r != 0 && rc == RV_OK)
-				rc = lane_error(f, l, e, "close");
-			l->h = NULL; /* libssh2 freed it, well or not */
-		}
-		if (!left)
-			return rc;
-		if (moved || t->rx != rx)
-			continue;
-		if (!call_wait(&c)) {
-			for (unsigned i = 1; i < f->nlanes; i++) {
-				close_handle(t, f->lanes[i].h);
-				f->lanes[i].h = NULL;
-			}
-			return rc == RV_OK ? flush_error(t, e, "close", f->path) : rc;
-		}
+		channel_room(t, libssh2_sftp_get_channel(l->sftp), &c);
 	}
+	close_handle(t, l->h);
+	l->h = NULL;
+}
+
+/* Sends the close of the handles of lanes 1 and on without waiting for
+ * the answers (close_later: closes_advance and closes_settle take them),
+ * each close sent whole before the next: the end of the upload on lane 0
+ * does not wait for them. Their SFTP channels stay open until the session
+ * ends (close_session). */
+static void lanes_close_later(struct remote_file *f)
+{
+	struct transport *t = f->t;
+
+	for (unsigned i = 1; i < f->nlanes; i++) {
+		struct lane *l = &f->lanes[i];
+		struct call c = call_begin(t, t->timeout);
+		int r;
+
+		if (l->h == NULL)
+			continue;
+		if (t->nclosing == CLOSING_MAX || !channel_room(t, libssh2_sftp_get_channel(l->sftp), &c)) {
+			lane_close(f, l);
+			continue;
+		}
+		while ((r = libssh2_sftp_close_handle(l->h)) == LIBSSH2_ERROR_EAGAIN &&
+		       (libssh2_session_block_directions(t->session) & LIBSSH2_SESSION_BLOCK_OUTBOUND) &&
+		       call_wait(&c))
+			;
+		if (r == LIBSSH2_ERROR_EAGAIN && t->gave_up == GAVE_UP_NONE)
+			t->closing[t->nclosing++] = l->h;
+		else if (r == LIBSSH2_ERROR_EAGAIN)
+			close_handle(t, l->h);
+		l->h = NULL; /* closed, or closing */
+	}
+	t->busy_lane = -1;
 }
 
 /* Back to one handle (f->h, lane 0's) once every lane's bytes are
@@ -2909,7 +2968,7 @@ static void lanes_free(struct remote_file *f)
 	if (f->lanes == NULL)
 		return;
 	for (unsigned i = 1; i < f->nlanes; i++)
-		close_handle(f->t, f->lanes[i].h);
+		lane_close(f, &f->lanes[i]);
 	for (unsigned i = 0; i < f->nlanes; i++)
 		free(f->lanes[i].buf);
 	free(f->lanes);
@@ -2919,14 +2978,17 @@ static void lanes_free(struct remote_file *f)
 }
 
 /* The end of a striped upload: every byte acknowledged (on a new
- * connection if need be), the other lanes' handles closed; then the file
- * is finished as a one-channel upload is, on lane 0's handle. */
+ * connection if need be), the other lanes' handles being closed; then the
+ * file is finished as a one-channel upload is, on lane 0's handle. Every
+ * byte acknowledged means every byte written into the temporary on the
+ * server, so the fsync on lane 0's handle covers them all (fsync applies
+ * to the file, POSIX; OpenSSH's sftp-server calls fsync(2)). */
 static int lanes_finish(struct remote_file *f, struct err *e)
 {
 	int rc = lanes_move(f, LANES_ACKED, e);
 
 	if (rc == RV_OK)
-		rc = lanes_close(f, e);
+		lanes_close_later(f);
 	f->h = f->lanes[0].h;
 	f->offset = f->written;
 	lanes_free(f);
@@ -3201,7 +3263,8 @@ void remote_abort(struct remote_file *f)
 	if (f->lanes != NULL) {
 		if (!f->t->dead && !atomic_load(&f->t->interrupted))
 			lanes_pump(f, LANES_ISSUED, &e);
-		f->h = f->lanes[0].h;
+		lane_close(f, &f->lanes[0]);
+		f->h = NULL;
 		lanes_free(f);
 		file_free(f);
 		return;

@@ -8,7 +8,9 @@
 # without the delay, where the window is never the limit, one channel is
 # used whatever the setting; a bandwidth cap keeps one as well. A cut in
 # the middle of a striped upload (a fault proxy in front of the delay) is
-# taken up on a new connection and the restore is still byte-identical.
+# taken up on a new connection and the restore is still byte-identical; a
+# cancel and a full disk on the server in the middle of one end the run
+# promptly and leave no temporary behind.
 # ProFTPD's mod_sftp and AsyncSSH take striped uploads as well. Out of
 # range values are refused.
 . "$REVAULT_SOURCE_DIR/tests/lib/assert.sh"
@@ -121,7 +123,74 @@ rv_ok "url via the delay" set server.url "sftp://127.0.0.1:$PP$SSHD_ROOT"
 restored_ok "after the cut"
 leftovers=$(server_files "$SSHD_ROOT/chdev" | grep -c 'tmp-' || true)
 [ "$leftovers" = 0 ] && pass || fail "temporaries left on the server: $(server_files "$SSHD_ROOT/chdev")"
+
+# --- a cancel in the middle of a striped upload ----------------------------------------
+# SIGTERM once the temporary holds 20 MB: the run ends within the bound,
+# the temporary is removed and the revisions are as they were.
+good=$(rv_revisions)
+"$REVAULT" backup >"$T_TMP/kill.out" 2>"$T_TMP/kill.err" &
+pid=$!
+for ((i = 0; i < 600; i++)); do
+	tmp=$(find "$SSHD_ROOT/chdev" -maxdepth 1 -name '.*.tmp-*' -size +20000k 2>/dev/null | head -n 1)
+	[ -n "$tmp" ] && break
+	sleep 0.05
+done
+[ -n "$tmp" ] && pass || fail "the striped upload's temporary never reached 20 MB"
+kill -TERM "$pid" 2>/dev/null || true
+for ((i = 0; i < 300; i++)); do
+	kill -0 "$pid" 2>/dev/null || break
+	sleep 0.1
+done
+if kill -0 "$pid" 2>/dev/null; then
+	fail "SIGTERM did not end a striped upload within 30 s"
+	kill -KILL "$pid"
+fi
+set +e
+wait "$pid"
+krc=$?
+set -e
+[ "$krc" != 0 ] && pass || fail "SIGTERM in a striped upload: exit 0"
+grep -q 'cancel' "$T_TMP/kill.err" && pass || fail "SIGTERM in a striped upload: not said: $(cat "$T_TMP/kill.err")"
+[ "$(rv_revisions)" = "$good" ] && pass || fail "SIGTERM in a striped upload: the revisions changed"
+leftovers=$(server_files "$SSHD_ROOT/chdev" | grep -c 'tmp-' || true)
+[ "$leftovers" = 0 ] && pass || fail "SIGTERM in a striped upload: temporaries left: $(server_files "$SSHD_ROOT/chdev")"
+
 unlink_
+
+# --- a full disk in the middle of a striped upload -------------------------------------
+# The server's sftp-server fails every write past 25 MB with ENOSPC
+# (tests/tools/sftp_fault.c): exit 1, the disk named, nothing left behind.
+SFTP_SERVER=/usr/lib/openssh/sftp-server
+if [ -x "$SFTP_SERVER" ] && [ -n "${SFTP_FAULT_SO:-}" ] && [ -f "$SFTP_FAULT_SO" ]; then
+	srv_start sshd "$T_TMP/full" --subsystem "exec /usr/bin/env LD_PRELOAD=$SFTP_FAULT_SO \
+SFTP_FAULT=write-from=25000000 SFTP_FAULT_LOG=$T_TMP/full.faults $SFTP_SERVER"
+	link wan-full "$SSHD_PORT" --delay 30
+	rv_ok "full: url" set server.url "sftp://127.0.0.1:$LINK_PORT$SSHD_ROOT"
+	rv_ok "full: key" set server.identity "$SSHD_KEY"
+	rv_ok "full: timeout" set server.timeout 30
+	rv_ok "full: pin" knownhost add "127.0.0.1:$LINK_PORT" ssh-ed25519 "$SSHD_HOSTKEY_ED25519_SHA256"
+	# One channel as well: libssh2 drops its requests after a failed
+	# write, and an abort that sent them again (half of one, at the end of
+	# the window) left the close unanswered for server.timeout.
+	for ch in 3 1; do
+		rv_ok "full: channels $ch" set server.channels "$ch"
+		t0=$(date +%s)
+		rv backup
+		expect_rc 1 "a full disk under an upload over $ch channel(s)"
+		expect_one_line "a full disk, $ch channel(s)"
+		expect_err 'could not store the data; is its disk full\?' "a full disk, $ch channel(s): said so"
+		[ $(($(date +%s) - t0)) -lt 20 ] && pass || fail "a full disk, $ch channel(s): took $(($(date +%s) - t0)) s"
+		leftovers=$(server_files "$SSHD_ROOT/chdev" | grep -c 'tmp-' || true)
+		[ "$leftovers" = 0 ] && pass ||
+			fail "a full disk, $ch channel(s): temporaries left: $(server_files "$SSHD_ROOT/chdev")"
+	done
+	grep -q 'ENOSPC' "$T_TMP/full.faults" && pass || fail "the fault shim never refused a write"
+	rv_ok "channels back" set server.channels 3
+	unlink_
+	srv_stop sshd "$T_TMP/full"
+	. "$T_TMP/sshd/env"
+	rv_ok "key back" set server.identity "$SSHD_KEY"
+fi
 
 # --- loopback: the window is never the limit -------------------------------------------
 rv_ok "url direct" set server.url "sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT"
