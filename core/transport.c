@@ -51,6 +51,11 @@
 #define WRITE_BUF_WINDOWS 4
 #define READ_CHUNK (2 * 1024 * 1024)
 #define DIRECT_READ (256 * 1024)
+/* A round trip this long (seconds) or more makes a link where downloads
+ * read through f->buf: libssh2 1.10 keeps four times what one read asks
+ * for in flight (sftp.c, sftp_read), and a caller's buffer of 512 KiB is
+ * 2 MiB per round trip, 35 MB/s at 60 ms. */
+#define SLOW_READ_RTT 0.005
 /* A folder listing is the one reply whose size the server alone decides:
  * one that answers readdir forever would grow memory without end while
  * every single call stays within server.timeout. Past these bounds (or
@@ -3400,8 +3405,9 @@ long remote_read(struct remote_file *f, void *buf, size_t len, struct err *e)
 {
 	/* A large buffer is filled by libssh2 itself, which then asks for four
 	 * times its size ahead: one copy less than through f->buf, whose big
-	 * requests libssh2 pipelines into many reads in flight. */
-	bool direct = len >= DIRECT_READ;
+	 * requests libssh2 pipelines into many reads in flight (8 MiB of them:
+	 * what a link of a long round trip needs, SLOW_READ_RTT). */
+	bool direct = len >= DIRECT_READ && f->t->rtt < SLOW_READ_RTT;
 	ssize_t n;
 
 	if (f->start == f->end) {
