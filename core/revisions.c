@@ -210,16 +210,21 @@ static int load(struct job *j, bool stale, bool *missing)
 		*missing = false;
 	revisions_from(j, NULL, 0);
 	rc = transport_list(j->t, j->remote_dir, &ents, &n, &e);
-	if (rc != RV_OK && device_folder_missing(j)) {
-		if (missing != NULL)
-			*missing = true;
-		return RV_OK;
-	}
-	if (rc != RV_OK && !transport_gone(j->t)) {
-		/* The folder is there after all: another machine under the same
-		 * device name made it between the two listings. Once more. */
-		err_clear(&e);
-		rc = transport_list(j->t, j->remote_dir, &ents, &n, &e);
+	if (rc != RV_OK) {
+		bool gone = transport_gone(j->t);
+
+		if (device_folder_missing(j)) {
+			if (missing != NULL)
+				*missing = true;
+			return RV_OK;
+		}
+		if (gone) {
+			/* "No such folder", yet it is there: another machine
+			 * under the same device name made it between the two
+			 * listings. Once more. */
+			err_clear(&e);
+			rc = transport_list(j->t, j->remote_dir, &ents, &n, &e);
+		}
 	}
 	if (rc != RV_OK)
 		return job_fail(j, rc, "%s", e.msg);
