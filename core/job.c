@@ -415,6 +415,7 @@ static void st_connect(struct job *j)
 		.warn_arg = j,
 		.retries = s->server.retries,
 		.channels = s->server.channels,
+		.cancel = &j->cancel,
 	};
 	struct err e = { 0 };
 	struct bwlimit_table cap;

@@ -103,8 +103,11 @@
  * (at most 256 bytes, draft-ietf-secsh-filexfer-02 section 6.2). */
 #define SFTP_WRITE_CHUNK 30000
 #define SFTP_WRITE_OVERHEAD (25 + 256)
+/* The smallest request made to fill what is left of a window (bytes). */
+#define SFTP_WRITE_MIN 1024
 #define STRIPE (8 * 1024 * 1024)
 #define LANES_AFTER (4 * 1024 * 1024)
+#define LANES_MIN_RTT 0.002 /* seconds */
 
 #if LIBSSH2_VERSION_NUM >= 0x010b00
 #define RSA_METHODS "rsa-sha2-512,rsa-sha2-256,ssh-rsa"
@@ -155,6 +158,7 @@ struct transport {
 
 	atomic_int fd;
 	atomic_bool interrupted;
+	const atomic_bool *cancel; /* the job's cancel, read between tries */
 	bool dead; /* timed out or lost: no further call can succeed */
 	LIBSSH2_SESSION *session;
 	LIBSSH2_SFTP *sftp;
@@ -216,6 +220,7 @@ struct remote_file {
 	bool writing;
 	uint8_t *buf;
 	size_t window;     /* writing: bytes kept in flight at most */
+	size_t chan_window; /* writing: the window the server grants the channel */
 	size_t start, end; /* unacknowledged (writing) or unread (reading) bytes */
 	bool eof;
 	uint64_t offset;    /* bytes acknowledged (writing) or handed out (reading) */
@@ -357,6 +362,7 @@ struct transport *transport_new(const struct transport_config *c)
 	t->warn_arg = c->warn_arg;
 	t->bwlimit = c->bwlimit;
 	t->retries = c->retries;
+	t->cancel = c->cancel;
 	t->channels = c->channels < 1 ? 1 : c->channels > LANES_MAX ? LANES_MAX : c->channels;
 	t->busy_lane = -1;
 	atomic_init(&t->fd, -1);
@@ -1169,16 +1175,21 @@ static int connect_once(struct transport *t, struct err *e)
 }
 
 /* Waits `seconds` before connecting again; false on a cancel. */
+static bool retry_cancelled(const struct transport *t)
+{
+	return atomic_load(&t->interrupted) || (t->cancel != NULL && atomic_load(t->cancel));
+}
+
 static bool backoff(struct transport *t, unsigned seconds)
 {
 	double until = mono_now() + seconds;
 
 	while (mono_now() < until) {
-		if (atomic_load(&t->interrupted))
+		if (retry_cancelled(t))
 			return false;
 		poll(NULL, 0, 100);
 	}
-	return !atomic_load(&t->interrupted);
+	return !retry_cancelled(t);
 }
 
 /* The wait before attempt n (from 1): 1, 2, 4, ... BACKOFF_MAX seconds. */
@@ -2134,14 +2145,20 @@ int transport_rename(struct transport *t, const char *from, const char *to, stru
  * with a window of 0 and opens it only once the subsystem runs, so the
  * window is read as it is now, before the upload, with nothing in flight:
  * not the one the channel was opened with. */
-static size_t write_window(LIBSSH2_SFTP *sftp)
+/* The window the server grants the SFTP channel (bytes): as it is now,
+ * or as it was opened with, whichever is larger (see write_window). */
+static size_t channel_window(LIBSSH2_SFTP *sftp)
 {
 	unsigned long initial = 0, now;
-	size_t w;
 
 	now = libssh2_channel_window_write_ex(libssh2_sftp_get_channel(sftp), &initial);
-	if (now > initial)
-		initial = now;
+	return now > initial ? now : initial;
+}
+
+static size_t write_window(LIBSSH2_SFTP *sftp)
+{
+	size_t initial = channel_window(sftp), w;
+
 	w = initial > WRITE_WINDOW_MAX / 2 ? WRITE_WINDOW_MAX : 2 * (size_t)initial;
 	return w < WRITE_WINDOW_MIN ? WRITE_WINDOW_MIN : w;
 }
@@ -2194,6 +2211,7 @@ static struct remote_file *open_file(struct transport *t, const char *path, bool
 	 * Downloads take theirs at the first small read (remote_read). */
 	if (writing) {
 		f->window = write_window(t->sftp);
+		f->chan_window = channel_window(t->sftp);
 		f->buf = xmalloc(WRITE_BUF_WINDOWS * f->window);
 	}
 	return f;
@@ -2221,6 +2239,14 @@ static void file_free(struct remote_file *f)
 		f->h = f->lanes[0].h;
 		lanes_free(f);
 	}
+	/* The close of an upload needs room in the channel's window (see
+	 * window_room). */
+	if (f->writing && f->h != NULL && !f->t->dead && !atomic_load(&f->t->interrupted) &&
+	    f->t->sftp != NULL) {
+		struct call c = call_begin(f->t, f->t->timeout);
+
+		window_room(f->t, &c);
+	}
 	if (f->writing || f->t->dead)
 		close_handle(f->t, f->h);
 	else
@@ -2242,7 +2268,7 @@ unsigned transport_reconnects(const struct transport *t)
  * SFTP channel closed), not by a cancel or an answer of the server's. */
 static bool may_reconnect(const struct transport *t)
 {
-	return t->dead && t->trusted && t->retries > 0 && !atomic_load(&t->interrupted) &&
+	return t->dead && t->trusted && t->retries > 0 && !retry_cancelled(t) &&
 	       t->gave_up != GAVE_UP_CANCEL && (t->bwlimit == NULL || !bwlimit_stopped(t->bwlimit));
 }
 
@@ -2283,8 +2309,11 @@ static int session_again(struct transport *t, uint64_t at, struct err *e)
 			return RV_OK;
 		}
 		mark_dead(t);
-		if (e->code == RV_HOSTKEY || e->code == RV_AUTH || e->code == RV_USAGE ||
-		    atomic_load(&t->interrupted))
+		if (retry_cancelled(t)) {
+			err_clear(e);
+			return interrupted_error(t, e);
+		}
+		if (e->code == RV_HOSTKEY || e->code == RV_AUTH || e->code == RV_USAGE)
 			return e->code;
 	}
 	return gave_up_after(e, t->retries + 1);
@@ -2397,7 +2426,11 @@ static void rate_update(struct remote_file *f)
 
 	if (f->rate == 0 && f->t->rtt > 0)
 		interval = 4 * f->t->rtt < 0.1 ? 0.1 : 4 * f->t->rtt > RATE_INTERVAL ? RATE_INTERVAL : 4 * f->t->rtt;
+	/* From the first acknowledgement on: the round trip before it
+	 * carries none and would halve the first measure. */
 	if (f->rate_at == 0) {
+		if (acked == 0)
+			return;
 		f->rate_at = now;
 		f->rate_from = acked;
 	} else if (now - f->rate_at >= interval) {
@@ -2444,7 +2477,11 @@ static size_t whole_chunks(LIBSSH2_SFTP *sftp, size_t already, size_t want)
 		libssh2_channel_read_ex(ch, 0, &none, 0);
 		room = libssh2_channel_window_write(ch);
 	}
+	/* Whole requests of 30,000 bytes, then one smaller request in what is
+	 * left (Dropbear grants 24 KiB windows: less than one whole one). */
 	n = room / per * SFTP_WRITE_CHUNK;
+	if (room % per >= SFTP_WRITE_OVERHEAD + SFTP_WRITE_MIN)
+		n += room % per - SFTP_WRITE_OVERHEAD;
 	return already + (want - already < n ? want - already : n);
 }
 
@@ -2474,11 +2511,11 @@ static int push_len(struct remote_file *f, size_t len, struct err *e)
 		size_t want = len;
 
 		len = whole_chunks(f->t->sftp, (size_t)(f->issued - f->offset), want);
-		/* Nothing in flight and no room for one whole request: wait
-		 * for the server to grant more window. */
+		/* Nothing in flight and no room for a request: wait for the
+		 * server to grant more window. */
 		if (len == 0 && want > 0) {
 			if (!channel_room_for(f->t, libssh2_sftp_get_channel(f->t->sftp),
-					      SFTP_WRITE_CHUNK + SFTP_WRITE_OVERHEAD, &c))
+					      SFTP_WRITE_OVERHEAD + SFTP_WRITE_MIN, &c))
 				return sftp_error(f->t, e, "write", f->path);
 			len = whole_chunks(f->t->sftp, 0, want);
 		}
@@ -2541,18 +2578,18 @@ static int flush_error(struct transport *t, struct err *e, const char *what, con
 
 /* The link is bound by one channel's window: server.channels allows more,
  * no bandwidth cap holds the upload (a capped link gains nothing), the
+ * round trip is LANES_MIN_RTT or more (never on loopback or a LAN), the
  * rate is known, and what the server acknowledges in one round trip
- * reaches a quarter of the channel's window (f->window is twice the
- * window; OpenSSH adjusts it only once half is used, and a window-bound
- * upload measured 0.47 of it per round trip through a 30 ms link). On
- * loopback a round trip is a fraction of a millisecond and this never
- * holds; nor on a link slower than window / round trip. */
+ * reaches a quarter of the channel's window (OpenSSH adjusts the window
+ * only once half of it is used, and a window-bound upload measured 0.47
+ * of it per round trip through a 30 ms link). On a link slower than
+ * window / round trip this never holds. */
 static bool window_bound(const struct remote_file *f)
 {
 	const struct transport *t = f->t;
 
 	return t->channels > 1 && t->bwlimit == NULL && f->offset >= LANES_AFTER && f->rate > 0 &&
-	       t->rtt > 0 && f->rate * t->rtt >= (double)f->window / 8;
+	       t->rtt >= LANES_MIN_RTT && f->rate * t->rtt >= (double)f->chan_window / 4;
 }
 
 /* Bytes acknowledged in all. */
@@ -2636,9 +2673,20 @@ static int lane_open_step(struct remote_file *f, unsigned i)
 	libssh2_sftp_seek64(l->h, l->base + l->acked);
 	return RV_OK;
 refused:
-	l->failed = true;
-	warnf(t, "%s did not open SFTP channel %u of %u (%s): this upload goes on over fewer; "
-	      "lower server.channels (OpenSSH: MaxSessions)", t->where, i + 1, t->channels, last_error(t));
+	/* A server that refuses one more refuses the next too: one warning,
+	 * and the lanes not open yet are left out with it. */
+	{
+		unsigned open = 0;
+
+		for (unsigned k = 0; k < f->nlanes; k++) {
+			if (k >= i && f->lanes[k].h == NULL)
+				f->lanes[k].failed = true;
+			open += f->lanes[k].h != NULL;
+		}
+		warnf(t, "%s did not open SFTP channel %u of %u (%s): this upload goes on over %u; "
+		      "lower server.channels (OpenSSH: MaxSessions)", t->where, i + 1, t->channels, last_error(t),
+		      open);
+	}
 	return RV_FAIL;
 }
 
@@ -2758,6 +2806,12 @@ static int lanes_pump(struct remote_file *f, enum lanes_goal g, struct err *e)
 				want = l->issued - l->acked;
 			else if (want > lane_cap(f, l))
 				want = lane_cap(f, l);
+			/* A call that left a packet half sent may have left whole
+			 * requests unsent behind it, which will take window the
+			 * room seen now does not know of: nothing new until they
+			 * are out. */
+			if (t->busy_lane == (int)i)
+				want = l->issued - l->acked;
 			want = whole_chunks(l->sftp, l->issued - l->acked, want);
 			if (want == 0)
 				continue;
@@ -2992,8 +3046,10 @@ static int lanes_finish(struct remote_file *f, struct err *e)
 {
 	int rc = lanes_move(f, LANES_ACKED, e);
 
-	if (rc == RV_OK)
-		lanes_close_later(f);
+	/* Failed: the lanes stay for remote_abort, which drains them. */
+	if (rc != RV_OK)
+		return rc;
+	lanes_close_later(f);
 	f->h = f->lanes[0].h;
 	f->offset = f->written;
 	lanes_free(f);
@@ -3231,7 +3287,12 @@ int remote_commit(struct remote_file *f, const char *final_path, bool *renamed, 
 			break;
 		back = transport_open(t, final_path, REMOTE_SIZE_UNKNOWN, e);
 	}
-	file_free(f);
+	/* Failed with the temporary still open: as an abort (the writes
+	 * libssh2 began answered first, then the close). */
+	if (f->h != NULL || f->lanes != NULL)
+		remote_abort(f);
+	else
+		file_free(f);
 	if (rc != RV_OK) {
 		if (back != NULL)
 			remote_close(back);

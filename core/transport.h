@@ -64,6 +64,10 @@ struct transport_config {
 	 * file then goes in stripes of 8 MiB, one channel each, into the same
 	 * temporary (docs/ARCHITECTURE.md, "Several SFTP channels"). */
 	unsigned channels;
+	/* The caller's cancel (may be NULL), read from the transfer's thread
+	 * while it waits between two tries of server.retries: set, the wait
+	 * and the tries end at once with a "cancelled" error. */
+	const atomic_bool *cancel;
 };
 
 struct transport;
