@@ -629,6 +629,14 @@ static int load_root(struct loader *l, yaml_node_t *root)
 		return RV_OK;
 	if (root->type != YAML_MAPPING_NODE)
 		return fail_at(l, root, "the settings must be a mapping (server:, backup:, security:, known_hosts:, ui:)");
+	/* What is kept must be saved again as it was read: text the save
+	 * refuses (util_utf8_valid: an invisible or direction-changing
+	 * character, which YAML's escapes such as \L can write) is refused
+	 * here, where it is. */
+	for (yaml_node_t *n = l->doc.nodes.start; n < l->doc.nodes.top; n++)
+		if (n->type == YAML_SCALAR_NODE && !util_utf8_valid((const char *)n->data.scalar.value))
+			return fail_at(l, n, "this text holds an invisible or direction-changing character "
+				       "(such as U+2028 or U+202E), which the settings do not keep: remove it");
 	if ((rc = check_duplicates(l, root)) != RV_OK)
 		return rc;
 	for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top; p++) {
