@@ -30,10 +30,23 @@ static int parse_rate(const char *text, uint64_t *rate, struct err *e)
 		*rate = 0;
 		return RV_OK;
 	}
-	if (units_parse_rate(text, rate) != 0 || *rate < BWLIMIT_MIN_RATE)
-		return err_set(e, RV_USAGE, "backup.bandwidth: \"%.40s\" is not a rate of at least 1000 bytes per "
-			       "second; use %s", text, BWLIMIT_FORMS);
-	return RV_OK;
+	if (units_parse_rate(text, rate) == 0 && *rate >= BWLIMIT_MIN_RATE)
+		return RV_OK;
+	/* Why, so that the line says what to change. */
+	{
+		size_t digits = strspn(text, "0123456789");
+		const char *why;
+
+		if (digits > 0 && (text[digits] == '.' || text[digits] == ','))
+			why = "has a fraction; write it in whole units (1536k, not 1.5M)";
+		else if (units_parse_rate(text, rate) == 0)
+			why = "is less than 1000 bytes per second, the smallest cap (8kbit)";
+		else if (digits > 0 && units_parse_rate(text + digits - 1, rate) == 0)
+			why = "is more than the largest cap, 1 TiB per second"; /* a valid form, too many */
+		else
+			why = "is not a rate";
+		return err_set(e, RV_USAGE, "backup.bandwidth: \"%.40s\" %s; use %s", text, why, BWLIMIT_FORMS);
+	}
 }
 
 /* "HH:MM" into a second of the day. */

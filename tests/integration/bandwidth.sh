@@ -40,6 +40,15 @@ for v in 5x 1.5M 999 "2 M" 8:00,512k "18:00,1M 08:00,off" 24:00,off "08:00,512k 
 	[ -z "$v" ] || expect_err '16Mbit.*08:00,512k 18:00,off' "'$v': the message shows the forms"
 done
 [ "$(cat "$REVAULT_CONFIG")" = "$before" ] && pass || fail "a refused value changed the file"
+# The line says why: a fraction, too small, too large, not a rate.
+rv set backup.bandwidth 1.5M
+expect_err '"1\.5M" has a fraction; write it in whole units' "1.5M: why"
+rv set backup.bandwidth 999
+expect_err '"999" is less than 1000 bytes per second' "999: why"
+rv set backup.bandwidth 99999999999G
+expect_err '"99999999999G" is more than the largest cap' "99999999999G: why"
+rv set backup.bandwidth 5x
+expect_err '"5x" is not a rate' "5x: why"
 # A hand-edited file with a bad cap is refused where it is.
 sed -i 's/^  bandwidth: .*/  bandwidth: "fast"/' "$REVAULT_CONFIG"
 rv show
