@@ -2851,10 +2851,11 @@ static int lanes_pump(struct remote_file *f, enum lanes_goal g, struct err *e)
 	}
 }
 
-/* After the connection was lost under a striped upload (e says why): a
- * new one as file_again makes it, lane 0 opened again where the first
- * byte not acknowledged is, every lane then sent again what it holds
- * beyond its acknowledged bytes (the others open again as they come). */
+/* After the connection was lost under a striped upload (e says why): the
+ * other lanes' handles freed, then file_again on lane 0 (a new connection,
+ * lane 0 opened again where the first byte not acknowledged is); every
+ * lane then sends again what it holds beyond its acknowledged bytes (the
+ * others open again as they come). */
 static int lanes_again(struct remote_file *f, struct err *e)
 {
 	struct transport *t = f->t;
@@ -2862,28 +2863,19 @@ static int lanes_again(struct remote_file *f, struct err *e)
 
 	if (!may_reconnect(t))
 		return e->code;
-	if (f->offset > f->resumed_at)
-		t->retry_used = 0; /* it moved on since the last loss */
-	do {
-		for (unsigned i = 0; i < f->nlanes; i++) {
+	for (unsigned i = 0; i < f->nlanes; i++) {
+		if (i > 0)
 			close_handle(t, f->lanes[i].h); /* on the lost session: only frees it */
-			f->lanes[i].h = NULL;
-			f->lanes[i].sftp = NULL;
-			f->lanes[i].issued = f->lanes[i].acked;
-		}
-		f->h = NULL;
-		if (session_again(t, f->offset, e) != RV_OK)
-			return e->code;
-	} while (reopen(f, e) != RV_OK && may_reconnect(t));
-	if (e->code != RV_OK)
+		f->lanes[i].h = NULL;
+		f->lanes[i].sftp = NULL;
+		f->lanes[i].issued = f->lanes[i].acked;
+	}
+	if (file_again(f, e) != RV_OK)
 		return e->code;
 	l0->h = f->h;
 	l0->sftp = t->sftp;
 	l0->window = write_window(t->sftp);
 	libssh2_sftp_seek64(l0->h, l0->base + l0->acked);
-	f->resumed_at = f->offset;
-	warnf(t, "connected to %s again: the upload of %.300s continues at byte %llu", t->where, f->path,
-	      (unsigned long long)f->offset);
 	return RV_OK;
 }
 
