@@ -61,7 +61,6 @@ EOF
 	FAKE_PORT=$(cat "$T_TMP/fake.port")
 }
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # --- nothing listening ------------------------------------------------------------
 export REVAULT_CONFIG=$T_TMP/nosftp/revault.yaml

@@ -174,20 +174,8 @@ for ((i = 0; i < 300; i++)); do
 	sleep 0.1
 done
 sleep 2
-kill -TERM "$pid" 2>/dev/null || true
-for ((i = 0; i < 300; i++)); do
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-if kill -0 "$pid" 2>/dev/null; then
-	fail "SIGTERM did not end a backup under the cap within 30 s"
-	kill -KILL "$pid"
-fi
-set +e
-wait "$pid"
-krc=$?
-set -e
-[ "$krc" != 0 ] && pass || fail "SIGTERM under the cap: exit 0"
+term_and_wait "$pid" 30 "a backup under the cap"
+[ "$KRC" != 0 ] && pass || fail "SIGTERM under the cap: exit 0"
 [ "$(rv_revisions)" = "$good" ] && pass || fail "SIGTERM under the cap: the revisions changed"
 
 t_done

@@ -19,10 +19,7 @@
 . "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
 set -e
 need_cmd python3 python3
-if [ -z "${DELAYPROXY:-}" ] || [ ! -x "$DELAYPROXY" ]; then
-	echo "FAIL: DELAYPROXY names no built proxy (tests/CMakeLists.txt): ${DELAYPROXY:-unset}" >&2
-	exit 1
-fi
+need_delayproxy
 
 srv_start sshd "$T_TMP/sshd"
 src=$T_TMP/src
@@ -31,7 +28,6 @@ for i in 1 2 3 4 5; do random_file "$src/data/r$i.bin" 8000000; done
 printf 'small\n' >"$src/data/small.txt"
 src_sum=$(tree_sum "$src")
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # link NAME TARGET_PORT ARGS...: a delay proxy in front of TARGET_PORT;
 # sets LINK_PORT and LINK_PID.
@@ -50,6 +46,16 @@ unlink_() { kill "$LINK_PID" 2>/dev/null || true; wait "$LINK_PID" 2>/dev/null |
 
 # sftp_starts: how many SFTP channels sshd has started so far.
 sftp_starts() { grep -c "Starting session: subsystem 'sftp'" "$SSHD_LOG" || true; }
+
+# backup_over N WHAT: a backup succeeds and starts N SFTP channels.
+backup_over() {
+	local before used
+	before=$(sftp_starts)
+	rv backup
+	expect_rc 0 "$2: backup"
+	used=$(($(sftp_starts) - before))
+	[ "$used" = "$1" ] && pass || fail "$2: $used SFTP channels started, $1 expected"
+}
 
 # restored_ok WHAT: the latest revision verifies and restores identical.
 restored_ok() {
@@ -80,29 +86,17 @@ for bad in 0 5 x ''; do
 done
 
 # --- 60 ms: the window is the limit, three channels -----------------------------------
-before=$(sftp_starts)
-rv backup
-expect_rc 0 "backup over 60 ms"
-used=$(($(sftp_starts) - before))
-[ "$used" = 3 ] && pass || fail "server.channels 3 at 60 ms: $used SFTP channels started, 3 expected"
+backup_over 3 "server.channels 3 at 60 ms"
 restored_ok "three channels"
 
 rv_ok "one channel" set server.channels 1
-before=$(sftp_starts)
-rv backup
-expect_rc 0 "backup over 60 ms, one channel"
-used=$(($(sftp_starts) - before))
-[ "$used" = 1 ] && pass || fail "server.channels 1: $used SFTP channels started"
+backup_over 1 "server.channels 1 at 60 ms"
 restored_ok "one channel"
 
 # A cap: the link is not the window's to fill.
 rv_ok "channels back" set server.channels 3
 rv_ok "cap" set backup.bandwidth 400M
-before=$(sftp_starts)
-rv backup
-expect_rc 0 "backup over 60 ms with a cap"
-used=$(($(sftp_starts) - before))
-[ "$used" = 1 ] && pass || fail "a bandwidth cap: $used SFTP channels started, 1 expected"
+backup_over 1 "a bandwidth cap at 60 ms"
 rv_ok "no cap" set backup.bandwidth off
 
 # --- a cut in the middle of a striped upload ------------------------------------------
@@ -149,26 +143,12 @@ for ((i = 0; i < 600; i++)); do
 done
 grep -q '(2 of 6, server.retries)' "$T_TMP/wait.err" && pass ||
 	fail "no second try to connect again: $(cat "$T_TMP/wait.err")"
-kill -TERM "$pid" 2>/dev/null || true
-for ((i = 0; i < 300; i++)); do
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.05
-done
+term_and_wait "$pid" 15 "a backup waiting to connect again"
 # The wait after the second try is 2 s, the next 4 s: still running
 # 1.5 s after the signal is waiting them out.
-if kill -0 "$pid" 2>/dev/null && [ "$i" -ge 30 ]; then
-	fail "SIGTERM while waiting to connect again: still running after 15 s"
-	kill -KILL "$pid"
-elif [ "$i" -ge 30 ]; then
-	fail "SIGTERM while waiting to connect again took $((i * 50)) ms: the waits went on"
-else
-	pass
-fi
-set +e
-wait "$pid"
-krc=$?
-set -e
-[ "$krc" != 0 ] && pass || fail "SIGTERM while waiting to connect again: exit 0"
+[ "$TERM_MS" -lt 1500 ] && pass ||
+	fail "SIGTERM while waiting to connect again took $TERM_MS ms: the waits went on"
+[ "$KRC" != 0 ] && pass || fail "SIGTERM while waiting to connect again: exit 0"
 grep -q 'cancel' "$T_TMP/wait.err" && pass || fail "SIGTERM while waiting: not said: $(cat "$T_TMP/wait.err")"
 rv_ok "retries back" set server.retries 3
 # The connection was lost with the temporary half written: it stays until
@@ -188,20 +168,8 @@ for ((i = 0; i < 600; i++)); do
 	sleep 0.05
 done
 [ -n "$tmp" ] && pass || fail "the striped upload's temporary never reached 20 MB"
-kill -TERM "$pid" 2>/dev/null || true
-for ((i = 0; i < 300; i++)); do
-	kill -0 "$pid" 2>/dev/null || break
-	sleep 0.1
-done
-if kill -0 "$pid" 2>/dev/null; then
-	fail "SIGTERM did not end a striped upload within 30 s"
-	kill -KILL "$pid"
-fi
-set +e
-wait "$pid"
-krc=$?
-set -e
-[ "$krc" != 0 ] && pass || fail "SIGTERM in a striped upload: exit 0"
+term_and_wait "$pid" 30 "a striped upload"
+[ "$KRC" != 0 ] && pass || fail "SIGTERM in a striped upload: exit 0"
 grep -q 'cancel' "$T_TMP/kill.err" && pass || fail "SIGTERM in a striped upload: not said: $(cat "$T_TMP/kill.err")"
 [ "$(rv_revisions)" = "$good" ] && pass || fail "SIGTERM in a striped upload: the revisions changed"
 leftovers=$(server_files "$SSHD_ROOT/chdev" | grep -c 'tmp-' || true)
@@ -275,11 +243,7 @@ srv_stop sshd "$T_TMP/one"
 # --- loopback: the window is never the limit -------------------------------------------
 rv_ok "url direct" set server.url "sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT"
 rv_ok "pin direct" knownhost add "127.0.0.1:$SSHD_PORT" ssh-ed25519 "$SSHD_HOSTKEY_ED25519_SHA256"
-before=$(sftp_starts)
-rv backup
-expect_rc 0 "backup on loopback"
-used=$(($(sftp_starts) - before))
-[ "$used" = 1 ] && pass || fail "loopback: $used SFTP channels started, 1 expected"
+backup_over 1 "loopback"
 
 # --- ProFTPD and AsyncSSH behind the same delay ----------------------------------------
 other() {

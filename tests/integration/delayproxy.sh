@@ -13,10 +13,7 @@
 . "$REVAULT_SOURCE_DIR/tests/lib/server.sh"
 set -e
 need_cmd python3 python3
-if [ -z "${DELAYPROXY:-}" ] || [ ! -x "$DELAYPROXY" ]; then
-	echo "FAIL: DELAYPROXY names no built proxy (tests/CMakeLists.txt): ${DELAYPROXY:-unset}" >&2
-	exit 1
-fi
+need_delayproxy
 PROBE=$REVAULT_SOURCE_DIR/tests/tools/linkprobe.py
 
 python3 "$PROBE" serve --port-file "$T_TMP/sink.port" --max-seconds 300 </dev/null >/dev/null 2>&1 &

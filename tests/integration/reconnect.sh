@@ -26,7 +26,6 @@ mkdir -p "$src/data/sub"
 for i in 1 2 3; do random_file "$src/data/r$i.bin" 4000000; done
 printf 'small\n' >"$src/data/sub/small.txt"
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # The proxy always listens on the same port, so one pinned key serves it.
 PP=$(free_port)
 direct="sftp://127.0.0.1:$SSHD_PORT$SSHD_ROOT"

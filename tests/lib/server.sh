@@ -184,6 +184,40 @@ with open(p, "r+b") as f:
 PY
 }
 
+# free_port: a port on 127.0.0.1 nobody listens on right now (the kernel
+# picks it).
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# need_delayproxy: the WAN link of tests/bench/wan, built by CMake
+# (tests/CMakeLists.txt hands its path over in DELAYPROXY).
+need_delayproxy() {
+	if [ -z "${DELAYPROXY:-}" ] || [ ! -x "$DELAYPROXY" ]; then
+		echo "FAIL: DELAYPROXY names no built proxy (tests/CMakeLists.txt): ${DELAYPROXY:-unset}" >&2
+		exit 1
+	fi
+}
+
+# term_and_wait PID SECONDS WHAT: sends SIGTERM to PID and waits for it to
+# end, at most SECONDS (then a failure, and SIGKILL); KRC is its exit
+# status, TERM_MS how long it took to end after the signal (milliseconds).
+term_and_wait() {
+	local pid=$1 i t0=$EPOCHREALTIME
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < $2 * 20; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	TERM_MS=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN {printf "%d", (b - a) * 1000}')
+	if kill -0 "$pid" 2>/dev/null; then
+		fail "SIGTERM did not end $3 within $2 s"
+		kill -KILL "$pid"
+	fi
+	set +e
+	wait "$pid"
+	KRC=$?
+	set -e
+}
+
 # random_file PATH BYTES: incompressible data.
 random_file() { head -c "$2" /dev/urandom >"$1"; }
 
